@@ -1,0 +1,117 @@
+package io.bitnettt.spi;
+
+/**
+ * The fused transformer primitives every backend implements, for one sequence.
+ *
+ * <p>Conventions: {@code T} is the number of tokens in the call (the prompt block for prefill, 1 for
+ * decode); {@code d} the hidden size; {@code H}, {@code Hkv} the query and key/value head counts;
+ * {@code D} the head dimension, derived as columns ÷ heads. Activations are F32 row-major
+ * {@code [T, features]}; weights may be BF16 where noted. Outputs are written into caller-allocated
+ * tensors so the decode step allocates nothing. Positions that change from step to step are passed
+ * in a {@link DType#UINT32} {@code [1]} tensor, so a captured step can be replayed after rewriting it.
+ * A wrong shape or dtype throws {@link BackendException} naming the operation and the shapes.
+ */
+public interface TransformerOps {
+
+    /**
+     * BitNet W1.58A8 linear: per token, {@code s = 127 / max(max|x|, 1e-5)},
+     * {@code q = clamp(roundHalfEven(x·s), -128, 127)}, exact int32 {@code acc = q·Wᵀ},
+     * {@code out = acc / s · w.quantScale()}.
+     *
+     * @param x   F32 {@code [T, in]}
+     * @param w   TERNARY_INT2 {@code [out, in]}
+     * @param out F32 {@code [T, out]}
+     */
+    void ternaryLinear(Tensor x, Tensor w, Tensor out);
+
+    /** Q, K and V projections sharing one quantization of {@code x}; shapes as {@link #ternaryLinear}. */
+    void ternaryLinearQkv(Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v);
+
+    /** Gate and up projections sharing one quantization of {@code x}; shapes as {@link #ternaryLinear}. */
+    void ternaryLinearGateUp(Tensor x, Tensor wGate, Tensor wUp, Tensor gate, Tensor up);
+
+    /**
+     * {@code out = weight · x / sqrt(mean(x²) + eps)} per row, in F32.
+     *
+     * @param x      F32 {@code [T, n]}
+     * @param weight F32 or BF16 {@code [n]}
+     * @param out    F32 {@code [T, n]}; may be {@code x}
+     */
+    void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out);
+
+    /**
+     * Rotary embedding in place over a prefill block, Hugging Face {@code rotate_half} pairing
+     * (dims i and i + D/2). Token t has absolute position {@code startPos + t}.
+     *
+     * @param x   F32 {@code [T, heads·D]}
+     * @param cos F32 {@code [maxPos, D]} table, {@code cos(pos · θ^(-2(i mod D/2)/D))}
+     * @param sin F32 {@code [maxPos, D]} table
+     */
+    void rotaryPrefill(Tensor x, int heads, Tensor cos, Tensor sin, int startPos);
+
+    /** As {@link #rotaryPrefill} for one token whose position is read from {@code position} (UINT32 [1]). */
+    void rotaryDecode(Tensor x, int heads, Tensor cos, Tensor sin, Tensor position);
+
+    /**
+     * Writes a block of keys or values into the cache at rows {@code startPos .. startPos+T-1}.
+     *
+     * @param cache F32 {@code [maxSeq, Hkv·D]}
+     * @param kv    F32 {@code [T, Hkv·D]}
+     */
+    void kvCacheFill(Tensor cache, Tensor kv, int startPos);
+
+    /** Writes one token's keys or values ({@code [1, Hkv·D]}) at the row held in {@code position}. */
+    void kvCacheUpdate(Tensor cache, Tensor kv, Tensor position);
+
+    /**
+     * Causal grouped-query attention for a prefill block already written to the caches: token t
+     * (absolute position {@code startPos + t}) attends to cache rows {@code 0 .. startPos + t}; query
+     * head h uses key/value head {@code h / (H / Hkv)}; scores are scaled by {@code 1/sqrt(D)} and
+     * softmaxed in F32.
+     *
+     * @param q      F32 {@code [T, H·D]}
+     * @param kCache F32 {@code [maxSeq, Hkv·D]}
+     * @param vCache F32 {@code [maxSeq, Hkv·D]}
+     * @param out    F32 {@code [T, H·D]}
+     */
+    void attentionPrefill(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads, Tensor out);
+
+    /** As {@link #attentionPrefill} for one token at the position held in {@code position} (UINT32 [1]). */
+    void attentionDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor position, int heads, int kvHeads, Tensor out);
+
+    /** {@code out = relu(gate)² · up}; all F32 {@code [T, n]}; {@code out} may alias {@code gate}. */
+    void relu2Gate(Tensor gate, Tensor up, Tensor out);
+
+    /** {@code out = a + b}; all F32 of one shape; {@code out} may alias {@code a} (the residual stream). */
+    void add(Tensor a, Tensor b, Tensor out);
+
+    /**
+     * Gathers rows of the embedding table.
+     *
+     * @param table BF16 or F32 {@code [V, d]}
+     * @param ids   UINT32 {@code [T]}; each id must be below V
+     * @param out   F32 {@code [T, d]}
+     */
+    void embedding(Tensor table, Tensor ids, Tensor out);
+
+    /**
+     * Logits against the (tied) embedding matrix: {@code logits = x · tableᵀ}.
+     *
+     * @param x      F32 {@code [T, d]}
+     * @param table  BF16 or F32 {@code [V, d]}
+     * @param logits F32 {@code [T, V]}
+     */
+    void outputProjection(Tensor x, Tensor table, Tensor logits);
+
+    /** Index of the largest logit per row (the first on ties). logits F32 {@code [T, V]}, out UINT32 {@code [T]}. */
+    void argmax(Tensor logits, Tensor out);
+
+    /**
+     * The {@code k} largest logits of a single row, in descending order (lower index first on ties).
+     *
+     * @param logits  F32 {@code [1, V]}
+     * @param values  F32 {@code [k]}
+     * @param indices UINT32 {@code [k]}
+     */
+    void topK(Tensor logits, int k, Tensor values, Tensor indices);
+}
