@@ -1,0 +1,121 @@
+package io.bitnettt.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+
+import io.bitnettt.cpu.kernel.TernaryLayout;
+import io.bitnettt.spi.AbstractDevice;
+import io.bitnettt.spi.BackendException;
+import io.bitnettt.spi.Capabilities;
+import io.bitnettt.spi.DType;
+import io.bitnettt.spi.DeviceOptions;
+import io.bitnettt.spi.MemoryPlacement;
+import io.bitnettt.spi.Shape;
+import io.bitnettt.spi.Tensor;
+import io.bitnettt.spi.TensorSpec;
+import io.bitnettt.spi.TransformerOps;
+
+/**
+ * The host as a device: every placement is host memory, every tensor an off-heap segment, and the
+ * ops run synchronously on a fixed worker pool.
+ *
+ * <p>Block floats (BFP8_B, BFP4_B) are stored as plain F32, losslessly: their host form is F32
+ * already and the CPU gains nothing from the block format. The F32-only ops still reject them by
+ * dtype, so a model that meant them for an accelerator gets a clear error rather than silent
+ * reinterpretation. Layout is ignored: TILE tensors are stored row-major, the host order.
+ */
+public final class CpuDevice extends AbstractDevice {
+    public static final String NAME = "cpu";
+
+    private final WorkerPool pool;
+    private final CpuOps ops;
+    private final Capabilities capabilities;
+
+    CpuDevice(DeviceOptions options) {
+        super(NAME);
+        this.pool = new WorkerPool(options.effectiveThreads());
+        this.ops = new CpuOps(this, pool);
+        long memory = hostMemoryBytes();
+        Map<MemoryPlacement, Long> mem = new EnumMap<>(MemoryPlacement.class);
+        for (MemoryPlacement p : MemoryPlacement.values()) {
+            mem.put(p, memory);
+        }
+        this.capabilities = new Capabilities(EnumSet.allOf(DType.class), mem, false, 1, pool.threads());
+    }
+
+    /** Opens a device directly, for tests and benchmarks that do not go through the provider. */
+    public static CpuDevice open(DeviceOptions options) {
+        return new CpuDevice(options);
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public Tensor allocate(TensorSpec spec) {
+        requireOpen("allocate");
+        if (spec.dtype() == DType.TERNARY_INT2) {
+            return track(new CpuTernaryTensor(this, spec, layoutOf(spec.shape(), "allocate"), 1f));
+        }
+        return track(new CpuTensor(this, spec, spec.hostBytes()));
+    }
+
+    @Override
+    public Tensor uploadTernary(long out, long in, MemorySegment hfPacked, float scale, MemoryPlacement placement) {
+        requireOpen("uploadTernary");
+        if (!Float.isFinite(scale) || scale <= 0f) {
+            throw new BackendException(NAME, "uploadTernary",
+                    "weight [" + out + ", " + in + "] has scale " + scale + "; it must be finite and positive");
+        }
+        if (out <= 0 || in <= 0 || out % 4 != 0) {
+            throw new BackendException(NAME, "uploadTernary", "weight [" + out + ", " + in + "] needs positive dims and out divisible by 4");
+        }
+        TensorSpec spec = TensorSpec.of(DType.TERNARY_INT2, out, in).withPlacement(placement);
+        CpuTernaryTensor t = track(new CpuTernaryTensor(this, spec, layoutOf(spec.shape(), "uploadTernary"), scale));
+        try {
+            t.upload(hfPacked);
+            return t;
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    private static TernaryLayout layoutOf(Shape shape, String op) {
+        try {
+            return new TernaryLayout(shape.intDim(0), shape.intDim(1));
+        } catch (ArithmeticException e) {
+            throw new BackendException(NAME, op, "ternary weight " + shape + " is too large for the CPU layout", e);
+        }
+    }
+
+    @Override
+    public TransformerOps ops() {
+        return ops;
+    }
+
+    void requireOpen(String op) {
+        ensureOpen(op);
+    }
+
+    void forget(Tensor t) {
+        untrack(t);
+    }
+
+    @Override
+    protected void release() {
+        pool.close();
+    }
+
+    private static long hostMemoryBytes() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+}

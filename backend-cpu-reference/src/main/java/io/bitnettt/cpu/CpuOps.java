@@ -1,0 +1,461 @@
+package io.bitnettt.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import io.bitnettt.cpu.kernel.ActivationQuantizer;
+import io.bitnettt.cpu.kernel.AttentionKernel;
+import io.bitnettt.cpu.kernel.Bf16;
+import io.bitnettt.cpu.kernel.FloatKernels;
+import io.bitnettt.cpu.kernel.OutputProjectionKernel;
+import io.bitnettt.cpu.kernel.Selection;
+import io.bitnettt.cpu.kernel.TernaryLayout;
+import io.bitnettt.cpu.kernel.TernaryMatmul;
+import io.bitnettt.spi.DType;
+import io.bitnettt.spi.OpChecks;
+import io.bitnettt.spi.Tensor;
+import io.bitnettt.spi.TransformerOps;
+
+/**
+ * Validates every call with {@link OpChecks} and runs the vectorized kernels. Calls are
+ * synchronous and serialized per device because they share the device's {@link Scratch}.
+ */
+final class CpuOps implements TransformerOps {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+
+    private final CpuDevice device;
+    private final WorkerPool pool;
+    private final OpChecks checks = new OpChecks(CpuDevice.NAME);
+    private final Scratch scratch;
+
+    CpuOps(CpuDevice device, WorkerPool pool) {
+        this.device = device;
+        this.pool = pool;
+        this.scratch = new Scratch(pool.threads());
+    }
+
+    // ---- ternary linears ------------------------------------------------------------------
+
+    @Override
+    public synchronized void ternaryLinear(Tensor x, Tensor w, Tensor out) {
+        String op = "ternaryLinear";
+        device.requireOpen(op);
+        checks.requireLinear(op, x, w, out);
+        linear(x, new CpuTernaryTensor[] {ternary(op, "w", w)}, new Tensor[] {out});
+    }
+
+    @Override
+    public synchronized void ternaryLinearQkv(Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v) {
+        String op = "ternaryLinearQkv";
+        device.requireOpen(op);
+        checks.requireLinear(op, x, wq, q);
+        checks.requireLinear(op, x, wk, k);
+        checks.requireLinear(op, x, wv, v);
+        linear(x, new CpuTernaryTensor[] {ternary(op, "wq", wq), ternary(op, "wk", wk), ternary(op, "wv", wv)},
+                new Tensor[] {q, k, v});
+    }
+
+    @Override
+    public synchronized void ternaryLinearGateUp(Tensor x, Tensor wGate, Tensor wUp, Tensor gate, Tensor up) {
+        String op = "ternaryLinearGateUp";
+        device.requireOpen(op);
+        checks.requireLinear(op, x, wGate, gate);
+        checks.requireLinear(op, x, wUp, up);
+        linear(x, new CpuTernaryTensor[] {ternary(op, "wGate", wGate), ternary(op, "wUp", wUp)},
+                new Tensor[] {gate, up});
+    }
+
+    /**
+     * Quantizes {@code x} once, then runs every weight over one parallel range of row groups
+     * spanning all of them, so fused projections split across threads as one matrix would.
+     */
+    private void linear(Tensor x, CpuTernaryTensor[] ws, Tensor[] outs) {
+        int tokens = x.shape().intDim(0);
+        int in = x.shape().intDim(1);
+        int stride = ws[0].layout().paddedIn();
+        short[] q = scratch.quantized(tokens * stride);
+        float[] s = scratch.tokenScales(tokens);
+        int[] sums = scratch.tokenSums(tokens);
+        MemorySegment xs = seg(x);
+        for (int t = 0; t < tokens; t++) {
+            s[t] = ActivationQuantizer.quantize(xs, 4L * t * in, in, q, t * stride, stride);
+            sums[t] = TernaryLayout.telescope(q, t * stride, ws[0].layout().blocks());
+        }
+        int[] firstGroup = new int[ws.length + 1];
+        for (int m = 0; m < ws.length; m++) {
+            firstGroup[m + 1] = firstGroup[m] + ws[m].layout().groups();
+        }
+        pool.forRange(firstGroup[ws.length], (part, from, to) -> {
+            for (int m = 0; m < ws.length; m++) {
+                int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
+                int g1 = Math.min(to, firstGroup[m + 1]) - firstGroup[m];
+                if (g0 < g1) {
+                    runLinear(part, ws[m], q, stride, sums, s, tokens, seg(outs[m]), g0, g1);
+                }
+            }
+        });
+    }
+
+    private void runLinear(int part, CpuTernaryTensor w, short[] q, int stride, int[] sums, float[] s, int tokens,
+                           MemorySegment y, int g0, int g1) {
+        TernaryLayout layout = w.layout();
+        long yStride = 4L * layout.out();
+        if (tokens == 1) {
+            TernaryMatmul.gemv(w.segment(), layout, q, 0, sums[0], s[0], w.quantScale(), y, 0, g0, g1);
+            return;
+        }
+        for (int t0 = 0; t0 < tokens; t0 += TernaryMatmul.TOKEN_TILE) {
+            int t1 = Math.min(tokens, t0 + TernaryMatmul.TOKEN_TILE);
+            TernaryMatmul.gemm(w.segment(), layout, q, stride, sums, s, t0, t1, w.quantScale(), y, yStride, g0, g1,
+                    scratch.accShort[part], scratch.accInt[part]);
+        }
+    }
+
+    private CpuTernaryTensor ternary(String op, String name, Tensor w) {
+        if (w instanceof CpuTernaryTensor t && t.device() == device) {
+            return t;
+        }
+        throw checks.fail(op, name + " " + w.shape() + " was not allocated on this cpu device");
+    }
+
+    // ---- normalization, rotary, caches ----------------------------------------------------
+
+    @Override
+    public synchronized void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        String op = "rmsNorm";
+        device.requireOpen(op);
+        checks.requireDType(op, "x", x, DType.F32);
+        checks.requireRank(op, "x", x, 2);
+        int n = x.shape().intDim(1);
+        checks.requireDType(op, "weight", weight, DType.F32, DType.BF16);
+        checks.requireShape(op, "weight", weight, n);
+        checks.requireDType(op, "out", out, DType.F32);
+        checks.requireShape(op, "out", out, x.shape().toArray());
+        if (!(eps >= 0f) || Float.isInfinite(eps)) {
+            throw checks.fail(op, "eps must be finite and >= 0, was " + eps);
+        }
+        float[] w = scratch.weightRow(n);
+        MemorySegment ws = seg(weight);
+        for (int i = 0; i < n; i++) {
+            w[i] = weight.dtype() == DType.BF16 ? Bf16.toFloat(ws.get(ValueLayout.JAVA_SHORT, 2L * i))
+                    : ws.get(FLOAT, 4L * i);
+        }
+        MemorySegment xs = seg(x);
+        MemorySegment os = seg(out);
+        for (int t = 0; t < x.shape().intDim(0); t++) {
+            FloatKernels.rmsNormRow(xs, 4L * t * n, w, n, eps, os, 4L * t * n);
+        }
+    }
+
+    @Override
+    public synchronized void rotaryPrefill(Tensor x, int heads, Tensor cos, Tensor sin, int startPos) {
+        String op = "rotaryPrefill";
+        device.requireOpen(op);
+        int dim = checkRotary(op, x, heads, cos, sin);
+        int tokens = x.shape().intDim(0);
+        checkPositions(op, "cos", cos, startPos, tokens);
+        rotate(x, heads, dim, cos, sin, startPos);
+    }
+
+    @Override
+    public synchronized void rotaryDecode(Tensor x, int heads, Tensor cos, Tensor sin, Tensor position) {
+        String op = "rotaryDecode";
+        device.requireOpen(op);
+        int dim = checkRotary(op, x, heads, cos, sin);
+        checkSingleToken(op, "x", x);
+        int pos = position(op, position);
+        checkPositions(op, "cos", cos, pos, 1);
+        rotate(x, heads, dim, cos, sin, pos);
+    }
+
+    private int checkRotary(String op, Tensor x, int heads, Tensor cos, Tensor sin) {
+        checks.requireDType(op, "x", x, DType.F32);
+        checks.requireRank(op, "x", x, 2);
+        int dim = checks.headDim(op, "x", x, heads);
+        if (dim % 2 != 0) {
+            throw checks.fail(op, "x has shape " + x.shape() + " with odd head dim " + dim + "; rotate_half needs it even");
+        }
+        checks.requireDType(op, "cos", cos, DType.F32);
+        checks.requireRank(op, "cos", cos, 2);
+        if (cos.shape().dim(1) != dim) {
+            throw checks.fail(op, "cos has shape " + cos.shape() + ", expected [maxPos, " + dim + "] for x " + x.shape()
+                    + " with " + heads + " heads");
+        }
+        checks.requireDType(op, "sin", sin, DType.F32);
+        checks.requireShape(op, "sin", sin, cos.shape().toArray());
+        return dim;
+    }
+
+    private void rotate(Tensor x, int heads, int dim, Tensor cos, Tensor sin, int startPos) {
+        MemorySegment xs = seg(x);
+        long width = x.shape().dim(1);
+        for (int t = 0; t < x.shape().intDim(0); t++) {
+            FloatKernels.ropeRow(xs, 4L * t * width, heads, dim, seg(cos), seg(sin), 4L * (startPos + t) * dim);
+        }
+    }
+
+    @Override
+    public synchronized void kvCacheFill(Tensor cache, Tensor kv, int startPos) {
+        String op = "kvCacheFill";
+        device.requireOpen(op);
+        checkCache(op, cache, kv);
+        checkPositions(op, "cache", cache, startPos, kv.shape().intDim(0));
+        long rowBytes = 4L * cache.shape().dim(1);
+        MemorySegment.copy(seg(kv), 0, seg(cache), startPos * rowBytes, kv.shape().dim(0) * rowBytes);
+    }
+
+    @Override
+    public synchronized void kvCacheUpdate(Tensor cache, Tensor kv, Tensor position) {
+        String op = "kvCacheUpdate";
+        device.requireOpen(op);
+        checkCache(op, cache, kv);
+        checkSingleToken(op, "kv", kv);
+        int pos = position(op, position);
+        checkPositions(op, "cache", cache, pos, 1);
+        long rowBytes = 4L * cache.shape().dim(1);
+        MemorySegment.copy(seg(kv), 0, seg(cache), pos * rowBytes, rowBytes);
+    }
+
+    private void checkCache(String op, Tensor cache, Tensor kv) {
+        checks.requireDType(op, "cache", cache, DType.F32);
+        checks.requireRank(op, "cache", cache, 2);
+        checks.requireDType(op, "kv", kv, DType.F32);
+        checks.requireRank(op, "kv", kv, 2);
+        if (kv.shape().dim(1) != cache.shape().dim(1)) {
+            throw checks.fail(op, "kv has shape " + kv.shape() + " but cache has shape " + cache.shape()
+                    + ": their columns (Hkv·D) must match");
+        }
+    }
+
+    // ---- attention ------------------------------------------------------------------------
+
+    @Override
+    public synchronized void attentionPrefill(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads,
+                                              Tensor out) {
+        String op = "attentionPrefill";
+        device.requireOpen(op);
+        int dim = checkAttention(op, q, kCache, vCache, heads, kvHeads, out);
+        checkPositions(op, "kCache", kCache, startPos, q.shape().intDim(0));
+        attend(q, kCache, vCache, startPos, heads, kvHeads, dim, out);
+    }
+
+    @Override
+    public synchronized void attentionDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor position, int heads,
+                                             int kvHeads, Tensor out) {
+        String op = "attentionDecode";
+        device.requireOpen(op);
+        int dim = checkAttention(op, q, kCache, vCache, heads, kvHeads, out);
+        checkSingleToken(op, "q", q);
+        int pos = position(op, position);
+        checkPositions(op, "kCache", kCache, pos, 1);
+        attend(q, kCache, vCache, pos, heads, kvHeads, dim, out);
+    }
+
+    private int checkAttention(String op, Tensor q, Tensor kCache, Tensor vCache, int heads, int kvHeads, Tensor out) {
+        checks.requireDType(op, "q", q, DType.F32);
+        checks.requireRank(op, "q", q, 2);
+        int dim = checks.headDim(op, "q", q, heads);
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw checks.fail(op, "heads=" + heads + " is not a multiple of kvHeads=" + kvHeads + " (q " + q.shape() + ")");
+        }
+        checks.requireDType(op, "kCache", kCache, DType.F32);
+        checks.requireRank(op, "kCache", kCache, 2);
+        checks.requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
+        checks.requireDType(op, "vCache", vCache, DType.F32);
+        checks.requireShape(op, "vCache", vCache, kCache.shape().toArray());
+        checks.requireDType(op, "out", out, DType.F32);
+        checks.requireShape(op, "out", out, q.shape().toArray());
+        return dim;
+    }
+
+    private void attend(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads, int dim, Tensor out) {
+        int tokens = q.shape().intDim(0);
+        int group = heads / kvHeads;
+        long rowBytes = 4L * kvHeads * dim;
+        float scale = (float) (1.0 / Math.sqrt(dim));
+        scratch.attention(startPos + tokens, dim);
+        MemorySegment qs = seg(q);
+        MemorySegment ks = seg(kCache);
+        MemorySegment vs = seg(vCache);
+        MemorySegment os = seg(out);
+        pool.forRange(tokens * heads, (part, from, to) -> {
+            for (int item = from; item < to; item++) {
+                int t = item / heads;
+                int h = item % heads;
+                long headOff = 4L * ((long) t * heads + h) * dim;
+                AttentionKernel.head(qs, headOff, ks, vs, 4L * (h / group) * dim, rowBytes, startPos + t, dim, scale,
+                        scratch.scores[part], scratch.headAcc[part], os, headOff);
+            }
+        });
+    }
+
+    // ---- element-wise ---------------------------------------------------------------------
+
+    @Override
+    public synchronized void relu2Gate(Tensor gate, Tensor up, Tensor out) {
+        String op = "relu2Gate";
+        device.requireOpen(op);
+        requireSameF32(op, gate, up, out, "gate", "up");
+        FloatKernels.relu2Gate(seg(gate), seg(up), seg(out), gate.shape().elementCount());
+    }
+
+    @Override
+    public synchronized void add(Tensor a, Tensor b, Tensor out) {
+        String op = "add";
+        device.requireOpen(op);
+        requireSameF32(op, a, b, out, "a", "b");
+        FloatKernels.add(seg(a), seg(b), seg(out), a.shape().elementCount());
+    }
+
+    private void requireSameF32(String op, Tensor a, Tensor b, Tensor out, String aName, String bName) {
+        checks.requireDType(op, aName, a, DType.F32);
+        checks.requireDType(op, bName, b, DType.F32);
+        checks.requireShape(op, bName, b, a.shape().toArray());
+        checks.requireDType(op, "out", out, DType.F32);
+        checks.requireShape(op, "out", out, a.shape().toArray());
+    }
+
+    // ---- embedding, logits, sampling helpers ---------------------------------------------
+
+    @Override
+    public synchronized void embedding(Tensor table, Tensor ids, Tensor out) {
+        String op = "embedding";
+        device.requireOpen(op);
+        checks.requireDType(op, "table", table, DType.BF16, DType.F32);
+        checks.requireRank(op, "table", table, 2);
+        checks.requireDType(op, "ids", ids, DType.UINT32);
+        checks.requireRank(op, "ids", ids, 1);
+        long vocab = table.shape().dim(0);
+        int d = table.shape().intDim(1);
+        int tokens = ids.shape().intDim(0);
+        checks.requireDType(op, "out", out, DType.F32);
+        checks.requireShape(op, "out", out, tokens, d);
+        MemorySegment is = seg(ids);
+        MemorySegment ts = seg(table);
+        MemorySegment os = seg(out);
+        for (int t = 0; t < tokens; t++) {
+            long id = Integer.toUnsignedLong(is.get(ValueLayout.JAVA_INT, 4L * t));
+            if (id >= vocab) {
+                throw checks.fail(op, "ids[" + t + "] = " + id + " is out of range for table " + table.shape());
+            }
+            if (table.dtype() == DType.F32) {
+                MemorySegment.copy(ts, id * d * 4, os, 4L * t * d, 4L * d);
+            } else {
+                for (int k = 0; k < d; k++) {
+                    os.set(FLOAT, 4L * ((long) t * d + k), Bf16.toFloat(ts.get(ValueLayout.JAVA_SHORT, 2L * (id * d + k))));
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void outputProjection(Tensor x, Tensor table, Tensor logits) {
+        String op = "outputProjection";
+        device.requireOpen(op);
+        checks.requireDType(op, "x", x, DType.F32);
+        checks.requireRank(op, "x", x, 2);
+        checks.requireDType(op, "table", table, DType.BF16, DType.F32);
+        checks.requireRank(op, "table", table, 2);
+        if (table.shape().dim(1) != x.shape().dim(1)) {
+            throw checks.fail(op, "x has shape " + x.shape() + " but table has shape " + table.shape()
+                    + ": x's columns must equal the table's width");
+        }
+        checks.requireDType(op, "logits", logits, DType.F32);
+        checks.requireShape(op, "logits", logits, x.shape().dim(0), table.shape().dim(0));
+        int tokens = x.shape().intDim(0);
+        int d = x.shape().intDim(1);
+        int vocab = table.shape().intDim(0);
+        float[] xp = scratch.floats(tokens * d);
+        MemorySegment xs = seg(x);
+        boolean bf16 = table.dtype() == DType.BF16;
+        for (int t = 0; t < tokens; t++) {
+            if (bf16) {
+                OutputProjectionKernel.permute(xs, 4L * t * d, d, xp, t * d);
+            } else {
+                MemorySegment.copy(xs, FLOAT, 4L * t * d, xp, t * d, d);
+            }
+        }
+        MemorySegment ts = seg(table);
+        MemorySegment ls = seg(logits);
+        pool.forRange(vocab, (part, from, to) -> {
+            if (bf16) {
+                OutputProjectionKernel.bf16Rows(ts, d, xp, tokens, ls, vocab, from, to);
+            } else {
+                OutputProjectionKernel.f32Rows(ts, d, xp, tokens, ls, vocab, from, to);
+            }
+        });
+    }
+
+    @Override
+    public synchronized void argmax(Tensor logits, Tensor out) {
+        String op = "argmax";
+        device.requireOpen(op);
+        checks.requireDType(op, "logits", logits, DType.F32);
+        checks.requireRank(op, "logits", logits, 2);
+        int tokens = logits.shape().intDim(0);
+        int vocab = logits.shape().intDim(1);
+        checks.requireDType(op, "out", out, DType.UINT32);
+        checks.requireShape(op, "out", out, tokens);
+        MemorySegment ls = seg(logits);
+        for (int t = 0; t < tokens; t++) {
+            seg(out).set(ValueLayout.JAVA_INT, 4L * t, Selection.argmax(ls, 4L * t * vocab, vocab));
+        }
+    }
+
+    @Override
+    public synchronized void topK(Tensor logits, int k, Tensor values, Tensor indices) {
+        String op = "topK";
+        device.requireOpen(op);
+        checks.requireDType(op, "logits", logits, DType.F32);
+        checks.requireRank(op, "logits", logits, 2);
+        if (logits.shape().dim(0) != 1) {
+            throw checks.fail(op, "logits has shape " + logits.shape() + ", expected a single row [1, V]");
+        }
+        int vocab = logits.shape().intDim(1);
+        if (k < 1 || k > vocab) {
+            throw checks.fail(op, "k=" + k + " must be in 1.." + vocab + " for logits " + logits.shape());
+        }
+        checks.requireDType(op, "values", values, DType.F32);
+        checks.requireShape(op, "values", values, k);
+        checks.requireDType(op, "indices", indices, DType.UINT32);
+        checks.requireShape(op, "indices", indices, k);
+        scratch.topK(k);
+        Selection.topK(seg(logits), 0, vocab, k, scratch.topValues, scratch.topIndices);
+        MemorySegment.copy(scratch.topValues, 0, seg(values), FLOAT, 0, k);
+        MemorySegment.copy(scratch.topIndices, 0, seg(indices), ValueLayout.JAVA_INT, 0, k);
+    }
+
+    // ---- shared checks --------------------------------------------------------------------
+
+    private void checkSingleToken(String op, String name, Tensor t) {
+        if (t.shape().dim(0) != 1) {
+            throw checks.fail(op, name + " has shape " + t.shape() + ", expected a single token row [1, " + t.shape().dim(1) + "]");
+        }
+    }
+
+    /** Reads a UINT32 [1] position tensor. */
+    private int position(String op, Tensor position) {
+        checks.requireDType(op, "position", position, DType.UINT32);
+        checks.requireShape(op, "position", position, 1);
+        long pos = Integer.toUnsignedLong(seg(position).get(ValueLayout.JAVA_INT, 0));
+        if (pos > Integer.MAX_VALUE) {
+            throw checks.fail(op, "position " + pos + " is out of range");
+        }
+        return (int) pos;
+    }
+
+    /** Rows {@code start .. start+count-1} must exist in {@code table} (a cache or rotary table). */
+    private void checkPositions(String op, String name, Tensor table, int start, int count) {
+        if (start < 0 || (long) start + count > table.shape().dim(0)) {
+            throw checks.fail(op, "positions " + start + ".." + ((long) start + count - 1) + " are outside " + name + " "
+                    + table.shape() + " (rows 0.." + (table.shape().dim(0) - 1) + ")");
+        }
+    }
+
+    private MemorySegment seg(Tensor t) {
+        if (t instanceof CpuTensor c && c.device() == device) {
+            return c.segment();
+        }
+        throw checks.fail("ops", "tensor " + t.shape() + " was not allocated on this cpu device");
+    }
+}

@@ -1,0 +1,50 @@
+package io.bitnettt.cpu;
+
+import java.lang.foreign.MemorySegment;
+
+import io.bitnettt.cpu.kernel.HfTernaryCodec;
+import io.bitnettt.cpu.kernel.TernaryLayout;
+import io.bitnettt.spi.BackendException;
+import io.bitnettt.spi.TensorSpec;
+
+/**
+ * A ternary weight stored in {@link TernaryLayout}; upload and download speak the Hugging Face
+ * packed layout, so a round trip returns the checkpoint bytes.
+ */
+final class CpuTernaryTensor extends CpuTensor {
+    private final TernaryLayout layout;
+    private final float scale;
+
+    CpuTernaryTensor(CpuDevice device, TensorSpec spec, TernaryLayout layout, float scale) {
+        super(device, spec, layout.byteSize());
+        this.layout = layout;
+        this.scale = scale;
+    }
+
+    TernaryLayout layout() {
+        return layout;
+    }
+
+    @Override
+    public float quantScale() {
+        return scale;
+    }
+
+    @Override
+    void writeHost(MemorySegment source) {
+        byte[] ternary;
+        try {
+            ternary = HfTernaryCodec.decode(source, layout.out(), layout.in());
+        } catch (IllegalArgumentException e) {
+            throw new BackendException(CpuDevice.NAME, "uploadTernary",
+                    "weight " + spec().shape() + ": " + e.getMessage(), e);
+        }
+        layout.pack(ternary, segment());
+    }
+
+    @Override
+    void readHost(MemorySegment destination) {
+        byte[] packed = HfTernaryCodec.encode(layout.unpack(segment()), layout.out(), layout.in());
+        destination.copyFrom(MemorySegment.ofArray(packed));
+    }
+}

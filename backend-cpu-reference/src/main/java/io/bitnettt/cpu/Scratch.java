@@ -1,0 +1,85 @@
+package io.bitnettt.cpu;
+
+import io.bitnettt.cpu.kernel.TernaryLayout;
+import io.bitnettt.cpu.kernel.TernaryMatmul;
+
+/**
+ * Per-device working buffers, grown to the largest call seen and then reused, so a decode step
+ * allocates nothing here. Per-part arrays are indexed by {@link WorkerPool} part number.
+ */
+final class Scratch {
+    private final int parts;
+    short[] quantized = new short[0];
+    float[] tokenScales = new float[0];
+    int[] tokenSums = new int[0];
+    float[] floats = new float[0];
+    float[] weightRow = new float[0];
+    final short[][] accShort;
+    final int[][] accInt;
+    final float[][] scores;
+    final float[][] headAcc;
+    float[] topValues = new float[0];
+    int[] topIndices = new int[0];
+
+    Scratch(int parts) {
+        this.parts = parts;
+        accShort = new short[parts][TernaryMatmul.TOKEN_TILE * TernaryLayout.LANES];
+        accInt = new int[parts][TernaryMatmul.TOKEN_TILE];
+        scores = new float[parts][0];
+        headAcc = new float[parts][0];
+    }
+
+    short[] quantized(int n) {
+        if (quantized.length < n) {
+            quantized = new short[n];
+        }
+        return quantized;
+    }
+
+    float[] tokenScales(int n) {
+        if (tokenScales.length < n) {
+            tokenScales = new float[n];
+        }
+        return tokenScales;
+    }
+
+    int[] tokenSums(int n) {
+        if (tokenSums.length < n) {
+            tokenSums = new int[n];
+        }
+        return tokenSums;
+    }
+
+    float[] floats(int n) {
+        if (floats.length < n) {
+            floats = new float[n];
+        }
+        return floats;
+    }
+
+    float[] weightRow(int n) {
+        if (weightRow.length < n) {
+            weightRow = new float[n];
+        }
+        return weightRow;
+    }
+
+    /** Sizes the attention buffers of every part before the parallel section reads them. */
+    void attention(int positions, int dim) {
+        for (int p = 0; p < parts; p++) {
+            if (scores[p].length < positions) {
+                scores[p] = new float[positions];
+            }
+            if (headAcc[p].length < dim) {
+                headAcc[p] = new float[dim];
+            }
+        }
+    }
+
+    void topK(int k) {
+        if (topValues.length < k) {
+            topValues = new float[k];
+            topIndices = new int[k];
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.bitnettt.cpu;
+
+import io.bitnettt.cpu.kernel.TernaryLayout;
+
+/** Kept apart from the provider so a missing Vector API module fails here, inside the probe. */
+final class VectorInfo {
+    private VectorInfo() {
+    }
+
+    static String describe() {
+        return TernaryLayout.SPECIES + " (" + TernaryLayout.SPECIES.vectorBitSize() + "-bit)";
+    }
+}

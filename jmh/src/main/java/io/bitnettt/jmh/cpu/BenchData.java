@@ -1,0 +1,45 @@
+package io.bitnettt.jmh.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import io.bitnettt.spi.DType;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.MemoryPlacement;
+import io.bitnettt.spi.Tensor;
+import io.bitnettt.spi.TensorSpec;
+
+/** Random inputs for the CPU benchmarks; fixed seeds so runs compare. */
+final class BenchData {
+    private BenchData() {
+    }
+
+    static Tensor activations(Device d, Random r, int tokens, int width) {
+        float[] x = new float[tokens * width];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return d.upload(TensorSpec.f32(tokens, width), MemorySegment.ofArray(x));
+    }
+
+    /** Random HF-packed ternary weights: every byte holds four codes in 0..2. */
+    static Tensor ternary(Device d, Random r, int out, int in) {
+        byte[] packed = new byte[out / 4 * in];
+        for (int i = 0; i < packed.length; i++) {
+            int b = 0;
+            for (int k = 0; k < 4; k++) {
+                b |= r.nextInt(3) << (2 * k);
+            }
+            packed[i] = (byte) b;
+        }
+        return d.uploadTernary(out, in, MemorySegment.ofArray(packed), 0.5f, MemoryPlacement.DEVICE_DRAM);
+    }
+
+    static Tensor bf16Table(Device d, Random r, int rows, int width) {
+        short[] bits = new short[rows * width];
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = (short) (Float.floatToRawIntBits((float) (r.nextGaussian() * 0.02)) >>> 16);
+        }
+        return d.upload(TensorSpec.of(DType.BF16, rows, width), MemorySegment.ofArray(bits));
+    }
+}
