@@ -1,0 +1,212 @@
+package io.bitnettt.engine;
+
+import io.bitnettt.spi.CapturedStep;
+import io.bitnettt.spi.DType;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.Tensor;
+import io.bitnettt.spi.TensorSpec;
+import io.bitnettt.spi.TransformerOps;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The BitNet b1.58 decoder, written once against {@link TransformerOps}. It owns the KV cache
+ * (preallocated to the context length, updated in place) and the scratch tensors; it does not know
+ * which backend runs it.
+ *
+ * <p>A prompt is processed as blocks without logits, then its last token goes through the decode
+ * step, which produces logits: so only the (captured) decode step ever needs the output projection.
+ */
+public final class BitNetForward implements AutoCloseable {
+    private final Device device;
+    private final TransformerOps ops;
+    private final ModelDims dims;
+    private final DeviceWeights weights;
+    private final int prefillBlock;
+    private final Tensor cos;
+    private final Tensor sin;
+    private final List<Tensor> kCache = new ArrayList<>();
+    private final List<Tensor> vCache = new ArrayList<>();
+    private final Activations step;
+    private final Tensor tokenId;   // UINT32 [1], rewritten before each decode step
+    private final Tensor position;  // UINT32 [1], rewritten before each decode step
+    private final Tensor logits;    // F32 [1, vocab]
+    private final Tensor best;      // UINT32 [1], on-device argmax of logits
+    private final Arena hostArena = Arena.ofShared();
+    private final MemorySegment hostScalar;
+    private final MemorySegment hostLogits;
+    private Activations block;
+    private CapturedStep decodeStep;
+    private boolean closed;
+
+    public BitNetForward(Device device, ModelDims dims, DeviceWeights weights, int prefillBlock) {
+        if (prefillBlock < 1) {
+            throw new IllegalArgumentException("prefillBlock must be >= 1, was " + prefillBlock);
+        }
+        this.device = device;
+        this.ops = device.ops();
+        this.dims = dims;
+        this.weights = weights;
+        this.prefillBlock = prefillBlock;
+        float[][] table = RopeTables.compute(dims.contextLength(), dims.headDim(), dims.ropeTheta());
+        cos = uploadF32(table[0], dims.contextLength(), dims.headDim());
+        sin = uploadF32(table[1], dims.contextLength(), dims.headDim());
+        for (int l = 0; l < dims.layers(); l++) {
+            kCache.add(device.allocate(TensorSpec.f32(dims.contextLength(), dims.kvDim())));
+            vCache.add(device.allocate(TensorSpec.f32(dims.contextLength(), dims.kvDim())));
+        }
+        step = new Activations(device, dims, 1);
+        tokenId = device.allocate(TensorSpec.of(DType.UINT32, 1));
+        position = device.allocate(TensorSpec.of(DType.UINT32, 1));
+        logits = device.allocate(TensorSpec.f32(1, dims.vocabSize()));
+        best = device.allocate(TensorSpec.of(DType.UINT32, 1));
+        hostScalar = hostArena.allocate(4);
+        hostLogits = hostArena.allocate((long) dims.vocabSize() * Float.BYTES);
+    }
+
+    public ModelDims dims() {
+        return dims;
+    }
+
+    /**
+     * Runs {@code tokens[from..to)} at positions {@code from..to-1} as prefill blocks, filling the KV
+     * cache without computing logits.
+     */
+    public void prefill(int[] tokens, int from, int to) {
+        checkRange(from, to);
+        for (int start = from; start < to; start += prefillBlock) {
+            int n = Math.min(prefillBlock, to - start);
+            Activations a = n == prefillBlock ? blockActivations() : new Activations(device, dims, n);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment ids = arena.allocate((long) n * Integer.BYTES);
+                for (int i = 0; i < n; i++) {
+                    ids.setAtIndex(ValueLayout.JAVA_INT, i, tokens[start + i]);
+                }
+                try (Tensor idTensor = device.upload(TensorSpec.of(DType.UINT32, n), ids)) {
+                    ops.embedding(weights.embedding(), idTensor, a.x);
+                }
+                layers(a, new Positions.Block(start));
+            } finally {
+                if (a != block) {
+                    a.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs one token at {@code pos} through the captured decode step and returns the logits,
+     * valid until the next call.
+     */
+    public float[] decode(int token, int pos, float[] out) {
+        runDecode(token, pos);
+        logits.download(hostLogits);
+        MemorySegment.copy(hostLogits, ValueLayout.JAVA_FLOAT, 0, out, 0, dims.vocabSize());
+        return out;
+    }
+
+    /** As {@link #decode} for greedy decoding: only the argmax id crosses back from the device. */
+    public int decodeArgmax(int token, int pos) {
+        runDecode(token, pos);
+        ops.argmax(logits, best);
+        best.download(hostScalar);
+        return hostScalar.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    private void runDecode(int token, int pos) {
+        checkRange(pos, pos + 1);
+        if (token < 0 || token >= dims.vocabSize()) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
+                    + dims.vocabSize() + ")");
+        }
+        writeScalar(tokenId, token);
+        writeScalar(position, pos);
+        if (decodeStep == null) {
+            decodeStep = device.capture(this::decodeStep);
+        } else {
+            decodeStep.replay();
+        }
+    }
+
+    private void decodeStep() {
+        ops.embedding(weights.embedding(), tokenId, step.x);
+        layers(step, new Positions.Single(position));
+        ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
+        ops.outputProjection(step.normed, weights.output(), logits);
+    }
+
+    private void layers(Activations a, Positions at) {
+        float eps = dims.rmsNormEps();
+        for (int l = 0; l < dims.layers(); l++) {
+            DeviceLayer w = weights.layers().get(l);
+            ops.rmsNorm(a.x, w.inputNorm(), eps, a.normed);
+            ops.ternaryLinearQkv(a.normed, w.q(), w.k(), w.v(), a.q, a.k, a.v);
+            at.rope(ops, a.q, dims.heads(), cos, sin);
+            at.rope(ops, a.k, dims.kvHeads(), cos, sin);
+            at.writeCache(ops, kCache.get(l), a.k);
+            at.writeCache(ops, vCache.get(l), a.v);
+            at.attend(ops, a.q, kCache.get(l), vCache.get(l), dims.heads(), dims.kvHeads(), a.attn);
+            ops.rmsNorm(a.attn, w.attnSubNorm(), eps, a.attn);
+            ops.ternaryLinear(a.attn, w.o(), a.proj);
+            ops.add(a.x, a.proj, a.x);
+
+            ops.rmsNorm(a.x, w.postAttentionNorm(), eps, a.normed);
+            ops.ternaryLinearGateUp(a.normed, w.gate(), w.up(), a.gate, a.up);
+            ops.relu2Gate(a.gate, a.up, a.gate);
+            ops.rmsNorm(a.gate, w.ffnSubNorm(), eps, a.gate);
+            ops.ternaryLinear(a.gate, w.down(), a.proj);
+            ops.add(a.x, a.proj, a.x);
+        }
+    }
+
+    private Activations blockActivations() {
+        if (block == null) {
+            block = new Activations(device, dims, prefillBlock);
+        }
+        return block;
+    }
+
+    private void checkRange(int from, int to) {
+        if (from < 0 || to > dims.contextLength() || from > to) {
+            throw new IllegalArgumentException("positions [" + from + ", " + to + ") do not fit the context of "
+                    + dims.contextLength() + " tokens");
+        }
+    }
+
+    private void writeScalar(Tensor t, int value) {
+        hostScalar.set(ValueLayout.JAVA_INT, 0, value);
+        t.upload(hostScalar);
+    }
+
+    private Tensor uploadF32(float[] values, long rows, long cols) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate((long) values.length * Float.BYTES);
+            MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_FLOAT, 0, values.length);
+            return device.upload(TensorSpec.f32(rows, cols), seg);
+        }
+    }
+
+    /** Frees the cache and scratch tensors; the weights and device belong to the caller. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (decodeStep != null) {
+            decodeStep.close();
+        }
+        if (block != null) {
+            block.close();
+        }
+        step.close();
+        kCache.forEach(Tensor::close);
+        vCache.forEach(Tensor::close);
+        List.of(cos, sin, tokenId, position, logits, best).forEach(Tensor::close);
+        hostArena.close();
+    }
+}

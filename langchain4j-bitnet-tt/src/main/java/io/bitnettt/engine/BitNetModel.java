@@ -1,0 +1,167 @@
+package io.bitnettt.engine;
+
+import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.model.ModelConfig;
+import io.bitnettt.model.checkpoint.Checkpoint;
+import io.bitnettt.spi.BackendSelector;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.DeviceOptions;
+import io.bitnettt.tokenizer.BpeTokenizer;
+import io.bitnettt.tokenizer.ChatMessage;
+import io.bitnettt.tokenizer.ChatTemplate;
+import io.bitnettt.tokenizer.StreamingDecoder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * A loaded model ready to generate: device, weights, KV cache, tokenizer and chat template.
+ * Requests run one at a time (others wait); a failed or cancelled request leaves it usable.
+ */
+public final class BitNetModel implements AutoCloseable {
+    private final ModelConfig config;
+    private final Device device;
+    private final DeviceWeights weights;
+    private final BitNetForward forward;
+    private final GenerationSession session;
+    private final BpeTokenizer tokenizer;
+    private final ChatTemplate template;
+    private final Set<Integer> stopTokens = new HashSet<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closed;
+
+    private BitNetModel(ModelConfig config, Device device, DeviceWeights weights, BitNetForward forward,
+                        BpeTokenizer tokenizer) {
+        this.config = config;
+        this.device = device;
+        this.weights = weights;
+        this.forward = forward;
+        this.session = new GenerationSession(forward);
+        this.tokenizer = tokenizer;
+        this.template = new ChatTemplate(tokenizer);
+        for (int id : tokenizer.stopTokenIds()) {
+            stopTokens.add(id);
+        }
+        stopTokens.addAll(config.eosTokenIds());
+    }
+
+    /** Loads {@code options.modelDir()} onto the selected backend. */
+    public static BitNetModel load(BitNetOptions options) {
+        Path tokenizerJson = options.modelDir().resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new IllegalArgumentException("model folder " + options.modelDir() + " has no tokenizer.json");
+        }
+        BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerJson);
+        Device device = BackendSelector.fromServiceLoader().select(options.backend())
+                .open(DeviceOptions.defaults().withThreads(options.threads()));
+        DeviceWeights weights = null;
+        try (Checkpoint checkpoint = Checkpoint.open(options.modelDir())) {
+            ModelConfig config = checkpoint.config();
+            if (tokenizer.vocabSize() > config.vocabSize()) {
+                throw new IllegalArgumentException("tokenizer.json in " + options.modelDir() + " has "
+                        + tokenizer.vocabSize() + " tokens but config.json vocab_size is " + config.vocabSize());
+            }
+            int context = options.contextLength() == 0 ? config.maxPositionEmbeddings() : options.contextLength();
+            if (context > config.maxPositionEmbeddings()) {
+                throw new IllegalArgumentException("context length " + context + " exceeds max_position_embeddings "
+                        + config.maxPositionEmbeddings() + " of " + options.modelDir().resolve("config.json"));
+            }
+            weights = WeightUploader.upload(checkpoint, device);
+            BitNetForward forward = new BitNetForward(device, ModelDims.of(config, context), weights,
+                    options.prefillBlock());
+            return new BitNetModel(config, device, weights, forward, tokenizer);
+        } catch (RuntimeException e) {
+            if (weights != null) {
+                weights.close();
+            }
+            device.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public BpeTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public String backendName() {
+        return device.backendName();
+    }
+
+    public int contextLength() {
+        return session.contextLength();
+    }
+
+    /** Continues raw text (BOS + the text, special-token strings treated as plain text). */
+    public GenerationResult complete(String prompt, SamplingParameters params, Consumer<String> onText,
+                                     BooleanSupplier cancelled) {
+        int[] ids = tokenizer.addBos() ? tokenizer.encodeWithBos(prompt, false) : tokenizer.encode(prompt, false);
+        return run(ids, params, onText, cancelled);
+    }
+
+    /** Answers the conversation as the assistant, through the model's chat template. */
+    public GenerationResult chat(List<ChatMessage> messages, SamplingParameters params, Consumer<String> onText,
+                                 BooleanSupplier cancelled) {
+        return run(template.encode(messages, true), params, onText, cancelled);
+    }
+
+    /** Tokens the chat template produces for {@code messages}, with the generation prompt. */
+    public int countTokens(List<ChatMessage> messages) {
+        return template.countTokens(messages, true);
+    }
+
+    private GenerationResult run(int[] ids, SamplingParameters params, Consumer<String> onText,
+                                 BooleanSupplier cancelled) {
+        ensureOpen();
+        lock.lock();
+        try {
+            ensureOpen();
+            StreamingDecoder decoder = tokenizer.streamingDecoder(true);
+            TextDecoder text = new TextDecoder() {
+                @Override
+                public String accept(int tokenId) {
+                    return decoder.push(tokenId);
+                }
+
+                @Override
+                public String flush() {
+                    return decoder.flush();
+                }
+            };
+            return session.generate(ids, params, stopTokens, text, onText, cancelled);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this BitNet model is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            forward.close();
+            weights.close();
+            device.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

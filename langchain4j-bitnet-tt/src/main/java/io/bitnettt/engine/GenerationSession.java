@@ -1,0 +1,141 @@
+package io.bitnettt.engine;
+
+import io.bitnettt.generate.FinishReason;
+import io.bitnettt.generate.GenerationStats;
+import io.bitnettt.generate.Sampler;
+import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.StopStringMatcher;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Generation over one {@link BitNetForward}: prefill, sampling loop, stops, cancellation and
+ * prefix reuse. It remembers which tokens the KV cache holds, so a request that starts with the
+ * same tokens (the next turn of a chat) only computes what is new.
+ *
+ * <p>Not thread-safe: one request at a time per session.
+ */
+public final class GenerationSession {
+    private final BitNetForward forward;
+    private final int[] cached;   // tokens whose K/V are in the cache, by position
+    private int cachedLength;
+    private final float[] logits;
+
+    public GenerationSession(BitNetForward forward) {
+        this.forward = forward;
+        this.cached = new int[forward.dims().contextLength()];
+        this.logits = new float[forward.dims().vocabSize()];
+    }
+
+    public int contextLength() {
+        return cached.length;
+    }
+
+    /** Forgets the cache contents, so the next request recomputes its whole prompt. */
+    public void reset() {
+        cachedLength = 0;
+    }
+
+    /**
+     * Generates a continuation of {@code prompt}.
+     *
+     * @param stopTokens ids that end generation (not part of the text)
+     * @param decoder    a fresh decoder for this request
+     * @param onText     receives text as soon as it is safe to show
+     * @param cancelled  polled before every step; true stops within one token
+     * @throws IllegalArgumentException before any compute when the prompt is empty or longer than the context
+     */
+    public GenerationResult generate(int[] prompt, SamplingParameters params, Set<Integer> stopTokens,
+                                     TextDecoder decoder, Consumer<String> onText, BooleanSupplier cancelled) {
+        int n = prompt.length;
+        if (n == 0) {
+            throw new IllegalArgumentException("the prompt is empty: at least one token (e.g. BOS) is needed");
+        }
+        if (n > cached.length) {
+            throw new IllegalArgumentException("the prompt has " + n + " tokens but the context holds only "
+                    + cached.length + " tokens");
+        }
+        long start = System.nanoTime();
+        // The last prompt token always runs through decode: that is where logits come from.
+        int reuse = Math.min(commonPrefix(prompt), n - 1);
+        cachedLength = reuse;
+        forward.prefill(prompt, reuse, n - 1);
+        System.arraycopy(prompt, reuse, cached, reuse, n - 1 - reuse);
+        cachedLength = n - 1;
+
+        Sampler sampler = new Sampler(params, forward.dims().vocabSize());
+        boolean onDeviceArgmax = params.isGreedy() && !params.hasPenalties();
+        StopStringMatcher stops = new StopStringMatcher(params.stopStrings());
+        StringBuilder text = new StringBuilder();
+        int[] generated = new int[Math.min(params.maxNewTokens(), cached.length)];
+        int count = 0;
+        long firstTokenAt = 0;
+        int token = prompt[n - 1];
+        int pos = n - 1;
+        FinishReason reason;
+        while (true) {
+            if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                reason = FinishReason.CANCELLED;
+                break;
+            }
+            int next = onDeviceArgmax ? forward.decodeArgmax(token, pos) : -1;
+            if (!onDeviceArgmax) {
+                forward.decode(token, pos, logits);
+            }
+            cached[pos] = token;
+            cachedLength = pos + 1;
+            if (!onDeviceArgmax) {
+                next = sampler.sample(logits, cached, cachedLength);
+            }
+            if (count == 0) {
+                firstTokenAt = System.nanoTime();
+            }
+            generated[count++] = next;
+            if (stopTokens.contains(next)) {
+                reason = FinishReason.STOP_TOKEN;
+                break;
+            }
+            StopStringMatcher.Result r = stops.accept(decoder.accept(next));
+            emit(r.text(), text, onText);
+            if (r.stopped()) {
+                reason = FinishReason.STOP_STRING;
+                break;
+            }
+            if (count == params.maxNewTokens()) {
+                reason = FinishReason.LENGTH;
+                break;
+            }
+            if (pos + 1 >= cached.length) {
+                reason = FinishReason.CONTEXT_FULL;
+                break;
+            }
+            token = next;
+            pos++;
+        }
+        if (reason != FinishReason.STOP_STRING) {
+            emit(stops.accept(decoder.flush()).text(), text, onText);
+            emit(stops.flush(), text, onText);
+        }
+        GenerationStats stats = GenerationStats.of(n, reuse, count, start, firstTokenAt, System.nanoTime());
+        return new GenerationResult(text.toString(), Arrays.copyOf(generated, count), reason, stats);
+    }
+
+    private static void emit(String piece, StringBuilder all, Consumer<String> onText) {
+        if (!piece.isEmpty()) {
+            all.append(piece);
+            onText.accept(piece);
+        }
+    }
+
+    private int commonPrefix(int[] prompt) {
+        int limit = Math.min(cachedLength, prompt.length);
+        int i = 0;
+        while (i < limit && cached[i] == prompt[i]) {
+            i++;
+        }
+        return i;
+    }
+}

@@ -1,0 +1,177 @@
+package io.bitnettt.engine;
+
+import io.bitnettt.generate.FinishReason;
+import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.spi.BackendSelector;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.DeviceOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GenerationSessionTest {
+    private static final ModelDims DIMS = new ModelDims(96, 64, 160, 2, 4, 2, 16, 1e-5f, 10000.0, 24);
+    private static final TinyModel MODEL = new TinyModel(DIMS, 99);
+    private static final int[] PROMPT = {1, 40, 41, 7, 13};
+
+    private Device device;
+    private DeviceWeights weights;
+    private BitNetForward forward;
+    private GenerationSession session;
+
+    @BeforeEach
+    void open() {
+        device = BackendSelector.fromServiceLoader().select("cpu").open(DeviceOptions.defaults().withThreads(2));
+        weights = TinyModelUpload.upload(device, MODEL);
+        forward = new BitNetForward(device, DIMS, weights, 3);
+        session = new GenerationSession(forward);
+    }
+
+    @AfterEach
+    void close() {
+        forward.close();
+        weights.close();
+        device.close();
+    }
+
+    /** Token ids as text "<id>", so the text shows exactly which tokens were emitted. */
+    private static TextDecoder idText() {
+        return new TextDecoder() {
+            public String accept(int id) {
+                return "<" + id + ">";
+            }
+
+            public String flush() {
+                return "";
+            }
+        };
+    }
+
+    private static SamplingParameters greedy(int maxNew) {
+        return SamplingParameters.builder().temperature(0).maxNewTokens(maxNew).build();
+    }
+
+    private GenerationResult run(int[] prompt, SamplingParameters p, Set<Integer> stops) {
+        return session.generate(prompt, p, stops, idText(), s -> { }, () -> false);
+    }
+
+    /** Greedy continuation computed by the independent scalar forward pass. */
+    private static int[] referenceGreedy(int[] prompt, int n) {
+        ScalarBitNet ref = new ScalarBitNet(MODEL);
+        float[] logits = null;
+        for (int p = 0; p < prompt.length; p++) {
+            logits = ref.forward(prompt[p], p);
+        }
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int t = 1; t < logits.length; t++) if (logits[t] > logits[best]) best = t;
+            out[i] = best;
+            if (i + 1 < n) logits = ref.forward(best, prompt.length + i);
+        }
+        return out;
+    }
+
+    @Test
+    void greedyGenerationFollowsTheScalarReference() {
+        GenerationResult r = run(PROMPT, greedy(6), Set.of());
+        assertArrayEquals(referenceGreedy(PROMPT, 6), r.tokens());
+        assertEquals(FinishReason.LENGTH, r.finishReason());
+        assertEquals(6, r.stats().generatedTokens());
+        assertEquals(PROMPT.length, r.stats().promptTokens());
+        String expectedText = Arrays.stream(r.tokens()).mapToObj(t -> "<" + t + ">").reduce("", String::concat);
+        assertEquals(expectedText, r.text());
+    }
+
+    @Test
+    void theNextTurnReusesTheCachedPrefixAndGivesTheSameTokensAsAFreshRun() {
+        GenerationResult first = run(PROMPT, greedy(4), Set.of());
+        int[] second = IntStream.concat(IntStream.concat(Arrays.stream(PROMPT), Arrays.stream(first.tokens())),
+                IntStream.of(5, 6)).toArray();
+        GenerationResult reused = run(second, greedy(3), Set.of());
+        // The cache held the prompt and all generated tokens but the last one (never fed back).
+        assertEquals(PROMPT.length + first.tokens().length - 1, reused.stats().reusedPrefixTokens());
+        session.reset();
+        GenerationResult fresh = run(second, greedy(3), Set.of());
+        assertEquals(0, fresh.stats().reusedPrefixTokens());
+        assertArrayEquals(fresh.tokens(), reused.tokens());
+        assertArrayEquals(referenceGreedy(second, 3), fresh.tokens());
+    }
+
+    @Test
+    void anEndTokenStopsWithoutBeingEmitted() {
+        int firstGreedy = referenceGreedy(PROMPT, 1)[0];
+        GenerationResult r = run(PROMPT, greedy(10), Set.of(firstGreedy));
+        assertEquals(FinishReason.STOP_TOKEN, r.finishReason());
+        assertArrayEquals(new int[] {firstGreedy}, r.tokens());
+        assertEquals("", r.text());
+    }
+
+    @Test
+    void aStopStringAcrossTokensEndsGenerationAndIsNotEmitted() {
+        int[] expected = referenceGreedy(PROMPT, 3);
+        // "<a><b>" contains "a><b" starting right after the first "<": it spans both tokens.
+        String stop = expected[0] + "><" + expected[1];
+        SamplingParameters p = SamplingParameters.builder().temperature(0).maxNewTokens(10).stopStrings(stop).build();
+        List<String> streamed = new ArrayList<>();
+        GenerationResult r = session.generate(PROMPT, p, Set.of(), idText(), streamed::add, () -> false);
+        assertEquals(FinishReason.STOP_STRING, r.finishReason());
+        assertEquals("<", r.text());
+        assertEquals(r.text(), String.join("", streamed));
+        assertEquals(2, r.tokens().length);
+    }
+
+    @Test
+    void aFullContextEndsGeneration() {
+        GenerationResult r = run(PROMPT, greedy(100), Set.of());
+        assertEquals(FinishReason.CONTEXT_FULL, r.finishReason());
+        // The last prompt token sits at position 4; tokens are fed back up to position 23.
+        assertEquals(DIMS.contextLength() - PROMPT.length + 1, r.tokens().length);
+    }
+
+    @Test
+    void aPromptLongerThanTheContextFailsBeforeAnyCompute() {
+        int[] tooLong = new int[DIMS.contextLength() + 1];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> run(tooLong, greedy(1), Set.of()));
+        assertEquals("the prompt has 25 tokens but the context holds only 24 tokens", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> run(new int[0], greedy(1), Set.of()));
+    }
+
+    @Test
+    void cancellationStopsWithinOneTokenAndLeavesTheSessionUsable() {
+        AtomicInteger polls = new AtomicInteger();
+        GenerationResult r = session.generate(PROMPT, greedy(50), Set.of(), idText(), s -> { },
+                () -> polls.incrementAndGet() > 3);
+        assertEquals(FinishReason.CANCELLED, r.finishReason());
+        assertEquals(3, r.tokens().length);
+        GenerationResult after = run(PROMPT, greedy(5), Set.of());
+        assertArrayEquals(referenceGreedy(PROMPT, 5), after.tokens());
+    }
+
+    @Test
+    void aRequestFailingMidwayLeavesTheSessionUsable() {
+        int[] badToken = {1, 40, 500, 7};
+        assertThrows(RuntimeException.class, () -> run(badToken, greedy(2), Set.of()));
+        GenerationResult after = run(PROMPT, greedy(4), Set.of());
+        assertArrayEquals(referenceGreedy(PROMPT, 4), after.tokens());
+    }
+
+    @Test
+    void seededSamplingIsReproducible() {
+        SamplingParameters p = SamplingParameters.builder().temperature(1.0).topK(20).seed(7L).maxNewTokens(8).build();
+        int[] a = run(PROMPT, p, Set.of()).tokens();
+        session.reset();
+        int[] b = run(PROMPT, p, Set.of()).tokens();
+        assertArrayEquals(a, b);
+    }
+}
