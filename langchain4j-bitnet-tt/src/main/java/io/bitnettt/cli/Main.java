@@ -3,6 +3,7 @@ package io.bitnettt.cli;
 import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.ProbeResult;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -13,39 +14,63 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err));
     }
 
-    /** Runs the command line and returns the process exit status (0 ok, 2 usage error). */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
+    /** Runs the command line and returns the process exit status (0 ok, 1 failure, 2 usage error). */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         String verb = args.length == 0 ? "help" : args[0];
         List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
-        switch (verb) {
-            case "backends" -> {
-                printBackends(out);
-                return 0;
-            }
-            case "help", "--help", "-h" -> {
-                printUsage(out);
-                out.println();
-                printBackends(out);
-                return 0;
-            }
-            default -> {
-                err.println("bitnet: unknown command '" + verb + "'" + (rest.isEmpty() ? "" : " " + rest));
-                printUsage(err);
-                return 2;
-            }
+        try {
+            return switch (verb) {
+                case "generate" -> GenerateCommand.run(rest, out, err);
+                case "chat" -> ChatCommand.run(rest, in, out, err);
+                case "download" -> DownloadCommand.run(rest, out, err);
+                case "backends" -> {
+                    printBackends(out);
+                    yield 0;
+                }
+                case "help", "--help", "-h" -> {
+                    printUsage(out);
+                    out.println();
+                    printBackends(out);
+                    yield 0;
+                }
+                default -> throw new CliArgs.UsageException("unknown command '" + verb + "'");
+            };
+        } catch (CliArgs.UsageException e) {
+            err.println("bitnet: " + e.getMessage());
+            err.println(usageOf(verb));
+            return 2;
+        } catch (Exception e) {
+            err.println("bitnet " + verb + ": " + e.getMessage());
+            return 1;
         }
     }
 
-    static void printUsage(PrintStream out) {
-        out.println("""
-                usage: bitnet <command> [options]
+    private static String usageOf(String verb) {
+        return switch (verb) {
+            case "generate" -> GenerateCommand.USAGE;
+            case "chat" -> ChatCommand.USAGE;
+            case "download" -> DownloadCommand.USAGE;
+            default -> USAGE;
+        };
+    }
 
-                commands:
-                  backends   list the compute backends found and why each is or is not usable
-                  help       this text""");
+    static final String USAGE = """
+            usage: bitnet <command> [options]
+
+            commands:
+              generate [options] "prompt"   complete a prompt (no --model: the built-in demo model)
+              chat [options]                interactive multi-turn chat on standard input
+              download [REPO] [--dir DIR]   fetch a model from the Hugging Face hub
+              backends                      list the compute backends found and why each is or is not usable
+              help                          this text
+
+            each command prints its options on a usage error, e.g. 'bitnet generate' with no prompt""";
+
+    static void printUsage(PrintStream out) {
+        out.println(USAGE);
     }
 
     static void printBackends(PrintStream out) {
