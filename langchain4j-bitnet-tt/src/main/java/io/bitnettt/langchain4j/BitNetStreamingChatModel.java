@@ -1,0 +1,107 @@
+package io.bitnettt.langchain4j;
+
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
+import io.bitnettt.engine.BitNetModel;
+import io.bitnettt.engine.GenerationResult;
+import io.bitnettt.generate.SamplingParameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A LangChain4j {@link StreamingChatModel}: text reaches the handler as soon as whole characters
+ * (and no part of a stop string) are known. Generation runs on a worker thread; a handler may
+ * cancel through {@link PartialResponseContext#streamingHandle()}, which stops within one token.
+ */
+public final class BitNetStreamingChatModel implements StreamingChatModel, AutoCloseable {
+    private final BitNetModel model;
+    private final boolean ownsModel;
+    private final SamplingParameters defaults;
+    private final String modelName;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "bitnet-streaming");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private BitNetStreamingChatModel(Builder b) {
+        this.defaults = b.sampling.build();
+        this.model = BitNetModelSource.resolve(b.model, b.modelPath, b.backend, b.threads, b.contextLength);
+        this.ownsModel = b.model == null;
+        this.modelName = b.modelName != null ? b.modelName
+                : b.modelPath != null ? b.modelPath.getFileName().toString() : "bitnet";
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
+        // Bad requests fail on the caller's thread, before anything is queued.
+        SamplingParameters params = RequestMapping.sampling(request, defaults);
+        var messages = RequestMapping.messages(request.messages());
+        AtomicBoolean cancelled = new AtomicBoolean();
+        StreamingHandle handle = new StreamingHandle() {
+            @Override
+            public void cancel() {
+                cancelled.set(true);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return cancelled.get();
+            }
+        };
+        PartialResponseContext context = new PartialResponseContext(handle);
+        worker.execute(() -> {
+            try {
+                GenerationResult r = model.chat(messages, params,
+                        piece -> handler.onPartialResponse(new PartialResponse(piece), context), cancelled::get);
+                handler.onCompleteResponse(RequestMapping.response(r, modelName));
+            } catch (Throwable t) {
+                handler.onError(t);
+            }
+        });
+    }
+
+    public BitNetModel engine() {
+        return model;
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+        if (ownsModel) {
+            model.close();
+        }
+    }
+
+    public static final class Builder extends BitNetChatModel.SamplingBuilder<Builder> {
+        private BitNetModel model;
+        private Path modelPath;
+        private String backend = "auto";
+        private Integer threads;
+        private Integer contextLength;
+        private String modelName;
+
+        public Builder model(BitNetModel shared) { this.model = shared; return this; }
+        public Builder modelPath(Path dir) { this.modelPath = dir; return this; }
+        public Builder backend(String name) { this.backend = name; return this; }
+        public Builder threads(Integer n) { this.threads = n; return this; }
+        public Builder contextLength(Integer n) { this.contextLength = n; return this; }
+        public Builder modelName(String name) { this.modelName = name; return this; }
+
+        public BitNetStreamingChatModel build() {
+            return new BitNetStreamingChatModel(this);
+        }
+    }
+}
