@@ -1,0 +1,102 @@
+package io.bitnettt.jmh.engine;
+
+import io.bitnettt.engine.BitNetForward;
+import io.bitnettt.engine.DeviceWeights;
+import io.bitnettt.engine.ModelDims;
+import io.bitnettt.engine.WeightUploader;
+import io.bitnettt.model.ModelConfig;
+import io.bitnettt.model.checkpoint.Checkpoint;
+import io.bitnettt.model.checkpoint.CheckpointWriter;
+import io.bitnettt.spi.BackendSelector;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.DeviceOptions;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Whole-model steps at the full 2B-4T shapes (random weights from the checkpoint writer, 30 layers,
+ * d=2560, vocab 128256): {@code decode} is one token through the captured decode step including
+ * the output projection and on-device argmax, at position 128 (ops/s = tokens/s); {@code prefill128}
+ * is a 128-token prompt block (tokens/s = ops/s × 128). The trial setup also prints how long
+ * loading (open + validate + upload/repack) took.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class DecodeStepBenchmark {
+    private static final int PROMPT = 128;
+
+    @Param({"cpu"})
+    public String backend;
+
+    @Param({"2"})
+    public int threads;
+
+    private Path dir;
+    private Device device;
+    private DeviceWeights weights;
+    private BitNetForward forward;
+    private int[] tokens;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        ModelConfig config = ModelConfig.bitnet2B4T();
+        dir = Files.createTempDirectory("bitnet-decode-bench");
+        new CheckpointWriter(config).writeRandom(dir, 2025);
+        long start = System.nanoTime();
+        device = BackendSelector.fromServiceLoader().select(backend).open(DeviceOptions.defaults().withThreads(threads));
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            weights = WeightUploader.upload(checkpoint, device);
+        }
+        forward = new BitNetForward(device, ModelDims.of(config, 1024), weights, 64);
+        System.out.printf("%nload (open + validate + upload) of the 2B-4T-shaped checkpoint: %.2f s%n",
+                (System.nanoTime() - start) / 1e9);
+        SplittableRandom r = new SplittableRandom(1);
+        tokens = new int[PROMPT + 1];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = r.nextInt(config.vocabSize());
+        }
+        forward.prefill(tokens, 0, PROMPT);
+    }
+
+    @Benchmark
+    public int decode() {
+        // The same position each time: its cache row is rewritten, the attention span stays 129.
+        return forward.decodeArgmax(tokens[PROMPT], PROMPT);
+    }
+
+    @Benchmark
+    public void prefill128() {
+        forward.prefill(tokens, 0, PROMPT);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        forward.close();
+        weights.close();
+        device.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
