@@ -10,8 +10,6 @@ import io.bitnettt.engine.BitNetModel;
 import io.bitnettt.engine.GenerationResult;
 import io.bitnettt.generate.SamplingParameters;
 
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,10 +32,9 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
 
     private BitNetStreamingChatModel(Builder b) {
         this.defaults = b.sampling.build();
-        this.model = BitNetModelSource.resolve(b.model, b.modelPath, b.backend, b.threads, b.contextLength);
-        this.ownsModel = b.model == null;
-        this.modelName = b.modelName != null ? b.modelName
-                : b.modelPath != null ? b.modelPath.getFileName().toString() : "bitnet";
+        this.model = b.resolveEngine();
+        this.ownsModel = b.ownsEngine();
+        this.modelName = b.resolvedModelName();
     }
 
     public static Builder builder() {
@@ -85,21 +82,7 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
         }
     }
 
-    public static final class Builder extends BitNetChatModel.SamplingBuilder<Builder> {
-        private BitNetModel model;
-        private Path modelPath;
-        private String backend = "auto";
-        private Integer threads;
-        private Integer contextLength;
-        private String modelName;
-
-        public Builder model(BitNetModel shared) { this.model = shared; return this; }
-        public Builder modelPath(Path dir) { this.modelPath = dir; return this; }
-        public Builder backend(String name) { this.backend = name; return this; }
-        public Builder threads(Integer n) { this.threads = n; return this; }
-        public Builder contextLength(Integer n) { this.contextLength = n; return this; }
-        public Builder modelName(String name) { this.modelName = name; return this; }
-
+    public static final class Builder extends BitNetModelBuilder<Builder> {
         public BitNetStreamingChatModel build() {
             return new BitNetStreamingChatModel(this);
         }
