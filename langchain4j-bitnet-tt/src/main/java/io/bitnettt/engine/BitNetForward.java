@@ -38,7 +38,6 @@ public final class BitNetForward implements AutoCloseable {
     private final Tensor best;      // UINT32 [1], on-device argmax of logits
     private final Arena hostArena = Arena.ofShared();
     private final MemorySegment hostScalar;
-    private final MemorySegment hostLogits;
     private Activations block;
     private CapturedStep decodeStep;
     private boolean closed;
@@ -65,7 +64,6 @@ public final class BitNetForward implements AutoCloseable {
         logits = device.allocate(TensorSpec.f32(1, dims.vocabSize()));
         best = device.allocate(TensorSpec.of(DType.UINT32, 1));
         hostScalar = hostArena.allocate(4);
-        hostLogits = hostArena.allocate((long) dims.vocabSize() * Float.BYTES);
     }
 
     public ModelDims dims() {
@@ -103,9 +101,13 @@ public final class BitNetForward implements AutoCloseable {
      * valid until the next call.
      */
     public float[] decode(int token, int pos, float[] out) {
+        if (out.length != dims.vocabSize()) {
+            throw new IllegalArgumentException("logits buffer has " + out.length + " entries, expected vocab size "
+                    + dims.vocabSize());
+        }
         runDecode(token, pos);
-        logits.download(hostLogits);
-        MemorySegment.copy(hostLogits, ValueLayout.JAVA_FLOAT, 0, out, 0, dims.vocabSize());
+        // Straight into the caller's array: no intermediate host copy of the vocabulary.
+        logits.download(MemorySegment.ofArray(out));
         return out;
     }
 
