@@ -67,7 +67,7 @@ class GenerationSessionTest {
     /** Greedy continuation computed by the independent scalar forward pass. */
     private static int[] referenceGreedy(int[] prompt, int n) {
         ScalarBitNet ref = new ScalarBitNet(MODEL);
-        float[] logits = null;
+        double[] logits = null;
         for (int p = 0; p < prompt.length; p++) {
             logits = ref.forward(prompt[p], p);
         }
@@ -164,6 +164,13 @@ class GenerationSessionTest {
         assertThrows(RuntimeException.class, () -> run(badToken, greedy(2), Set.of()));
         GenerationResult after = run(PROMPT, greedy(4), Set.of());
         assertArrayEquals(referenceGreedy(PROMPT, 4), after.tokens());
+    }
+
+    @Test
+    void topKOfOneEqualsGreedyAtAnyTemperature() {
+        SamplingParameters topOne = SamplingParameters.builder().temperature(1.5).topK(1).seed(3L).maxNewTokens(8)
+                .build();
+        assertArrayEquals(referenceGreedy(PROMPT, 8), run(PROMPT, topOne, Set.of()).tokens());
     }
 
     @Test

@@ -1,105 +1,114 @@
 package io.bitnettt.engine;
 
 /**
- * An independent forward pass in plain loops over {@link TinyModel}'s arrays, straight from the
- * spec (bitnet.md §2): the oracle the engine is checked against. Keeps its own KV cache.
+ * An independent float64 forward pass in plain loops over {@link TinyModel}'s arrays, written from
+ * the spec (bitnet.md §2) and sharing no code with the engine or its kernels: the oracle the engine
+ * is checked against. Keeps its own KV cache.
  */
 final class ScalarBitNet {
     private final TinyModel m;
     private final ModelDims d;
-    private final float[][][] kCache, vCache; // [layer][pos][kvDim]
+    private final double[][][] kCache, vCache; // [layer][pos][kvDim]
 
     ScalarBitNet(TinyModel m) {
         this.m = m;
         this.d = m.dims;
-        kCache = new float[d.layers()][d.contextLength()][];
-        vCache = new float[d.layers()][d.contextLength()][];
+        kCache = new double[d.layers()][d.contextLength()][];
+        vCache = new double[d.layers()][d.contextLength()][];
     }
 
     /** Logits for the token at {@code pos}, after all earlier positions went through this method. */
-    float[] forward(int token, int pos) {
-        float[] h = m.embedding[token].clone();
+    double[] forward(int token, int pos) {
+        double[] h = toDouble(m.embedding[token]);
         for (int l = 0; l < d.layers(); l++) {
             TinyModel.Layer L = m.layers[l];
-            float[] a = rms(h, L.inputNorm);
-            float[] q = bitLinear(a, L.q, L.qs);
-            float[] k = bitLinear(a, L.k, L.ks);
-            float[] v = bitLinear(a, L.v, L.vs);
+            double[] a = rms(h, L.inputNorm);
+            double[] q = bitLinear(a, L.q, L.qs);
+            double[] k = bitLinear(a, L.k, L.ks);
+            double[] v = bitLinear(a, L.v, L.vs);
             rope(q, d.heads(), pos);
             rope(k, d.kvHeads(), pos);
             kCache[l][pos] = k;
             vCache[l][pos] = v;
-            float[] o = attention(q, l, pos);
-            float[] oo = bitLinear(rms(o, L.attnSubNorm), L.o, L.os);
-            for (int i = 0; i < h.length; i++) h[i] += oo[i];
-            float[] mm = rms(h, L.postNorm);
-            float[] g = bitLinear(mm, L.gate, L.gs);
-            float[] u = bitLinear(mm, L.up, L.us);
+            double[] o = bitLinear(rms(attention(q, l, pos), L.attnSubNorm), L.o, L.os);
+            for (int i = 0; i < h.length; i++) h[i] += o[i];
+            double[] mm = rms(h, L.postNorm);
+            double[] g = bitLinear(mm, L.gate, L.gs);
+            double[] u = bitLinear(mm, L.up, L.us);
             for (int i = 0; i < g.length; i++) {
-                float r = Math.max(g[i], 0f);
+                double r = Math.max(g[i], 0);
                 g[i] = r * r * u[i];
             }
-            float[] down = bitLinear(rms(g, L.ffnSubNorm), L.down, L.ds);
+            double[] down = bitLinear(rms(g, L.ffnSubNorm), L.down, L.ds);
             for (int i = 0; i < h.length; i++) h[i] += down[i];
         }
-        float[] f = rms(h, m.finalNorm);
-        float[] logits = new float[d.vocabSize()];
+        double[] f = rms(h, m.finalNorm);
+        double[] logits = new double[d.vocabSize()];
         for (int t = 0; t < logits.length; t++) {
             double s = 0;
-            for (int i = 0; i < f.length; i++) s += (double) f[i] * m.embedding[t][i];
-            logits[t] = (float) s;
+            for (int i = 0; i < f.length; i++) s += f[i] * m.embedding[t][i];
+            logits[t] = s;
         }
         return logits;
     }
 
-    private float[] rms(float[] x, float[] w) {
+    private static double[] toDouble(float[] x) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = x[i];
+        return y;
+    }
+
+    private double[] rms(double[] x, float[] w) {
         double ss = 0;
-        for (float v : x) ss += (double) v * v;
-        float inv = (float) (1.0 / Math.sqrt(ss / x.length + d.rmsNormEps()));
-        float[] y = new float[x.length];
+        for (double v : x) ss += v * v;
+        double inv = 1.0 / Math.sqrt(ss / x.length + d.rmsNormEps());
+        double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) y[i] = w[i] * (x[i] * inv);
         return y;
     }
 
-    private static float[] bitLinear(float[] x, byte[][] w, float scale) {
-        float max = 1e-5f;
-        for (float v : x) max = Math.max(max, Math.abs(v));
-        float s = 127f / max;
-        int[] q = new int[x.length];
-        for (int i = 0; i < x.length; i++) q[i] = (int) Math.max(-128, Math.min(127, Math.rint(x[i] * s)));
-        float[] y = new float[w.length];
+    /** W1.58A8: per-token absmax int8 activations, exact integer dot products, then both scales. */
+    private static double[] bitLinear(double[] x, byte[][] w, float scale) {
+        double max = 1e-5;
+        for (double v : x) max = Math.max(max, Math.abs(v));
+        double s = 127.0 / max;
+        long[] q = new long[x.length];
+        for (int i = 0; i < x.length; i++) q[i] = (long) Math.max(-128, Math.min(127, Math.rint(x[i] * s)));
+        double[] y = new double[w.length];
         for (int j = 0; j < w.length; j++) {
-            int acc = 0;
+            long acc = 0;
             for (int i = 0; i < x.length; i++) acc += q[i] * w[j][i];
             y[j] = acc / s * scale;
         }
         return y;
     }
 
-    private void rope(float[] x, int heads, int pos) {
+    /** rotate_half: dims i and i + D/2 rotate together by pos · θ^(-2i/D). */
+    private void rope(double[] x, int heads, int pos) {
         int hd = d.headDim(), half = hd / 2;
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < half; i++) {
-                double freq = Math.pow(d.ropeTheta(), -2.0 * i / hd);
-                double c = Math.cos(pos * freq), s = Math.sin(pos * freq);
+                double angle = pos * Math.pow(d.ropeTheta(), -2.0 * i / hd);
+                double c = Math.cos(angle), s = Math.sin(angle);
                 int a = h * hd + i, b = a + half;
-                float x1 = x[a], x2 = x[b];
-                x[a] = (float) (x1 * c - x2 * s);
-                x[b] = (float) (x2 * c + x1 * s);
+                double x1 = x[a], x2 = x[b];
+                x[a] = x1 * c - x2 * s;
+                x[b] = x2 * c + x1 * s;
             }
         }
     }
 
-    private float[] attention(float[] q, int l, int pos) {
+    /** Causal grouped-query attention over the cache, query head h reading KV head h / (H / Hkv). */
+    private double[] attention(double[] q, int l, int pos) {
         int hd = d.headDim(), group = d.heads() / d.kvHeads();
-        float[] out = new float[q.length];
+        double[] out = new double[q.length];
         for (int h = 0; h < d.heads(); h++) {
             int kvOff = (h / group) * hd;
             double[] score = new double[pos + 1];
             double max = Double.NEGATIVE_INFINITY;
             for (int t = 0; t <= pos; t++) {
                 double s = 0;
-                for (int i = 0; i < hd; i++) s += (double) q[h * hd + i] * kCache[l][t][kvOff + i];
+                for (int i = 0; i < hd; i++) s += q[h * hd + i] * kCache[l][t][kvOff + i];
                 score[t] = s / Math.sqrt(hd);
                 max = Math.max(max, score[t]);
             }
@@ -108,7 +117,7 @@ final class ScalarBitNet {
             for (int i = 0; i < hd; i++) {
                 double acc = 0;
                 for (int t = 0; t <= pos; t++) acc += score[t] / sum * vCache[l][t][kvOff + i];
-                out[h * hd + i] = (float) acc;
+                out[h * hd + i] = acc;
             }
         }
         return out;
