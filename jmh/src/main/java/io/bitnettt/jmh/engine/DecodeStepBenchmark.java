@@ -32,10 +32,16 @@ import java.util.stream.Stream;
 
 /**
  * Whole-model steps at the full 2B-4T shapes (random weights from the checkpoint writer, 30 layers,
- * d=2560, vocab 128256): {@code decode} is one token through the captured decode step including
- * the output projection and on-device argmax, at position 128 (ops/s = tokens/s); {@code prefill128}
- * is a 128-token prompt block (tokens/s = ops/s × 128). The trial setup also prints how long
- * loading (open + validate + upload/repack) took.
+ * d=2560, vocab 128256):
+ * <ul>
+ *   <li>{@code decode}: one token through the captured decode step including the output projection
+ *       and on-device argmax, at position 128 (ops/s = decode tokens/s);</li>
+ *   <li>{@code prefill128}: a 128-token prompt as blocks (prefill tokens/s = ops/s × 128);</li>
+ *   <li>{@code timeToFirstToken128}: what a 128-token prompt costs before its first token appears,
+ *       127 prefill tokens plus the decode step of the last one (TTFT = 1 / ops/s).</li>
+ * </ul>
+ * The trial prints the load time (open + validate + upload/repack) and, at teardown, the peak
+ * resident memory of the forked JVM (VmHWM).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -47,7 +53,7 @@ public class DecodeStepBenchmark {
     @Param({"cpu"})
     public String backend;
 
-    @Param({"2"})
+    @Param({"1", "2"})
     public int threads;
 
     private Path dir;
@@ -88,8 +94,19 @@ public class DecodeStepBenchmark {
         forward.prefill(tokens, 0, PROMPT);
     }
 
+    @Benchmark
+    public int timeToFirstToken128() {
+        forward.prefill(tokens, 0, PROMPT - 1);
+        return forward.decodeArgmax(tokens[PROMPT - 1], PROMPT - 1);
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
+        try (Stream<String> status = Files.lines(Path.of("/proc/self/status"))) {
+            status.filter(l -> l.startsWith("VmHWM")).forEach(l -> System.out.println("\npeak resident memory " + l));
+        } catch (IOException | UnsupportedOperationException e) {
+            System.out.println("\npeak resident memory unknown: " + e);
+        }
         forward.close();
         weights.close();
         device.close();
