@@ -85,6 +85,25 @@ class TernaryLinearTest {
         assertArrayEquals(expected, run(x, 1, in, w, 4, 1f));
     }
 
+    @ParameterizedTest(name = "tokens={0}")
+    @CsvSource({"1", "3"})
+    void saturatedActivationsDoNotOverflowTheInt16LanePairs(int tokens) {
+        // every q = ±127 with code u = 2 (or 0) in every column: the largest sum a lane pair can reach
+        int in = 6912;
+        float[] x = new float[tokens * in];
+        for (int t = 0; t < tokens; t++) {
+            java.util.Arrays.fill(x, t * in, (t + 1) * in, t % 2 == 0 ? 1f : -1f);
+        }
+        byte[] w = new byte[4 * in];
+        java.util.Arrays.fill(w, 0, in, (byte) 1);
+        java.util.Arrays.fill(w, in, 2 * in, (byte) -1);
+        for (int k = 0; k < in; k++) {
+            w[2 * in + k] = (byte) (k % 3 - 1);
+        }
+        float[] expected = ScalarKernels.ternaryLinear(x, tokens, in, w, 4, 1f);
+        assertArrayEquals(expected, run(x, tokens, in, w, 4, 1f));
+    }
+
     @Test
     void fusedProjectionsEqualSeparateOnes() {
         Random r = new Random(5);

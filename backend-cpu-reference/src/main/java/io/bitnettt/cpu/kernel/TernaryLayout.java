@@ -25,6 +25,15 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code Σ_i x'_i·(w >>> 2i)} telescopes to {@code Σ_j x_j·u_j} (mod 2^16). A code then costs one
  * shift, one multiply and one add instead of a two-shift sign extension before them, and the
  * kernels subtract {@code Σ_j x_j} once per token to turn {@code u} back into {@code t}.
+ *
+ * <p>Why the kernels shift pairs of lanes as one int32: C2 on AVX2 has no immediate form for
+ * int16 vector shifts, so each {@code ShortVector} shift costs an extra GPR-to-XMM move of the
+ * count, while int32 shifts take an immediate; that halves the decode work per code. An int32
+ * shift lets the low lane of each pair receive the high lane's bits from the top. Followed through
+ * the telescope, those bits add exactly {@code 4·x_7(low)·w(high)} to the low lane, which is
+ * {@code x'_0(high)·w(high)} scaled, so {@link #telescope} subtracts {@code 4·x_7(low)} from
+ * {@code x'_0(high)} and the pair's sum is exact; single lanes no longer are, so the kernels only
+ * ever widen the sum of both lanes of a pair ({@link TernaryMatmul#pairSum}).
  */
 public final class TernaryLayout {
     public static final VectorSpecies<Short> SPECIES = ShortVector.SPECIES_PREFERRED;
@@ -119,15 +128,17 @@ public final class TernaryLayout {
 
     /**
      * Rewrites a quantized activation of {@code blocks} blocks in place into the form the kernels
-     * multiply with ({@code x'_i = x_i − 4·x_(i−1)} per lane within a block, see the class comment)
-     * and returns {@code Σ x}, the correction for the unsigned codes. |x'| ≤ 640 fits in a short.
+     * multiply with ({@code x'_i = x_i − 4·x_(i−1)} per lane within a block, plus the pair fix-up
+     * described in the class comment) and returns {@code Σ x}, the correction for the unsigned
+     * codes. |x'| ≤ 640 fits in a short.
      */
     public static int telescope(short[] q, int off, int blocks) {
         int sum = 0;
         for (int b = 0; b < blocks; b++) {
             int base = off + b * BLOCK_COLS;
             ShortVector total = ShortVector.zero(SPECIES); // |Σ| ≤ 8·128 per lane: no wrap
-            ShortVector prev = ShortVector.fromArray(SPECIES, q, base);
+            ShortVector first = ShortVector.fromArray(SPECIES, q, base);
+            ShortVector prev = first;
             total = total.add(prev);
             for (int i = 1; i < CODES_PER_LANE; i++) {
                 ShortVector cur = ShortVector.fromArray(SPECIES, q, base + i * LANES);
@@ -135,6 +146,10 @@ public final class TernaryLayout {
                 cur.sub(prev.lanewise(VectorOperators.LSHL, 2)).intoArray(q, base + i * LANES);
                 prev = cur;
             }
+            // prev is x_7; moving each pair's low lane into its high lane (times 4) through the
+            // same int32 view the kernels shift with cancels the bits that shift leaks downwards.
+            ShortVector leak = prev.reinterpretAsInts().lanewise(VectorOperators.LSHL, 18).reinterpretAsShorts();
+            first.sub(leak).intoArray(q, base);
             sum += TernaryMatmul.widenSum(total);
         }
         return sum;

@@ -17,20 +17,23 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Exact int8 × ternary matmul over {@link TernaryLayout}: int16 lanes multiply the telescoped
  * activation by the logically shifted weight word and accumulate mod 2^16 (see
- * {@link TernaryLayout} for why that equals {@code Σ x·u}); the 16-bit partial sums are widened to
- * int32 while the true value still fits, and {@code Σ x} is subtracted to turn codes u = t + 1
- * back into weights t.
+ * {@link TernaryLayout} for why that equals {@code Σ x·u}); the 16-bit partial sums of each lane
+ * pair are widened to int32 while the true value still fits, and {@code Σ x} is subtracted to turn
+ * codes u = t + 1 back into weights t.
  *
- * <p>Overflow bound: per block a lane's true partial sum is {@code Σ x_j·u_j} over 8 columns with
- * |x| ≤ 128 and u ≤ 2, at most 2048 in magnitude, so after {@link #FLUSH_BLOCKS} = 15 blocks it is
- * within ±30720 and the wrapped int16 value sign-extends to it exactly.
+ * <p>Weight words are shifted as int32 pairs ({@link #nextCode}); see {@link TernaryLayout} for why
+ * and why only the sum of a pair of lanes is exact.
+ *
+ * <p>Overflow bound: per block a lane pair's true partial sum is {@code Σ x_j·u_j} over 16 columns
+ * with |x| ≤ 128 and u ≤ 2, at most 4096 in magnitude, so after {@link #FLUSH_BLOCKS} = 7 blocks it
+ * is within ±28672 and the wrapped int16 pair sum sign-extends to it exactly.
  *
  * <p>Both kernels work on a range of row groups so the caller can split rows over threads; the
  * result is {@code y[t, row] = acc / s[t] · scale}, the same float expression as the scalar
  * reference, so outputs match it bit for bit.
  */
 public final class TernaryMatmul {
-    static final int FLUSH_BLOCKS = 15;
+    static final int FLUSH_BLOCKS = 7;
     /** Tokens per prefill tile: keeps a tile's activation slice for one block in L1. */
     public static final int TOKEN_TILE = 32;
 
@@ -50,7 +53,7 @@ public final class TernaryMatmul {
         for (int g = g0; g < g1; g++) {
             long base = layout.offset(g * GROUP_ROWS, 0);
             int t0 = -qSum, t1 = -qSum, t2 = -qSum, t3 = -qSum;
-            // Chunks of at most FLUSH_BLOCKS blocks keep the int16 lanes in range; a simple inner
+            // Chunks of at most FLUSH_BLOCKS blocks keep the int16 lane pairs in range; a simple inner
             // loop with fresh accumulators is what C2 keeps in registers best.
             for (int c0 = 0; c0 < blocks; c0 += FLUSH_BLOCKS) {
                 int c1 = Math.min(blocks, c0 + FLUSH_BLOCKS);
@@ -69,16 +72,16 @@ public final class TernaryMatmul {
                         a1 = a1.add(x.mul(w1));
                         a2 = a2.add(x.mul(w2));
                         a3 = a3.add(x.mul(w3));
-                        w0 = w0.lanewise(VectorOperators.LSHR, 2);
-                        w1 = w1.lanewise(VectorOperators.LSHR, 2);
-                        w2 = w2.lanewise(VectorOperators.LSHR, 2);
-                        w3 = w3.lanewise(VectorOperators.LSHR, 2);
+                        w0 = nextCode(w0);
+                        w1 = nextCode(w1);
+                        w2 = nextCode(w2);
+                        w3 = nextCode(w3);
                     }
                 }
-                t0 += widenSum(a0);
-                t1 += widenSum(a1);
-                t2 += widenSum(a2);
-                t3 += widenSum(a3);
+                t0 += pairSum(a0);
+                t1 += pairSum(a1);
+                t2 += pairSum(a2);
+                t3 += pairSum(a3);
             }
             long yo = yOff + 4L * g * GROUP_ROWS;
             y.set(ValueLayout.JAVA_FLOAT, yo, t0 / s * scale);
@@ -126,13 +129,13 @@ public final class TernaryMatmul {
     /** Shifts one row block once per code, then adds its dot product with each token's slice to that token's lanes. */
     private static void blockTimesTokens(ShortVector wv, short[] q, int qb, int qStride, int tokens, short[] acc) {
         ShortVector c0 = wv;
-        ShortVector c1 = wv.lanewise(VectorOperators.LSHR, 2);
-        ShortVector c2 = wv.lanewise(VectorOperators.LSHR, 4);
-        ShortVector c3 = wv.lanewise(VectorOperators.LSHR, 6);
-        ShortVector c4 = wv.lanewise(VectorOperators.LSHR, 8);
-        ShortVector c5 = wv.lanewise(VectorOperators.LSHR, 10);
-        ShortVector c6 = wv.lanewise(VectorOperators.LSHR, 12);
-        ShortVector c7 = wv.lanewise(VectorOperators.LSHR, 14);
+        ShortVector c1 = nextCode(c0);
+        ShortVector c2 = nextCode(c1);
+        ShortVector c3 = nextCode(c2);
+        ShortVector c4 = nextCode(c3);
+        ShortVector c5 = nextCode(c4);
+        ShortVector c6 = nextCode(c5);
+        ShortVector c7 = nextCode(c6);
         for (int t = 0, a = 0; t < tokens; t++, qb += qStride, a += LANES) {
             ShortVector p01 = ShortVector.fromArray(SPECIES, q, qb).mul(c0)
                     .add(ShortVector.fromArray(SPECIES, q, qb + LANES).mul(c1));
@@ -149,8 +152,27 @@ public final class TernaryMatmul {
     private static void flush(short[] accShort, int[] accInt, int tokens) {
         for (int t = 0; t < tokens; t++) {
             ShortVector a = ShortVector.fromArray(SPECIES, accShort, t * LANES);
-            accInt[t] += widenSum(a);
+            accInt[t] += pairSum(a);
         }
+    }
+
+    /**
+     * {@code w >>> 2} as int32 lanes: AVX2 C2 code shifts those by an immediate, unlike int16 lanes.
+     * The bits that cross into each pair's low lane are cancelled by {@link TernaryLayout#telescope}.
+     */
+    static ShortVector nextCode(ShortVector w) {
+        return w.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts();
+    }
+
+    /**
+     * Sums the int16 lanes of {@code a} in int32, adding each int32 pair of lanes mod 2^16 first:
+     * only that pair sum is exact (and in range), not its two halves.
+     */
+    static int pairSum(ShortVector a) {
+        IntVector v = a.reinterpretAsInts();
+        IntVector pair = v.add(v.lanewise(VectorOperators.LSHR, 16)) // low half: lo + hi mod 2^16
+                .lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+        return pair.reduceLanes(VectorOperators.ADD);
     }
 
     /** Sums int16 lanes in int32 so lanes that are individually in range cannot wrap when added. */
