@@ -46,7 +46,8 @@ public final class GenerationSession {
      * @param decoder    a fresh decoder for this request
      * @param onText     receives text as soon as it is safe to show
      * @param cancelled  polled before every step; true stops within one token
-     * @throws IllegalArgumentException before any compute when the prompt is empty or longer than the context
+     * @throws IllegalArgumentException before any compute when the prompt is empty, longer than the context
+     *                                  or holds an id outside the vocabulary
      */
     public GenerationResult generate(int[] prompt, SamplingParameters params, Set<Integer> stopTokens,
                                      TextDecoder decoder, Consumer<String> onText, BooleanSupplier cancelled) {
@@ -57,6 +58,13 @@ public final class GenerationSession {
         if (n > cached.length) {
             throw new IllegalArgumentException("the prompt has " + n + " tokens but the context holds only "
                     + cached.length + " tokens");
+        }
+        int vocab = forward.dims().vocabSize();
+        for (int i = 0; i < n; i++) {
+            if (prompt[i] < 0 || prompt[i] >= vocab) {
+                throw new IllegalArgumentException("prompt token " + i + " is " + prompt[i]
+                        + ", outside the vocabulary [0, " + vocab + ")");
+            }
         }
         long start = System.nanoTime();
         // The last prompt token always runs through decode: that is where logits come from.

@@ -161,7 +161,12 @@ class GenerationSessionTest {
     @Test
     void aRequestFailingMidwayLeavesTheSessionUsable() {
         int[] badToken = {1, 40, 500, 7};
-        assertThrows(RuntimeException.class, () -> run(badToken, greedy(2), Set.of()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(badToken, greedy(2), Set.of()));
+        assertEquals("prompt token 2 is 500, outside the vocabulary [0, 96)", e.getMessage());
+        // A listener that throws mid-generation propagates, and the cache stays consistent.
+        assertThrows(IllegalStateException.class, () -> session.generate(PROMPT, greedy(5), Set.of(), idText(), s -> {
+            throw new IllegalStateException("listener failed");
+        }, () -> false));
         GenerationResult after = run(PROMPT, greedy(4), Set.of());
         assertArrayEquals(referenceGreedy(PROMPT, 4), after.tokens());
     }
