@@ -106,8 +106,7 @@ final class CpuOps implements TransformerOps {
         }
         for (int t0 = 0; t0 < tokens; t0 += TernaryMatmul.TOKEN_TILE) {
             int t1 = Math.min(tokens, t0 + TernaryMatmul.TOKEN_TILE);
-            TernaryMatmul.gemm(w.segment(), layout, q, stride, sums, s, t0, t1, w.quantScale(), y, yStride, g0, g1,
-                    scratch.accShort[part], scratch.accInt[part]);
+            TernaryMatmul.gemm(w.segment(), layout, q, stride, sums, s, t0, t1, w.quantScale(), y, yStride, g0, g1);
         }
     }
 

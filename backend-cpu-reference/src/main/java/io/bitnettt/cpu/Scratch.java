@@ -1,7 +1,5 @@
 package io.bitnettt.cpu;
 
-import io.bitnettt.cpu.kernel.TernaryLayout;
-import io.bitnettt.cpu.kernel.TernaryMatmul;
 
 /**
  * Per-device working buffers, grown to the largest call seen and then reused, so a decode step
@@ -14,8 +12,6 @@ final class Scratch {
     int[] tokenSums = new int[0];
     float[] floats = new float[0];
     float[] weightRow = new float[0];
-    final short[][] accShort;
-    final int[][] accInt;
     final float[][] scores;
     final float[][] headAcc;
     float[] topValues = new float[0];
@@ -23,8 +19,6 @@ final class Scratch {
 
     Scratch(int parts) {
         this.parts = parts;
-        accShort = new short[parts][TernaryMatmul.TOKEN_TILE * TernaryLayout.LANES];
-        accInt = new int[parts][TernaryMatmul.TOKEN_TILE];
         scores = new float[parts][0];
         headAcc = new float[parts][0];
     }

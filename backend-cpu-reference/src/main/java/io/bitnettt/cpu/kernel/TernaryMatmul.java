@@ -34,7 +34,10 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class TernaryMatmul {
     static final int FLUSH_BLOCKS = 7;
-    /** Tokens per prefill tile: keeps a tile's activation slice for one block in L1. */
+    /**
+     * Tokens per prefill tile: each group's decoded weight chunk is reused by this many tokens, enough
+     * to make decoding a few percent of the work.
+     */
     public static final int TOKEN_TILE = 32;
 
     private TernaryMatmul() {
@@ -92,67 +95,18 @@ public final class TernaryMatmul {
     }
 
     /**
-     * Tokens {@code [t0, t1)} (at most {@link #TOKEN_TILE}) against row groups {@code [g0, g1)}.
-     * Each weight block is decoded once into registers and then applied to every token of the tile,
-     * which is what makes prefill cheaper per token than repeated GEMVs.
+     * Tokens {@code [t0, t1)} against row groups {@code [g0, g1)}, one group at a time through
+     * {@link DecodedGroupKernel}, which shifts each weight block once per tile instead of once per
+     * token. Exact like {@link #gemv}; {@code y}'s slots for these tokens and rows are overwritten.
      *
      * @param qStride  shorts between consecutive tokens in {@code q} (≥ paddedIn)
      * @param qSum     per-token sums from {@link TernaryLayout#telescope}
      * @param yStride  bytes between consecutive tokens in {@code y}
-     * @param accShort scratch of at least {@code TOKEN_TILE · LANES} shorts
-     * @param accInt   scratch of at least {@code TOKEN_TILE} ints
      */
     public static void gemm(MemorySegment w, TernaryLayout layout, short[] q, int qStride, int[] qSum, float[] s,
-                            int t0, int t1, float scale, MemorySegment y, long yStride, int g0, int g1,
-                            short[] accShort, int[] accInt) {
-        int blocks = layout.blocks();
-        int tokens = t1 - t0;
-        for (int row = g0 * GROUP_ROWS; row < g1 * GROUP_ROWS; row++) {
-            for (int t = 0; t < tokens; t++) {
-                accInt[t] = -qSum[t0 + t];
-            }
-            for (int c0 = 0; c0 < blocks; c0 += FLUSH_BLOCKS) {
-                int c1 = Math.min(blocks, c0 + FLUSH_BLOCKS);
-                java.util.Arrays.fill(accShort, 0, tokens * LANES, (short) 0);
-                for (int b = c0; b < c1; b++) {
-                    ShortVector wv = ShortVector.fromMemorySegment(SPECIES, w, layout.offset(row, b), ORDER);
-                    blockTimesTokens(wv, q, t0 * qStride + b * BLOCK_COLS, qStride, tokens, accShort);
-                }
-                flush(accShort, accInt, tokens);
-            }
-            for (int t = 0; t < tokens; t++) {
-                y.set(ValueLayout.JAVA_FLOAT, (t0 + t) * yStride + 4L * row, accInt[t] / s[t0 + t] * scale);
-            }
-        }
-    }
-
-    /** Shifts one row block once per code, then adds its dot product with each token's slice to that token's lanes. */
-    private static void blockTimesTokens(ShortVector wv, short[] q, int qb, int qStride, int tokens, short[] acc) {
-        ShortVector c0 = wv;
-        ShortVector c1 = nextCode(c0);
-        ShortVector c2 = nextCode(c1);
-        ShortVector c3 = nextCode(c2);
-        ShortVector c4 = nextCode(c3);
-        ShortVector c5 = nextCode(c4);
-        ShortVector c6 = nextCode(c5);
-        ShortVector c7 = nextCode(c6);
-        for (int t = 0, a = 0; t < tokens; t++, qb += qStride, a += LANES) {
-            ShortVector p01 = ShortVector.fromArray(SPECIES, q, qb).mul(c0)
-                    .add(ShortVector.fromArray(SPECIES, q, qb + LANES).mul(c1));
-            ShortVector p23 = ShortVector.fromArray(SPECIES, q, qb + 2 * LANES).mul(c2)
-                    .add(ShortVector.fromArray(SPECIES, q, qb + 3 * LANES).mul(c3));
-            ShortVector p45 = ShortVector.fromArray(SPECIES, q, qb + 4 * LANES).mul(c4)
-                    .add(ShortVector.fromArray(SPECIES, q, qb + 5 * LANES).mul(c5));
-            ShortVector p67 = ShortVector.fromArray(SPECIES, q, qb + 6 * LANES).mul(c6)
-                    .add(ShortVector.fromArray(SPECIES, q, qb + 7 * LANES).mul(c7));
-            ShortVector.fromArray(SPECIES, acc, a).add(p01.add(p23).add(p45.add(p67))).intoArray(acc, a);
-        }
-    }
-
-    private static void flush(short[] accShort, int[] accInt, int tokens) {
-        for (int t = 0; t < tokens; t++) {
-            ShortVector a = ShortVector.fromArray(SPECIES, accShort, t * LANES);
-            accInt[t] += pairSum(a);
+                            int t0, int t1, float scale, MemorySegment y, long yStride, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            DecodedGroupKernel.run(w, layout, g, q, qStride, qSum, s, t0, t1, scale, y, yStride);
         }
     }
 
