@@ -1,6 +1,5 @@
 package io.bitnettt.cpu;
 
-
 /**
  * Per-device working buffers, grown to the largest call seen and then reused, so a decode step
  * allocates nothing here. Per-part arrays are indexed by {@link WorkerPool} part number.
