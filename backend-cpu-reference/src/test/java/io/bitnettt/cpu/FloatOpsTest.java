@@ -9,28 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.Random;
 
 import io.bitnettt.cpu.kernel.ScalarKernels;
-import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
-import io.bitnettt.spi.TransformerOps;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class FloatOpsTest {
-    static CpuDevice device;
-    static TransformerOps ops;
-
-    @BeforeAll
-    static void open() {
-        device = CpuDevice.open(DeviceOptions.defaults().withThreads(2));
-        ops = device.ops();
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-    }
+class FloatOpsTest extends SharedDeviceTest {
 
     @Test
     void rmsNormOfThreeFour() {

@@ -7,12 +7,8 @@ import static io.bitnettt.cpu.Host.u32;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
-import io.bitnettt.spi.TransformerOps;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,20 +16,7 @@ import org.junit.jupiter.api.Test;
  * quantization ties and limits through an identity ternary weight, RMSNorm, RoPE with θ = 10000, and
  * causal masking in attention.
  */
-class HandComputedOpsTest {
-    static CpuDevice device;
-    static TransformerOps ops;
-
-    @BeforeAll
-    static void open() {
-        device = CpuDevice.open(DeviceOptions.defaults().withThreads(2));
-        ops = device.ops();
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-    }
+class HandComputedOpsTest extends SharedDeviceTest {
 
     /** Identity weight [n, n] (n divisible by 4) so output j = q_j / s · scale exposes each quantized value. */
     private static float[] throughIdentity(float[] x, int tokens, int n, float scale) {

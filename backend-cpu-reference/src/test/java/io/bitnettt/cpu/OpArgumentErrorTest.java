@@ -8,12 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitnettt.spi.BackendException;
 import io.bitnettt.spi.DType;
-import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
-import io.bitnettt.spi.TransformerOps;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -21,20 +17,7 @@ import org.junit.jupiter.api.function.Executable;
  * Wrong shapes and dtypes raise {@link BackendException} naming the op and the offending shapes,
  * for ops and arguments that {@code DeviceLifecycleTest} does not cover.
  */
-class OpArgumentErrorTest {
-    static CpuDevice device;
-    static TransformerOps ops;
-
-    @BeforeAll
-    static void open() {
-        device = CpuDevice.open(DeviceOptions.defaults().withThreads(2));
-        ops = device.ops();
-    }
-
-    @AfterAll
-    static void close() {
-        device.close();
-    }
+class OpArgumentErrorTest extends SharedDeviceTest {
 
     private static void expect(String op, Executable call, String... fragments) {
         BackendException e = assertThrows(BackendException.class, call, op);
