@@ -4,8 +4,6 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import io.bitnettt.engine.BitNetModel;
-import io.bitnettt.engine.GenerationResult;
-import io.bitnettt.generate.SamplingParameters;
 
 
 /**
@@ -18,16 +16,10 @@ import io.bitnettt.generate.SamplingParameters;
  * Requests are served one at a time; the KV cache carries over between turns of a conversation.
  */
 public final class BitNetChatModel implements ChatModel, AutoCloseable {
-    private final BitNetModel model;
-    private final boolean ownsModel;
-    private final SamplingParameters defaults;
-    private final String modelName;
+    private final ChatEndpoint endpoint;
 
     private BitNetChatModel(Builder b) {
-        this.defaults = b.sampling.build();
-        this.model = b.resolveEngine();
-        this.ownsModel = b.ownsEngine();
-        this.modelName = b.resolvedModelName();
+        this.endpoint = b.endpoint();
     }
 
     public static Builder builder() {
@@ -36,22 +28,18 @@ public final class BitNetChatModel implements ChatModel, AutoCloseable {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        SamplingParameters params = RequestMapping.sampling(request, defaults);
-        GenerationResult r = model.chat(RequestMapping.messages(request.messages()), params, piece -> { }, () -> false);
-        return RequestMapping.response(r, modelName);
+        return endpoint.run(endpoint.prepare(request), piece -> { }, () -> false);
     }
 
     /** The engine behind this model, e.g. to share it with a {@link BitNetStreamingChatModel}. */
     public BitNetModel engine() {
-        return model;
+        return endpoint.engine();
     }
 
     /** Closes the engine if this model loaded it; a shared engine stays open. */
     @Override
     public void close() {
-        if (ownsModel) {
-            model.close();
-        }
+        endpoint.close();
     }
 
     /** Builder in the style of LangChain4j's provider modules. */

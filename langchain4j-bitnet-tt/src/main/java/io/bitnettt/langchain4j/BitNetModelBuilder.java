@@ -47,16 +47,11 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     public B seed(Long seed) { sampling.seed(seed); return self(); }
     public B stopSequences(List<String> stops) { sampling.stopStrings(stops); return self(); }
 
-    /** The engine to use: the shared one, or one loaded from {@link #modelPath}. */
-    BitNetModel resolveEngine() {
-        return BitNetModelSource.resolve(model, modelPath, backend, threads, contextLength);
-    }
-
-    boolean ownsEngine() {
-        return model == null;
-    }
-
-    String resolvedModelName() {
-        return modelName != null ? modelName : modelPath != null ? modelPath.getFileName().toString() : "bitnet";
+    /** The engine (the shared one, or one loaded from {@link #modelPath}) with the defaults. */
+    ChatEndpoint endpoint() {
+        SamplingParameters defaults = sampling.build();
+        String name = modelName != null ? modelName : modelPath != null ? modelPath.getFileName().toString() : "bitnet";
+        BitNetModel engine = BitNetModelSource.resolve(model, modelPath, backend, threads, contextLength);
+        return new ChatEndpoint(engine, model == null, defaults, name);
     }
 }

@@ -7,8 +7,6 @@ import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import io.bitnettt.engine.BitNetModel;
-import io.bitnettt.engine.GenerationResult;
-import io.bitnettt.generate.SamplingParameters;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,10 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * cancel through {@link PartialResponseContext#streamingHandle()}, which stops within one token.
  */
 public final class BitNetStreamingChatModel implements StreamingChatModel, AutoCloseable {
-    private final BitNetModel model;
-    private final boolean ownsModel;
-    private final SamplingParameters defaults;
-    private final String modelName;
+    private final ChatEndpoint endpoint;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "bitnet-streaming");
         t.setDaemon(true);
@@ -31,10 +26,7 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
     });
 
     private BitNetStreamingChatModel(Builder b) {
-        this.defaults = b.sampling.build();
-        this.model = b.resolveEngine();
-        this.ownsModel = b.ownsEngine();
-        this.modelName = b.resolvedModelName();
+        this.endpoint = b.endpoint();
     }
 
     public static Builder builder() {
@@ -44,8 +36,7 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         // Bad requests fail on the caller's thread, before anything is queued.
-        SamplingParameters params = RequestMapping.sampling(request, defaults);
-        var messages = RequestMapping.messages(request.messages());
+        ChatEndpoint.Prepared prepared = endpoint.prepare(request);
         AtomicBoolean cancelled = new AtomicBoolean();
         StreamingHandle handle = new StreamingHandle() {
             @Override
@@ -61,9 +52,8 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
         PartialResponseContext context = new PartialResponseContext(handle);
         worker.execute(() -> {
             try {
-                GenerationResult r = model.chat(messages, params,
-                        piece -> handler.onPartialResponse(new PartialResponse(piece), context), cancelled::get);
-                handler.onCompleteResponse(RequestMapping.response(r, modelName));
+                handler.onCompleteResponse(endpoint.run(prepared,
+                        piece -> handler.onPartialResponse(new PartialResponse(piece), context), cancelled::get));
             } catch (Throwable t) {
                 handler.onError(t);
             }
@@ -71,15 +61,13 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
     }
 
     public BitNetModel engine() {
-        return model;
+        return endpoint.engine();
     }
 
     @Override
     public void close() {
         worker.shutdownNow();
-        if (ownsModel) {
-            model.close();
-        }
+        endpoint.close();
     }
 
     public static final class Builder extends BitNetModelBuilder<Builder> {
