@@ -26,12 +26,7 @@ public final class ModelConfigJson {
     /** Reads and validates {@code file}. */
     public static ModelConfig read(Path file) {
         String name = String.valueOf(file.getFileName());
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new CheckpointException(name, "(file)", "cannot be read: " + e, e);
-        }
+        byte[] bytes = StrictJson.readFile(file);
         return parse(bytes, name);
     }
 

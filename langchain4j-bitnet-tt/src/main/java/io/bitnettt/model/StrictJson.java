@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * The JSON settings every checkpoint file is read with. Duplicate keys and trailing garbage are
  * rejected because a header that two readers could interpret differently is a corrupt header.
@@ -28,6 +32,15 @@ public final class StrictJson {
 
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /** The bytes of a small JSON file; an unreadable file fails naming it. */
+    public static byte[] readFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CheckpointException(String.valueOf(file.getFileName()), "(file)", "cannot be read: " + e, e);
+        }
     }
 
     /**

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.bitnettt.model.CheckpointException;
 import io.bitnettt.model.StrictJson;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,12 +21,7 @@ public record SafetensorsIndex(Map<String, String> weightMap, Map<String, String
 
     public static SafetensorsIndex read(Path file) {
         String name = String.valueOf(file.getFileName());
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new CheckpointException(name, "(file)", "cannot be read: " + e, e);
-        }
+        byte[] bytes = StrictJson.readFile(file);
         JsonNode root = StrictJson.readObject(bytes, name, "(root)");
         JsonNode map = root.get("weight_map");
         if (map == null || !map.isObject()) {
