@@ -222,7 +222,7 @@ static btt_status attention(btt_device *d, btt_tensor q, btt_tensor k_cache, btt
     need_float(&c, "out", to);
     need(&c, heads >= 1 && kv_heads >= 1 && heads % kv_heads == 0, BTT_ERR_INVALID_ARGUMENT,
          "heads %u must be a positive multiple of kv_heads %u", heads, kv_heads);
-    need(&c, tq->cols % heads == 0, BTT_ERR_INVALID_ARGUMENT, "q %s does not split into %u heads", emu_shape(tq).s,
+    need(&c, heads >= 1 && tq->cols % heads == 0, BTT_ERR_INVALID_ARGUMENT, "q %s does not split into %u heads", emu_shape(tq).s,
          heads);
     int64_t dim = heads >= 1 ? tq->cols / heads : 0;
     need(&c, tk->cols == dim * kv_heads, BTT_ERR_INVALID_ARGUMENT,

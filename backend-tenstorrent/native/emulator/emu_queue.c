@@ -135,6 +135,9 @@ static btt_status trace_end(btt_device *d, btt_trace trace) {
     if (st != BTT_OK) {
         return st;
     }
+    if (d->capturing == 0) {
+        return emu_fail(BTT_ERR_STATE, "%s: no trace is being captured (trace 0x%llx)", fn, (unsigned long long) trace);
+    }
     if (emu_trace_find(d, trace) == NULL) {
         return unknown_trace(fn, trace);
     }

@@ -210,6 +210,15 @@ static void test_errors_and_handles(void) {
     CHECK(btt_synchronize(other) == BTT_ERR_INVALID_ARGUMENT, "bad id at barrier");
     CHECK(strstr(btt_last_error(), "ids[0] = 7 is not below the 4 rows") != NULL, "id message: %s", btt_last_error());
     OK(btt_synchronize(other));
+    /* Bad arguments return errors, never crash. */
+    CHECK(btt_attention(other, a80, a80, a80, 0, 0, 0, 0, a80) == BTT_ERR_INVALID_ARGUMENT, "zero heads");
+    CHECK(btt_ternary_linear(other, a80, 1, NULL, NULL, NULL) == BTT_ERR_INVALID_ARGUMENT, "null arrays");
+    CHECK(btt_counters_read(other, NULL, 4) == BTT_ERR_INVALID_ARGUMENT, "null counters");
+    CHECK(btt_device_info_get(other, NULL) == BTT_ERR_INVALID_ARGUMENT, "null info");
+    CHECK(btt_device_open(NULL, NULL) == BTT_ERR_INVALID_ARGUMENT, "null out");
+    CHECK(btt_tensor_allocate(other, 9, 0, 0, 1, dims, &t3) == BTT_ERR_INVALID_ARGUMENT, "bad dtype");
+    CHECK(btt_tensor_allocate(other, 0, 0, 0, 5, dims, &t3) == BTT_ERR_INVALID_ARGUMENT, "bad rank");
+    CHECK(btt_trace_execute(other, a80, 1) == BTT_ERR_INVALID_HANDLE, "tensor handle as trace");
     OK(btt_device_close(other));
     CHECK(btt_synchronize(other) == BTT_ERR_CLOSED, "closed device");
     (void) t1;
@@ -266,7 +275,7 @@ static void test_trace_replay(void) {
     CHECK(counter(d, BTT_COUNTER_TRACE_CAPTURES) == 1 && counter(d, BTT_COUNTER_TRACE_REPLAYS) == 2, "trace counts");
     OK(btt_trace_release(d, trace));
     CHECK(btt_trace_execute(d, trace, 1) == BTT_ERR_INVALID_HANDLE, "released trace");
-    CHECK(btt_trace_end(d, trace) == BTT_ERR_INVALID_HANDLE, "end of released trace");
+    CHECK(btt_trace_end(d, trace) == BTT_ERR_STATE, "trace_end without trace_begin");
     OK(btt_device_close(d));
 }
 
