@@ -281,7 +281,7 @@ nn::Tensor rotary_rows(Ctx& c, TensorRec& table, int64_t tokens, uint32_t start_
     if (position) {
         c.expect(tokens == 1, "a position tensor is supported for one token; got " + std::to_string(tokens) +
                                   " (pass start_pos for a block)");
-        nn::Tensor ids = c.tensor(*position, "position").dev;  // UINT32 [1, 1]
+        nn::Tensor ids = c.in_layout(c.tensor(*position, "position"), BTT_LAYOUT_ROW_MAJOR);  // UINT32 [1, 1]
         nn::Tensor rows = c.op(nn::embedding(ids, c.in_layout(table, BTT_LAYOUT_ROW_MAJOR), ::ttnn::DataType::FLOAT32));
         return c.op(nn::reshape(rows, {1, 1, d}, nn::l1()));
     }
