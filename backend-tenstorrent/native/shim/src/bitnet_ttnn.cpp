@@ -37,8 +37,8 @@ struct TensorRec {
     // 0: a KV cache still in its flat form [1, 1, S, Hkv*D]; otherwise [1, Hkv, S, D] (set by the
     // first btt_attention, the first call that knows Hkv).
     uint32_t kv_heads = 0;
-    // A copy in the other layout, made once for ops that need it (embedding wants ROW_MAJOR tables,
-    // matmul TILE ones); dropped by the next upload.
+    // A float table in the other layout, made once for ops that need it (embedding wants ROW_MAJOR
+    // tables, matmul TILE ones) and rewritten in place by uploads (its address may be in a trace).
     std::optional<nn::Tensor> other_layout;
     uint32_t trace_pins = 0;
 };
@@ -196,6 +196,11 @@ public:
 
     nn::Tensor in_layout(TensorRec& t, uint32_t layout) {
         if (t.layout == layout) return t.dev;
+        // Index tensors (ids, positions) are rewritten between replays or by ops (argmax), so they are
+        // converted on every call: the conversion is then part of a captured trace and always fresh.
+        if (t.dtype == BTT_DTYPE_UINT32) return op(nn::to_layout(t.dev, nn::layout(layout), nn::l1()));
+        // Float tables (cos/sin, embedding, lm_head) are only written by uploads: converted once, and
+        // refreshed in place by btt_tensor_upload so a trace that reads the copy stays valid.
         if (!t.other_layout) {
             forbid_in_capture("a tensor in the other layout");
             t.other_layout = op(nn::to_layout(t.dev, nn::layout(layout), nn::memory_config(t.memory)));
@@ -685,8 +690,8 @@ btt_status btt_tensor_upload(btt_device* device, btt_tensor tensor, const void* 
             nn::write_f32(t.dev, data, n);
         }
         if (t.other_layout) {
-            nn::deallocate(*t.other_layout);
-            t.other_layout.reset();
+            nn::Tensor converted = nn::to_layout(t.dev, nn::layout(1 - t.layout), nn::memory_config(t.memory));
+            nn::copy_into(converted, *t.other_layout);
         }
         dev.counters[BTT_COUNTER_HOST_TO_DEVICE_BYTES] += t.device_bytes;
     });
