@@ -1,0 +1,79 @@
+package io.bitnettt.tt.roofline;
+
+/**
+ * Analytic DRAM traffic and matmul work of one decoded token of a BitNet b1.58 model on the device,
+ * with the layout the TT-NN shim uses: ternary projections in BFLOAT4_B tiles, the output projection
+ * (lm_head) and embedding table in bfloat16, the KV cache read up to the current context.
+ *
+ * <p>Counted: every weight tile once (decode reads each weight once per token, batch 1), one
+ * embedding row, the lm_head, and the K and V cache rows attended to. Not counted: norm weights
+ * (a few KB per layer), activations (kept in L1), the KV rows written (one per layer).
+ *
+ * @param hidden           hidden size d
+ * @param intermediate     FFN size
+ * @param layers           transformer blocks
+ * @param heads            query heads H
+ * @param kvHeads          key/value heads Hkv
+ * @param vocab            vocabulary size V
+ * @param ternaryTileBytes bytes of one 32x32 ternary weight tile (576 for bfloat4_b)
+ * @param tableElementBytes bytes per element of the embedding table and lm_head (2 for bfloat16)
+ * @param kvElementBytes   bytes per KV cache element
+ */
+public record BitNetDecodeModel(int hidden, int intermediate, int layers, int heads, int kvHeads, int vocab,
+                                int ternaryTileBytes, int tableElementBytes, int kvElementBytes) {
+
+    private static final int TILE = 32;
+
+    public BitNetDecodeModel {
+        if (hidden <= 0 || intermediate <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0
+                || ternaryTileBytes <= 0 || tableElementBytes <= 0 || kvElementBytes <= 0) {
+            throw new IllegalArgumentException("BitNetDecodeModel: every dimension must be positive: " + this);
+        }
+        if (hidden % heads != 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("BitNetDecodeModel: hidden " + hidden + " must divide into " + heads
+                    + " heads, and heads into " + kvHeads + " kv heads");
+        }
+    }
+
+    public int headDim() {
+        return hidden / heads;
+    }
+
+    /** 32x32 tiles of a [rows, cols] matrix, padded up as the device stores it. */
+    static long tiles(long rows, long cols) {
+        return ceilDiv(rows, TILE) * ceilDiv(cols, TILE);
+    }
+
+    /** Ternary weight tiles of one block: q, k, v, o, gate, up, down. */
+    public long ternaryTilesPerLayer() {
+        long kvDim = (long) kvHeads * headDim();
+        return tiles(hidden, hidden)            // q
+                + 2 * tiles(kvDim, hidden)      // k, v
+                + tiles(hidden, hidden)         // o
+                + 2 * tiles(intermediate, hidden) // gate, up
+                + tiles(hidden, intermediate);  // down
+    }
+
+    /** DRAM bytes read to decode one token whose attention spans {@code contextTokens} cached positions. */
+    public long dramBytesPerToken(long contextTokens) {
+        if (contextTokens < 0) {
+            throw new IllegalArgumentException("contextTokens must be >= 0, got " + contextTokens);
+        }
+        long ternary = layers * ternaryTilesPerLayer() * ternaryTileBytes;
+        long lmHead = (long) vocab * hidden * tableElementBytes;
+        long embeddingRow = (long) hidden * tableElementBytes;
+        long kvRead = 2L * layers * contextTokens * kvHeads * headDim() * kvElementBytes;
+        return ternary + lmHead + embeddingRow + kvRead;
+    }
+
+    /** 2 x multiply-adds of the projections and the lm_head for one token (attention excluded). */
+    public long matmulFlopsPerToken() {
+        long kvDim = (long) kvHeads * headDim();
+        long perLayer = (long) hidden * hidden * 2 + 2 * kvDim * hidden + 3L * intermediate * hidden;
+        return 2 * (layers * perLayer + (long) vocab * hidden);
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}
