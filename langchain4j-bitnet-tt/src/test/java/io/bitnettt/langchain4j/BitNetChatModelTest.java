@@ -212,6 +212,19 @@ class BitNetChatModelTest {
     }
 
     @Test
+    void theTokenCountEstimatorCountsWhatTheModelIsFed() {
+        BitNetTokenCountEstimator estimator = chat.tokenCountEstimator();
+        List<dev.langchain4j.data.message.ChatMessage> messages = List.of(SystemMessage.from("Be brief."),
+                UserMessage.from("Count me"));
+        ChatResponse r = chat.chat(messages);
+        // The conversation (BOS + two turns) plus the generation prompt "Assistant: ".
+        assertEquals(r.tokenUsage().inputTokenCount(),
+                estimator.estimateTokenCountInMessages(messages) + estimator.estimateTokenCountInText("Assistant: "));
+        assertEquals(tokenizer.encode("User: Count me<|eot_id|>", true).length,
+                estimator.estimateTokenCountInMessage(UserMessage.from("Count me")));
+    }
+
+    @Test
     void aClosedModelSaysSo() {
         BitNetChatModel own = DemoChat.greedy().threads(1).maxOutputTokens(2).build();
         own.close();

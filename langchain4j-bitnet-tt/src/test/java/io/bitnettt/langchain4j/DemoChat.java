@@ -63,7 +63,7 @@ final class DemoChat {
     }
 
     /** Collects one streaming request until its final callback. */
-    static final class Collector implements StreamingChatResponseHandler {
+    static class Collector implements StreamingChatResponseHandler {
         final List<String> pieces = new CopyOnWriteArrayList<>();
         final List<Thread> callbackThreads = new CopyOnWriteArrayList<>();
         final CompletableFuture<Streamed> done = new CompletableFuture<>();
