@@ -147,6 +147,23 @@ class BitNetChatModelTest {
     }
 
     @Test
+    void aSeededSampledAnswerRepeatsAndPenaltiesReachTheSampler() {
+        try (BitNetChatModel seeded = BitNetChatModel.builder().model(chat.engine()).temperature(1.0).topK(0)
+                .seed(7L).maxOutputTokens(8).build()) {
+            String a = seeded.chat("Sample something");
+            String b = seeded.chat("Sample something");
+            assertEquals(a, b);
+        }
+        // The greedy answer repeats words, so it repeats tokens; a large presence penalty forbids that.
+        String plain = chat.chat(request("Tell me about ternary weights")).aiMessage().text();
+        List<String> words = List.of(plain.trim().split(" +"));
+        assertTrue(words.stream().distinct().count() < words.size(), "no repetition to penalise in '" + plain + "'");
+        String penalised = chat.chat(request("Tell me about ternary weights").toBuilder().presencePenalty(1000.0)
+                .build()).aiMessage().text();
+        assertNotEquals(plain, penalised);
+    }
+
+    @Test
     void builderDefaultsComeFromLangChain4jParametersAndIndividualSettersWin() {
         try (BitNetChatModel m = BitNetChatModel.builder().model(chat.engine())
                 .defaultRequestParameters(ChatRequestParameters.builder().temperature(0.7).maxOutputTokens(3)
