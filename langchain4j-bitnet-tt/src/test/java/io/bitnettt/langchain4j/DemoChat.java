@@ -31,13 +31,21 @@ final class DemoChat {
         if (folder == null) {
             try {
                 Path root = Files.createTempDirectory("bitnet-lc4j-test-");
-                root.toFile().deleteOnExit();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
                 folder = DemoModel.ensure(root);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return folder;
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Best effort at JVM exit: a leftover temp folder is harmless.
+        }
     }
 
     /** A greedy chat model on the CPU backend that owns its engine. */
