@@ -22,7 +22,9 @@ import java.util.function.Consumer;
 
 /**
  * A loaded model ready to generate: device, weights, KV cache, tokenizer and chat template.
- * Requests run one at a time (others wait); a failed or cancelled request leaves it usable.
+ * Requests run one at a time; the others wait in arrival order (a fair lock), because the single
+ * KV cache and the device's scratch buffers serve one sequence. A failed or cancelled request
+ * leaves it usable.
  */
 public final class BitNetModel implements AutoCloseable {
     private final ModelConfig config;
@@ -33,8 +35,10 @@ public final class BitNetModel implements AutoCloseable {
     private final BpeTokenizer tokenizer;
     private final ChatTemplate template;
     private final Set<Integer> stopTokens = new HashSet<>();
-    private final ReentrantLock lock = new ReentrantLock();
+    // Fair, so that waiting requests are served first come, first served: a queue, not a race.
+    private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
+    private volatile EngineStatistics statistics = EngineStatistics.NONE;
 
     private BitNetModel(ModelConfig config, Device device, DeviceWeights weights, BitNetForward forward,
                         BpeTokenizer tokenizer) {
@@ -101,6 +105,11 @@ public final class BitNetModel implements AutoCloseable {
         return session.contextLength();
     }
 
+    /** Totals over all requests served so far; updated when each request ends. */
+    public EngineStatistics statistics() {
+        return statistics;
+    }
+
     /** Continues raw text (BOS + the text, special-token strings treated as plain text). */
     public GenerationResult complete(String prompt, SamplingParameters params, Consumer<String> onText,
                                      BooleanSupplier cancelled) {
@@ -137,7 +146,9 @@ public final class BitNetModel implements AutoCloseable {
                     return decoder.flush();
                 }
             };
-            return session.generate(ids, params, stopTokens, text, onText, cancelled);
+            GenerationResult result = session.generate(ids, params, stopTokens, text, onText, cancelled);
+            statistics = statistics.plus(result.stats());
+            return result;
         } finally {
             lock.unlock();
         }

@@ -1,10 +1,15 @@
 package io.bitnettt.langchain4j;
 
+import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import io.bitnettt.engine.BitNetModel;
 
+import java.util.List;
+import java.util.Set;
 
 /**
  * A LangChain4j {@link ChatModel} running BitNet locally:
@@ -13,7 +18,9 @@ import io.bitnettt.engine.BitNetModel;
  *     String answer = model.chat("What is a ternary weight?");
  * }
  * }</pre>
- * Requests are served one at a time; the KV cache carries over between turns of a conversation.
+ * Thread-safe: concurrent requests queue for the engine and run one at a time, first come, first
+ * served (no batching). The KV cache carries over between requests, so the next turn of a
+ * conversation only computes its new tokens.
  */
 public final class BitNetChatModel implements ChatModel, AutoCloseable {
     private final ChatEndpoint endpoint;
@@ -31,9 +38,34 @@ public final class BitNetChatModel implements ChatModel, AutoCloseable {
         return endpoint.run(endpoint.prepare(request), piece -> { }, () -> false);
     }
 
+    /** Complete: every LangChain4j parameter has a value, the engine's own default where none was set. */
+    @Override
+    public ChatRequestParameters defaultRequestParameters() {
+        return endpoint.defaults();
+    }
+
+    @Override
+    public List<ChatModelListener> listeners() {
+        return endpoint.listeners();
+    }
+
+    /**
+     * Empty: the only capability LangChain4j 1.19 defines is {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA},
+     * which BitNet does not support yet (nor tools or images, which are no capabilities there).
+     */
+    @Override
+    public Set<Capability> supportedCapabilities() {
+        return Set.of();
+    }
+
     /** The engine behind this model, e.g. to share it with a {@link BitNetStreamingChatModel}. */
     public BitNetModel engine() {
         return endpoint.engine();
+    }
+
+    /** Exact token counts with this model's tokenizer and chat template. */
+    public BitNetTokenCountEstimator tokenCountEstimator() {
+        return new BitNetTokenCountEstimator(endpoint.engine().tokenizer());
     }
 
     /** Closes the engine if this model loaded it; a shared engine stays open. */

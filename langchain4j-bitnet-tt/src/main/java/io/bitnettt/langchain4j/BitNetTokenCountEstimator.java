@@ -29,13 +29,13 @@ public final class BitNetTokenCountEstimator implements TokenCountEstimator {
     /** The message as the template renders it ({@code Role: content<|eot_id|>}), without BOS. */
     @Override
     public int estimateTokenCountInMessage(ChatMessage message) {
-        return template.countTokens(RequestMapping.messages(List.of(message)), false) - (tokenizer.addBos() ? 1 : 0);
+        return template.countTokens(MessageMapping.toTemplate(List.of(message)), false) - (tokenizer.addBos() ? 1 : 0);
     }
 
     @Override
     public int estimateTokenCountInMessages(Iterable<ChatMessage> messages) {
         List<ChatMessage> all = new ArrayList<>();
         messages.forEach(all::add);
-        return all.isEmpty() ? 0 : template.countTokens(RequestMapping.messages(all), false);
+        return all.isEmpty() ? 0 : template.countTokens(MessageMapping.toTemplate(all), false);
     }
 }

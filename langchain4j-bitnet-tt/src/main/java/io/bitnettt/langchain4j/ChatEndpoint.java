@@ -1,6 +1,8 @@
 package io.bitnettt.langchain4j;
 
+import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import io.bitnettt.engine.BitNetModel;
 import io.bitnettt.generate.SamplingParameters;
@@ -12,7 +14,7 @@ import java.util.function.Consumer;
 
 /**
  * What the chat and the streaming model share: the engine (owned or borrowed), the default
- * sampling settings and the name reported in responses.
+ * request parameters, the listeners and the name reported in responses.
  */
 final class ChatEndpoint implements AutoCloseable {
     /** A request checked and translated, ready to run. */
@@ -21,28 +23,54 @@ final class ChatEndpoint implements AutoCloseable {
 
     private final BitNetModel engine;
     private final boolean ownsEngine;
-    private final SamplingParameters defaults;
-    private final String modelName;
+    private final ChatRequestParameters defaults;
+    private final SamplingParameters extras;
+    private final List<ChatModelListener> listeners;
 
-    ChatEndpoint(BitNetModel engine, boolean ownsEngine, SamplingParameters defaults, String modelName) {
+    ChatEndpoint(BitNetModel engine, boolean ownsEngine, ChatRequestParameters defaults, SamplingParameters extras,
+                 List<ChatModelListener> listeners) {
         this.engine = engine;
         this.ownsEngine = ownsEngine;
         this.defaults = defaults;
-        this.modelName = modelName;
+        this.extras = extras;
+        this.listeners = listeners;
     }
 
-    /** Fails on unsupported features or invalid parameters before any generation starts. */
+    /**
+     * Fails on unsupported features or invalid parameters before any generation starts. The defaults
+     * are merged again here (LangChain4j's {@code chat} already did) so that a direct
+     * {@code doChat} call behaves the same.
+     */
     Prepared prepare(ChatRequest request) {
-        SamplingParameters params = RequestMapping.sampling(request, defaults);
-        return new Prepared(RequestMapping.messages(request.messages()), params);
+        ChatRequestParameters p = defaults.overrideWith(request.parameters());
+        if (p.modelName() != null && !p.modelName().equals(modelName())) {
+            throw new dev.langchain4j.exception.UnsupportedFeatureException("choosing a model per request is not "
+                    + "supported by BitNet: the request names '" + p.modelName() + "' but this model serves '"
+                    + modelName() + "'");
+        }
+        SamplingParameters params = ParameterMapping.sampling(p, extras);
+        return new Prepared(MessageMapping.toTemplate(request.messages()), params);
     }
 
     ChatResponse run(Prepared request, Consumer<String> onText, BooleanSupplier cancelled) {
-        return RequestMapping.response(engine.chat(request.messages(), request.params(), onText, cancelled), modelName);
+        return ResponseMapping.response(engine.chat(request.messages(), request.params(), onText, cancelled),
+                modelName());
     }
 
     BitNetModel engine() {
         return engine;
+    }
+
+    ChatRequestParameters defaults() {
+        return defaults;
+    }
+
+    List<ChatModelListener> listeners() {
+        return listeners;
+    }
+
+    String modelName() {
+        return defaults.modelName();
     }
 
     /** Closes the engine if this endpoint loaded it; a shared engine stays open. */

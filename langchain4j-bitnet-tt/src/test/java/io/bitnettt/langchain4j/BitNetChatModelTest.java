@@ -1,49 +1,52 @@
 package io.bitnettt.langchain4j;
 
 import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
+import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.PartialResponse;
-import dev.langchain4j.model.chat.response.PartialResponseContext;
-import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.FinishReason;
-import io.bitnettt.demo.DemoModel;
+import io.bitnettt.engine.EngineStatistics;
+import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.tokenizer.BpeTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
+import static io.bitnettt.langchain4j.DemoChat.promptTokens;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The LangChain4j models over the demo model on the CPU backend. */
+/** {@link BitNetChatModel} over the demo model on the CPU backend, greedy unless a test says otherwise. */
 class BitNetChatModelTest {
-    @TempDir
-    static Path cache;
+    static final RecordingListener listener = new RecordingListener();
     static BitNetChatModel chat;
-    static BitNetStreamingChatModel streaming;
+    static BpeTokenizer tokenizer;
 
     @BeforeAll
     static void load() {
-        chat = BitNetChatModel.builder().modelPath(DemoModel.ensure(cache)).backend("cpu").threads(2)
-                .temperature(0).maxTokens(8).build();
-        streaming = BitNetStreamingChatModel.builder().model(chat.engine()).temperature(0).maxTokens(8).build();
+        chat = DemoChat.greedy().maxOutputTokens(16).listener(listener).build();
+        tokenizer = chat.engine().tokenizer();
     }
 
     @AfterAll
     static void close() {
-        streaming.close();
         chat.close();
+    }
+
+    @BeforeEach
+    void clearListener() {
+        listener.clear();
     }
 
     private static ChatRequest request(String user) {
@@ -51,101 +54,196 @@ class BitNetChatModelTest {
     }
 
     @Test
-    void chatAnswersWithUsageAndFinishReason() {
-        ChatResponse r = chat.chat(request("What is a ternary weight?"));
-        int prompt = chat.engine().countTokens(List.of(io.bitnettt.tokenizer.ChatMessage.system("Be brief."),
-                io.bitnettt.tokenizer.ChatMessage.user("What is a ternary weight?")));
-        assertEquals(prompt, r.tokenUsage().inputTokenCount());
-        int generated = r.tokenUsage().outputTokenCount();
-        assertTrue(generated >= 1 && generated <= 8);
-        assertEquals(generated == 8 ? FinishReason.LENGTH : FinishReason.STOP, r.finishReason());
-        assertNotNull(r.aiMessage().text());
+    void chatWithAStringSendsOneUserTurnThroughTheTemplate() {
+        String answer = chat.chat("What is a ternary weight?");
+        assertEquals(1, listener.requests.size());
+        assertEquals(List.of(UserMessage.from("What is a ternary weight?")),
+                listener.requests.getFirst().chatRequest().messages());
+        ChatResponse r = listener.responses.getFirst().chatResponse();
+        assertEquals(answer, r.aiMessage().text());
+        assertEquals(promptTokens(tokenizer, "User: What is a ternary weight?<|eot_id|>Assistant: "),
+                r.tokenUsage().inputTokenCount());
     }
 
     @Test
-    void requestParametersOverrideTheDefaults() {
-        ChatRequest twoTokens = request("hello").toBuilder().maxOutputTokens(2).build();
-        ChatResponse r = chat.chat(twoTokens);
-        assertTrue(r.tokenUsage().outputTokenCount() <= 2);
+    void aMultiTurnRequestAnswersWithUsageNameIdAndFinishReason() {
+        ChatRequest request = ChatRequest.builder().messages(
+                SystemMessage.from("Be brief."),
+                UserMessage.from("What is BitNet?"),
+                AiMessage.from("A model with ternary weights."),
+                UserMessage.from("  And the activations?  ")).build();
+        ChatResponse r = chat.chat(request);
+        // Content is stripped, as the Jinja template's `| trim` does.
+        assertEquals(promptTokens(tokenizer, "System: Be brief.<|eot_id|>User: What is BitNet?<|eot_id|>"
+                        + "Assistant: A model with ternary weights.<|eot_id|>User: And the activations?<|eot_id|>"
+                        + "Assistant: "),
+                r.tokenUsage().inputTokenCount());
+        assertEquals("bitnet-demo", r.modelName());
+        assertTrue(r.id().startsWith("bitnet-"), r.id());
+        assertNotEquals(r.id(), chat.chat(request).id());
+        int out = r.tokenUsage().outputTokenCount();
+        assertTrue(out >= 1 && out <= 16, "output tokens " + out);
+        assertEquals(out == 16 ? FinishReason.LENGTH : FinishReason.STOP, r.finishReason());
+        assertEquals(r.tokenUsage().inputTokenCount() + out, r.tokenUsage().totalTokenCount());
+        var stats = ((BitNetChatResponseMetadata) r.metadata()).generationStats();
+        assertEquals(r.tokenUsage().inputTokenCount(), stats.promptTokens());
     }
 
     @Test
-    void streamingDeliversTheSameTextAsChatInPieces() throws Exception {
-        String expected = chat.chat(request("Tell me more")).aiMessage().text();
-        List<String> pieces = new ArrayList<>();
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        streaming.chat(request("Tell me more"), new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(String text) {
-                pieces.add(text);
-            }
+    void hittingMaxOutputTokensFinishesWithLength() {
+        // Greedy decoding of this prompt runs past 4 tokens without an end token (pinned by the 16-token run).
+        ChatResponse full = chat.chat(request("Tell me about ternary weights"));
+        assertEquals(FinishReason.LENGTH, full.finishReason());
+        assertEquals(16, full.tokenUsage().outputTokenCount());
 
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
+        ChatResponse four = chat.chat(request("Tell me about ternary weights").toBuilder().maxOutputTokens(4).build());
+        assertEquals(FinishReason.LENGTH, four.finishReason());
+        assertEquals(4, four.tokenUsage().outputTokenCount());
+        assertTrue(full.aiMessage().text().startsWith(four.aiMessage().text()),
+                four.aiMessage().text() + " | " + full.aiMessage().text());
+    }
 
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
-        });
-        ChatResponse r = done.get(60, TimeUnit.SECONDS);
+    @Test
+    void aStopSequenceEndsTheAnswerJustBeforeIt() {
+        String full = chat.chat(request("Tell me about ternary weights")).aiMessage().text();
+        assertTrue(full.length() >= 8, "need a longer greedy answer to cut: '" + full + "'");
+        String stop = full.substring(full.length() / 2, full.length() / 2 + 2);
+        String expected = full.substring(0, full.indexOf(stop));
+
+        ChatResponse r = chat.chat(request("Tell me about ternary weights").toBuilder()
+                .stopSequences(List.of(stop)).build());
         assertEquals(expected, r.aiMessage().text());
-        assertEquals(expected, String.join("", pieces));
+        assertEquals(FinishReason.STOP, r.finishReason());
     }
 
     @Test
-    void aStreamingHandlerCanCancelWithinOneToken() throws Exception {
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        List<String> pieces = new ArrayList<>();
-        BitNetStreamingChatModel longer = BitNetStreamingChatModel.builder().model(chat.engine()).temperature(0)
-                .maxTokens(200).build();
-        longer.chat(request("Go on"), new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
-                pieces.add(partial.text());
-                context.streamingHandle().cancel();
-            }
+    void listenersHearOneRequestAndOneResponseWithSharedAttributes() {
+        ChatResponse r = chat.chat(request("hello"));
+        assertEquals(1, listener.requests.size());
+        assertEquals(1, listener.responses.size());
+        assertEquals(0, listener.errors.size());
+        var response = listener.responses.getFirst();
+        assertSame(r, response.chatResponse());
+        assertEquals("request", response.attributes().get("seen"));
+        // The listener sees the request with the model's defaults filled in.
+        assertEquals(16, response.chatRequest().parameters().maxOutputTokens());
+        assertEquals(0.0, response.chatRequest().parameters().temperature());
+    }
 
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
+    @Test
+    void defaultRequestParametersAreCompleteAndRequestParametersOverrideThem() {
+        ChatRequestParameters d = chat.defaultRequestParameters();
+        assertEquals("bitnet-demo", d.modelName());
+        assertEquals(0.0, d.temperature());
+        assertEquals(16, d.maxOutputTokens());
+        assertEquals(SamplingParameters.DEFAULT_TOP_P, d.topP());
+        assertEquals(SamplingParameters.DEFAULT_TOP_K, d.topK());
+        assertEquals(0.0, d.frequencyPenalty());
+        assertEquals(0.0, d.presencePenalty());
+        assertEquals(List.of(), d.stopSequences());
 
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
-        });
-        ChatResponse r = done.get(60, TimeUnit.SECONDS);
-        longer.close(); // shares the engine: must not close it
-        if (!pieces.isEmpty()) {
-            assertEquals(FinishReason.OTHER, r.finishReason());
-            assertEquals(1, pieces.size());
+        ChatResponse two = chat.chat(request("Tell me about ternary weights").toBuilder().maxOutputTokens(2).build());
+        assertEquals(2, two.tokenUsage().outputTokenCount());
+    }
+
+    @Test
+    void aSeededSampledAnswerRepeatsAndPenaltiesReachTheSampler() {
+        try (BitNetChatModel seeded = BitNetChatModel.builder().model(chat.engine()).temperature(1.0).topK(0)
+                .seed(7L).maxOutputTokens(8).build()) {
+            String a = seeded.chat("Sample something");
+            String b = seeded.chat("Sample something");
+            assertEquals(a, b);
         }
-        assertTrue(r.tokenUsage().outputTokenCount() < 200);
-        // The shared engine is still usable afterwards.
-        assertNotNull(chat.chat(request("still there?")).aiMessage());
+        // The greedy answer repeats words, so it repeats tokens; a large presence penalty forbids that.
+        String plain = chat.chat(request("Tell me about ternary weights")).aiMessage().text();
+        List<String> words = List.of(plain.trim().split(" +"));
+        assertTrue(words.stream().distinct().count() < words.size(), "no repetition to penalise in '" + plain + "'");
+        String penalised = chat.chat(request("Tell me about ternary weights").toBuilder().presencePenalty(1000.0)
+                .build()).aiMessage().text();
+        assertNotEquals(plain, penalised);
     }
 
     @Test
-    void unsupportedFeaturesAreRejectedBeforeGenerating() {
+    void builderDefaultsComeFromLangChain4jParametersAndIndividualSettersWin() {
+        try (BitNetChatModel m = BitNetChatModel.builder().model(chat.engine())
+                .defaultRequestParameters(ChatRequestParameters.builder().temperature(0.7).maxOutputTokens(3)
+                        .stopSequences(List.of("\n")).build())
+                .maxOutputTokens(5).build()) {
+            ChatRequestParameters d = m.defaultRequestParameters();
+            assertEquals(0.7, d.temperature());
+            assertEquals(5, d.maxOutputTokens());
+            assertEquals(List.of("\n"), d.stopSequences());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BitNetChatModel.builder().model(chat.engine()).temperature(-0.5).build());
+        assertEquals("temperature must be in [0, +inf) (0 = greedy decoding), was -0.5", e.getMessage());
+    }
+
+    @Test
+    void invalidParametersFailBeforeAnyComputeAndReachTheErrorListener() {
+        EngineStatistics before = chat.engine().statistics();
+        assertInvalid(request("hi").toBuilder().temperature(-1.0).build(),
+                "temperature must be in [0, +inf) (0 = greedy decoding), was -1.0");
+        assertInvalid(request("hi").toBuilder().topP(0.0).build(), "topP must be in (0, 1] (1 = no nucleus filter), was 0.0");
+        assertInvalid(request("hi").toBuilder().topP(1.5).build(), "topP must be in (0, 1] (1 = no nucleus filter), was 1.5");
+        assertInvalid(request("hi").toBuilder().maxOutputTokens(0).build(), "maxOutputTokens must be in [1, +inf), was 0");
+        assertEquals(before, chat.engine().statistics(), "no request may reach the engine");
+        assertEquals(4, listener.requests.size());
+        assertEquals(4, listener.errors.size());
+        assertEquals(0, listener.responses.size());
+    }
+
+    private static void assertInvalid(ChatRequest request, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> chat.chat(request));
+        assertEquals(message, e.getMessage());
+        assertSame(e, listener.errors.getLast().error());
+    }
+
+    @Test
+    void unsupportedFeaturesFailNamingTheFeature() {
+        EngineStatistics before = chat.engine().statistics();
         ChatRequest tools = request("hi").toBuilder()
                 .toolSpecifications(ToolSpecification.builder().name("clock").description("time").build()).build();
-        assertThrows(UnsupportedFeatureException.class, () -> chat.chat(tools));
-        ChatRequest image = ChatRequest.builder().messages(UserMessage.from(TextContent.from("look"),
-                ImageContent.from("https://example.com/cat.png"))).build();
-        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class, () -> chat.chat(image));
-        assertTrue(e.getMessage().contains("text only"), e.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> chat.chat(request("hi").toBuilder().temperature(-1.0).build()));
+        assertUnsupported(tools, "tools");
+        assertUnsupported(request("hi").toBuilder().responseFormat(ResponseFormat.JSON).build(), "JSON response format");
+        assertUnsupported(ChatRequest.builder().messages(UserMessage.from(TextContent.from("look"),
+                ImageContent.from("https://example.com/cat.png"))).build(), "image content");
+        assertUnsupported(ChatRequest.builder().messages(UserMessage.from("hi"),
+                ToolExecutionResultMessage.from("1", "clock", "12:00")).build(), "TOOL_EXECUTION_RESULT messages");
+        assertUnsupported(request("hi").toBuilder().modelName("gpt-4o").build(), "choosing a model per request");
+        assertEquals(before, chat.engine().statistics());
+        assertEquals(java.util.Set.of(), chat.supportedCapabilities());
+        assertFalse(chat.supportedCapabilities().contains(Capability.RESPONSE_FORMAT_JSON_SCHEMA));
+    }
+
+    private static void assertUnsupported(ChatRequest request, String feature) {
+        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class, () -> chat.chat(request));
+        assertTrue(e.getMessage().startsWith(feature), e.getMessage());
+    }
+
+    @Test
+    void textPartsOfOneUserMessageAreJoinedByNewlines() {
+        ChatResponse r = chat.chat(ChatRequest.builder()
+                .messages(UserMessage.from(TextContent.from("first"), TextContent.from("second"))).build());
+        assertEquals(promptTokens(tokenizer, "User: first\nsecond<|eot_id|>Assistant: "), r.tokenUsage().inputTokenCount());
+    }
+
+    @Test
+    void theTokenCountEstimatorCountsWhatTheModelIsFed() {
+        BitNetTokenCountEstimator estimator = chat.tokenCountEstimator();
+        List<dev.langchain4j.data.message.ChatMessage> messages = List.of(SystemMessage.from("Be brief."),
+                UserMessage.from("Count me"));
+        ChatResponse r = chat.chat(messages);
+        // The conversation (BOS + two turns) plus the generation prompt "Assistant: ".
+        assertEquals(r.tokenUsage().inputTokenCount(),
+                estimator.estimateTokenCountInMessages(messages) + estimator.estimateTokenCountInText("Assistant: "));
+        assertEquals(tokenizer.encode("User: Count me<|eot_id|>", true).length,
+                estimator.estimateTokenCountInMessage(UserMessage.from("Count me")));
     }
 
     @Test
     void aClosedModelSaysSo() {
-        BitNetChatModel own = BitNetChatModel.builder().modelPath(DemoModel.ensure(cache)).backend("cpu").threads(1)
-                .maxTokens(2).build();
+        BitNetChatModel own = DemoChat.greedy().threads(1).maxOutputTokens(2).build();
         own.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> own.chat("hi"));
         assertEquals("this BitNet model is closed", e.getMessage());

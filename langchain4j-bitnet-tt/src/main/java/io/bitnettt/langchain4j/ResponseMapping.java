@@ -1,0 +1,37 @@
+package io.bitnettt.langchain4j;
+
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.FinishReason;
+import dev.langchain4j.model.output.TokenUsage;
+import io.bitnettt.engine.GenerationResult;
+
+import java.util.UUID;
+
+/** Engine results to LangChain4j responses. */
+final class ResponseMapping {
+    private ResponseMapping() {
+    }
+
+    static ChatResponse response(GenerationResult r, String modelName) {
+        return ChatResponse.builder()
+                .aiMessage(AiMessage.from(r.text()))
+                .metadata(BitNetChatResponseMetadata.builder()
+                        .id("bitnet-" + UUID.randomUUID())
+                        .modelName(modelName)
+                        .tokenUsage(new TokenUsage(r.stats().promptTokens(), r.stats().generatedTokens()))
+                        .finishReason(finishReason(r.finishReason()))
+                        .generationStats(r.stats())
+                        .build())
+                .build();
+    }
+
+    /** A cancelled request ends as OTHER: LangChain4j has no finish reason for it. */
+    static FinishReason finishReason(io.bitnettt.generate.FinishReason reason) {
+        return switch (reason) {
+            case STOP_TOKEN, STOP_STRING -> FinishReason.STOP;
+            case LENGTH, CONTEXT_FULL -> FinishReason.LENGTH;
+            case CANCELLED, ERROR -> FinishReason.OTHER;
+        };
+    }
+}
