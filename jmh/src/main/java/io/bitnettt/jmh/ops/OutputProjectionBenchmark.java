@@ -1,16 +1,18 @@
-package io.bitnettt.jmh.cpu;
+package io.bitnettt.jmh.ops;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import io.bitnettt.cpu.CpuDevice;
-import io.bitnettt.spi.DeviceOptions;
+import io.bitnettt.jmh.BenchJvm;
+import io.bitnettt.model.ModelConfig;
+import io.bitnettt.spi.Device;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -18,41 +20,44 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Logits for one token against the tied BF16 embedding table [128256, 2560] (656 MB).
- *
- * <p>{@code table GB/s = ops/s · 128256 · 2560 · 2 / 1e9}; {@code GMAC/s = ops/s · 128256 · 2560 / 1e9}.
+ * Logits for one token against the tied BF16 embedding table of 2B-4T ([vocab, hidden], 656 MB),
+ * through the SPI. The report converts ops/s to table GB/s ({@code ops/s · vocab · hidden · 2 / 1e9}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-Xmx2g"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class OutputProjectionBenchmark {
+    @Param({"cpu"})
+    public String backend;
+
     @Param({"1", "2"})
     public int threads;
 
-    @Param({"128256"})
-    public int vocab;
-
-    private CpuDevice device;
+    private Device device;
     private Tensor x;
     private Tensor table;
     private Tensor logits;
 
     @Setup(Level.Trial)
     public void setUp() {
-        device = CpuDevice.open(DeviceOptions.defaults().withThreads(threads));
+        ModelConfig config = ModelConfig.bitnet2B4T();
+        device = BackendDevice.open(backend, threads);
         Random r = new Random(11);
-        x = BenchData.activations(device, r, 1, 2560);
-        table = BenchData.bf16Table(device, r, vocab, 2560);
-        logits = device.allocate(TensorSpec.f32(1, vocab));
+        x = BenchData.activations(device, r, 1, config.hiddenSize());
+        table = BenchData.bf16Table(device, r, config.vocabSize(), config.hiddenSize());
+        logits = device.allocate(TensorSpec.f32(1, config.vocabSize()));
     }
 
     @Benchmark
     public void logits() {
         device.ops().outputProjection(x, table, logits);
+        device.synchronize();
     }
 
     @TearDown(Level.Trial)
