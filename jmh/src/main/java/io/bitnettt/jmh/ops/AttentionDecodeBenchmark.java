@@ -26,11 +26,14 @@ import java.util.concurrent.TimeUnit;
  * One layer's grouped-query attention for one decode token (2B-4T heads) over a full KV cache of
  * {@code context} rows: the token sits at position {@code context - 1} and attends to every row.
  * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}) as the traffic.
+ *
+ * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
+ * about a thousand times slower, and one interpreted call of a large shape can take a second.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class AttentionDecodeBenchmark {

@@ -25,11 +25,14 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Logits for one token against the tied BF16 embedding table of 2B-4T ([vocab, hidden], 656 MB),
  * through the SPI. The report converts ops/s to table GB/s ({@code ops/s · vocab · hidden · 2 / 1e9}).
+ *
+ * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
+ * about a thousand times slower, and one interpreted call of a large shape can take a second.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class OutputProjectionBenchmark {

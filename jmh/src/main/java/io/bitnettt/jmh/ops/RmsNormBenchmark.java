@@ -26,11 +26,14 @@ import java.util.concurrent.TimeUnit;
  * RMSNorm over {@code tokens} rows of the hidden width (input, post-attention, attention sub-norm)
  * or the FFN width (the sub-norm before the down projection), F32 weight, out of place. The report
  * counts bytes as x read + out written + weight read, all F32.
+ *
+ * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
+ * about a thousand times slower, and one interpreted call of a large shape can take a second.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class RmsNormBenchmark {
@@ -44,7 +47,8 @@ public class RmsNormBenchmark {
     @Param({"hidden", "ffn"})
     public String width;
 
-    @Param({"1", "128"})
+    /** 1 by default (decode); {@code -p tokens=1,128} adds a prefill block. */
+    @Param({"1"})
     public int tokens;
 
     private Device device;

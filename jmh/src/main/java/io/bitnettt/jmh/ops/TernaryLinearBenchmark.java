@@ -26,11 +26,14 @@ import java.util.concurrent.TimeUnit;
  * Ternary linear layers at the 2B-4T projection shapes ({@link Shapes2B4T}) through the SPI:
  * {@code tokens = 1} is the decode GEMV, {@code tokens = 128} a prefill GEMM block. One op = one
  * call. The report converts ops/s to Gweights/s ({@code ops/s · tokens · weights per token / 1e9}).
+ *
+ * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
+ * about a thousand times slower, and one interpreted call of a large shape can take a second.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class TernaryLinearBenchmark {
