@@ -48,7 +48,8 @@ public final class MarkdownReport {
                 Memory traffic is the least an implementation must move per op (ternary weights at 2 bits, \
                 F32 activations and KV cache, the bf16 output table; a decode step streams all weights once, \
                 about 1.18 GB), GB = 10^9 bytes; its share is set against the copy benchmark's read+write GB/s \
-                at the same thread count. ± is JMH's 99.9 % confidence half-width (? when one iteration gave none); \
+                at the same thread count; working sets that fit in cache (RMSNorm of one token, attention at \
+                short context) can exceed 100 %. ± is JMH's 99.9 % confidence half-width (? when one iteration gave none); \
                 errors of converted time figures are first-order.
                 """);
         return md.toString();
