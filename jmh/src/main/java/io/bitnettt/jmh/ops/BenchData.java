@@ -1,4 +1,4 @@
-package io.bitnettt.jmh.cpu;
+package io.bitnettt.jmh.ops;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
@@ -9,7 +9,7 @@ import io.bitnettt.spi.MemoryPlacement;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 
-/** Random inputs for the CPU benchmarks; fixed seeds so runs compare. */
+/** Random inputs for the op benchmarks; fixed seeds so runs compare. */
 final class BenchData {
     private BenchData() {
     }
@@ -20,6 +20,20 @@ final class BenchData {
             x[i] = (float) r.nextGaussian();
         }
         return d.upload(TensorSpec.f32(tokens, width), MemorySegment.ofArray(x));
+    }
+
+    /** A 1-D F32 tensor of {@code n} Gaussian values, e.g. a norm weight. */
+    static Tensor vector(Device d, Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return d.upload(TensorSpec.f32(n), MemorySegment.ofArray(x));
+    }
+
+    /** A UINT32 [1] tensor holding {@code value}, as the decode ops take positions. */
+    static Tensor position(Device d, int value) {
+        return d.upload(TensorSpec.of(DType.UINT32, 1), MemorySegment.ofArray(new int[] {value}));
     }
 
     /** Random HF-packed ternary weights: every byte holds four codes in 0..2. */

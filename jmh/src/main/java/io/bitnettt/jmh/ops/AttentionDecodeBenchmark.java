@@ -1,0 +1,86 @@
+package io.bitnettt.jmh.ops;
+
+import io.bitnettt.jmh.BenchJvm;
+import io.bitnettt.model.ModelConfig;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.Tensor;
+import io.bitnettt.spi.TensorSpec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One layer's grouped-query attention for one decode token (2B-4T heads) over a full KV cache of
+ * {@code context} rows: the token sits at position {@code context - 1} and attends to every row.
+ * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}) as the traffic.
+ *
+ * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
+ * about a thousand times slower, and one interpreted call of a large shape can take a second.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
+public class AttentionDecodeBenchmark {
+    @Param({"cpu"})
+    public String backend;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    @Param({"128", "1024", "4096"})
+    public int context;
+
+    private Device device;
+    private int heads;
+    private int kvHeads;
+    private Tensor q;
+    private Tensor kCache;
+    private Tensor vCache;
+    private Tensor position;
+    private Tensor out;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        ModelConfig config = ModelConfig.bitnet2B4T();
+        if (context < 1 || context > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("AttentionDecodeBenchmark context " + context + ": expected 1.."
+                    + config.maxPositionEmbeddings() + " (max_position_embeddings)");
+        }
+        heads = config.numAttentionHeads();
+        kvHeads = config.numKeyValueHeads();
+        device = BackendDevice.open(backend, threads);
+        Random r = new Random(3);
+        q = BenchData.activations(device, r, 1, heads * config.headDim());
+        kCache = BenchData.activations(device, r, context, config.kvDim());
+        vCache = BenchData.activations(device, r, context, config.kvDim());
+        position = BenchData.position(device, context - 1);
+        out = device.allocate(TensorSpec.f32(1, heads * config.headDim()));
+    }
+
+    @Benchmark
+    public void attentionDecode() {
+        device.ops().attentionDecode(q, kCache, vCache, position, heads, kvHeads, out);
+        device.synchronize();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        device.close();
+    }
+}

@@ -1,0 +1,91 @@
+package io.bitnettt.jmh.ops;
+
+import io.bitnettt.jmh.BenchJvm;
+import io.bitnettt.model.ModelConfig;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.Tensor;
+import io.bitnettt.spi.TensorSpec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ternary linear layers at the 2B-4T projection shapes ({@link Shapes2B4T}) through the SPI:
+ * {@code tokens = 1} is the decode GEMV, {@code tokens = 128} a prefill GEMM block. One op = one
+ * call. The report converts ops/s to Gweights/s ({@code ops/s · tokens · weights per token / 1e9}).
+ *
+ * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
+ * about a thousand times slower, and one interpreted call of a large shape can take a second.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
+public class TernaryLinearBenchmark {
+    @Param({"cpu"})
+    public String backend;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    /** A {@link Shapes2B4T} name. */
+    @Param({"q", "kv", "gateUp", "down"})
+    public String shape;
+
+    @Param({"1", "128"})
+    public int tokens;
+
+    private Device device;
+    private Tensor x;
+    private Tensor w;
+    private Tensor w2;
+    private Tensor y;
+    private Tensor y2;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        ModelConfig config = ModelConfig.bitnet2B4T();
+        Shapes2B4T s = Shapes2B4T.named(shape);
+        int out = s.out(config);
+        int in = s.in(config);
+        device = BackendDevice.open(backend, threads);
+        Random r = new Random(42);
+        x = BenchData.activations(device, r, tokens, in);
+        w = BenchData.ternary(device, r, out, in);
+        y = device.allocate(TensorSpec.f32(tokens, out));
+        if (s.matrices() == 2) {
+            w2 = BenchData.ternary(device, r, out, in);
+            y2 = device.allocate(TensorSpec.f32(tokens, out));
+        }
+    }
+
+    @Benchmark
+    public void linear() {
+        if (w2 != null) {
+            device.ops().ternaryLinearGateUp(x, w, w2, y, y2);
+        } else {
+            device.ops().ternaryLinear(x, w, y);
+        }
+        device.synchronize();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        device.close();
+    }
+}

@@ -1,0 +1,103 @@
+package io.bitnettt.jmh.report;
+
+import io.bitnettt.jmh.engine.DecodeStepBenchmark;
+import io.bitnettt.jmh.ops.RmsNormBenchmark;
+import io.bitnettt.jmh.ops.Shapes2B4T;
+import io.bitnettt.model.ModelConfig;
+
+import java.util.Optional;
+
+/**
+ * The work per op of each benchmark in this module, from its parameters and the 2B-4T config the
+ * benchmarks use. Byte counts are what an ideal implementation must move: ternary weights at 2 bits
+ * each (the packed model's size, whatever layout a backend repacks into), activations as F32,
+ * bf16 tables at 2 bytes. A benchmark missing here still gets a row, without a natural unit.
+ */
+public final class Workloads {
+    private static final double GIGA = 1e9;
+    private static final int F32 = Float.BYTES;
+    private static final int BF16 = 2;
+
+    private final ModelConfig config;
+
+    public Workloads(ModelConfig config) {
+        this.config = config;
+    }
+
+    public static Workloads bitnet2B4T() {
+        return new Workloads(ModelConfig.bitnet2B4T());
+    }
+
+    public Optional<Workload> of(JmhResult r) {
+        return Optional.ofNullable(switch (r.simpleName()) {
+            case "TernaryLinearBenchmark.linear" -> ternary(r);
+            case "RmsNormBenchmark.rmsNorm" -> rmsNorm(r);
+            case "AttentionDecodeBenchmark.attentionDecode" -> attention(r);
+            case "OutputProjectionBenchmark.logits" -> logits();
+            case "MemoryCopyBenchmark.copy" -> copy(r);
+            case "DecodeStepBenchmark.decode" ->
+                    Workload.rate("2B-4T, position " + DecodeStepBenchmark.PROMPT, 1, "tokens/s", modelWeightBytes());
+            case "DecodeStepBenchmark.prefill128" -> Workload.rate(DecodeStepBenchmark.PROMPT + "-token prompt",
+                    DecodeStepBenchmark.PROMPT, "tokens/s", 0);
+            case "DecodeStepBenchmark.timeToFirstToken128" ->
+                    Workload.time(DecodeStepBenchmark.PROMPT + "-token prompt", "s to first token");
+            case "LoadBenchmark.open", "LoadBenchmark.openAndUpload" ->
+                    Workload.time("2B-4T " + r.param("form").orElse("?") + " checkpoint", "s per load");
+            case "TokenizerBenchmark.encode", "TokenizerBenchmark.decode" ->
+                    new Workload("corpus " + r.param("corpus").orElse("?"), "utf8Bytes", 1e-6, "MB/s", false, 0);
+            default -> null;
+        });
+    }
+
+    private Workload ternary(JmhResult r) {
+        Shapes2B4T s = Shapes2B4T.named(r.requireParam("shape"));
+        int tokens = r.intParam("tokens");
+        long weights = s.weights(config);
+        double bytes = weights / 4.0 + (double) F32 * tokens * (s.in(config) + (long) s.matrices() * s.out(config));
+        String kind = tokens == 1 ? "GEMV" : "GEMM";
+        return Workload.rate(kind + " " + s.label(config) + ", " + tokens + (tokens == 1 ? " token" : " tokens"),
+                (double) tokens * weights / GIGA, "Gweights/s", bytes);
+    }
+
+    private Workload rmsNorm(JmhResult r) {
+        String width = r.requireParam("width");
+        int n = RmsNormBenchmark.width(config, width);
+        int tokens = r.intParam("tokens");
+        double bytes = 2.0 * F32 * tokens * n + (double) F32 * n;
+        return Workload.rate(width + " " + n + ", " + tokens + (tokens == 1 ? " token" : " tokens"),
+                bytes / GIGA, "GB/s", bytes);
+    }
+
+    private Workload attention(JmhResult r) {
+        int context = r.intParam("context");
+        double bytes = 2.0 * F32 * context * config.kvDim() + 2.0 * F32 * config.hiddenSize();
+        return Workload.rate("context " + context + ", " + config.numAttentionHeads() + "/" + config.numKeyValueHeads()
+                + " heads × " + config.headDim(), bytes / GIGA, "GB/s", bytes);
+    }
+
+    private Workload logits() {
+        double bytes = (double) BF16 * config.vocabSize() * config.hiddenSize()
+                + (double) F32 * (config.hiddenSize() + config.vocabSize());
+        return Workload.rate("bf16 [" + config.vocabSize() + ", " + config.hiddenSize() + "], 1 token",
+                bytes / GIGA, "GB/s", bytes);
+    }
+
+    private static Workload copy(JmhResult r) {
+        int mib = r.intParam("mib");
+        double bytes = 2.0 * mib * (1L << 20);
+        return Workload.rate(mib + " MiB", bytes / GIGA, "GB/s (read+write)", bytes);
+    }
+
+    /**
+     * Bytes a decode step must stream at least: every layer's ternary projections at 2 bits and the
+     * tied bf16 output table (norms and the short KV cache are left out; they are under 1 %).
+     */
+    long modelWeightBytes() {
+        long perLayer = 0;
+        for (Shapes2B4T s : Shapes2B4T.values()) {
+            // q stands for q and o, kv for k and v: both pairs have the same shape.
+            perLayer += (s == Shapes2B4T.Q || s == Shapes2B4T.KV ? 2 : 1) * s.weights(config);
+        }
+        return (long) config.numHiddenLayers() * perLayer / 4 + (long) BF16 * config.vocabSize() * config.hiddenSize();
+    }
+}
