@@ -7,6 +7,7 @@ import io.bitnettt.spi.DType;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.spi.MemoryPlacement;
+import io.bitnettt.spi.OpenDevices;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 import io.bitnettt.tt.ffi.BttException;
@@ -128,8 +129,10 @@ class BadUseTest {
         Tensor a = f32(d, new float[4], 1, 4);
         Tensor pos = u32(d, 0);
         CapturedStep step = d.capture(() -> d.ops().add(a, a, a));
+        int open = OpenDevices.count();
         d.close();
         d.close();
+        assertEquals(open - 1, OpenDevices.count(), "a closed device leaves the shutdown hook's list");
         assertTrue(a.isClosed(), "closing the device closes its tensors");
         assertEquals("allocate", assertThrows(BackendException.class, () -> d.allocate(TensorSpec.f32(1))).operation());
         assertEquals("add", assertThrows(BackendException.class, () -> d.ops().add(a, a, a)).operation());
