@@ -122,4 +122,22 @@ class ProviderSelectionTest {
             assertEquals(before, d.counters().l1BytesInUse());
         }
     }
+
+    @Test
+    void withoutThePropertyTheEmulatorIsExtractedFromTheJar() {
+        String configured = Emulator.libraryPath();
+        System.clearProperty(TtLibraries.EMULATOR_PROPERTY);
+        try {
+            Availability a = new TenstorrentEmulatorProvider().probe();
+            assertTrue(a.available(), a.reason());
+            assertFalse(a.reason().contains(configured), "a copy, not the build's file: " + a.reason());
+            try (TenstorrentDevice d = TenstorrentDevice.openEmulator(EmulatorConfig.defaults())) {
+                Tensor t = f32(d, new float[] {1, 2}, 1, 2);
+                d.ops().add(t, t, t);
+                assertArrayEquals(new float[] {2, 4}, floats(t));
+            }
+        } finally {
+            System.setProperty(TtLibraries.EMULATOR_PROPERTY, configured);
+        }
+    }
 }
