@@ -14,6 +14,14 @@ public interface BackendProvider {
     /** Higher wins under {@code auto}. An accelerator outranks the CPU. */
     int priority();
 
+    /**
+     * Whether {@code auto} may pick this backend. A backend that only stands in for hardware (an
+     * emulator) answers false, so it runs only when asked for by name and never hides a missing card.
+     */
+    default boolean autoSelectable() {
+        return true;
+    }
+
     /** Whether this backend can run here; never throws, an unavailable answer carries the reason. */
     Availability probe();
 

@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 
 /**
  * Finds backends with {@link ServiceLoader} and picks one: by name, or with {@code auto} the
- * available one of highest priority. Every backend {@code auto} passes over is logged with its reason.
+ * available one of highest priority among those that allow it ({@link BackendProvider#autoSelectable()}).
+ * Every backend {@code auto} passes over is logged with its reason.
  */
 public final class BackendSelector {
     public static final String AUTO = "auto";
@@ -49,6 +50,11 @@ public final class BackendSelector {
         String wanted = request == null || request.isBlank() ? AUTO : request.trim().toLowerCase(Locale.ROOT);
         if (wanted.equals(AUTO)) {
             for (ProbeResult r : results) {
+                if (!r.provider().autoSelectable()) {
+                    LOG.log(System.Logger.Level.INFO, "auto: skipped backend ''{0}'': it is chosen only by name",
+                            r.name());
+                    continue;
+                }
                 if (r.available()) {
                     LOG.log(System.Logger.Level.INFO, "auto: selected backend ''{0}'' (priority {1})",
                             r.name(), r.provider().priority());
@@ -80,7 +86,8 @@ public final class BackendSelector {
     }
 
     private static String describe(List<ProbeResult> results) {
-        return results.stream().map(r -> r.name() + ": " + r.availability().reason())
+        return results.stream().map(r -> r.name() + ": "
+                        + (r.provider().autoSelectable() ? r.availability().reason() : "chosen only by name"))
                 .collect(Collectors.joining("; "));
     }
 

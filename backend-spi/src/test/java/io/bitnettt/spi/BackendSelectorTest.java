@@ -90,4 +90,22 @@ class BackendSelectorTest {
     void unavailableWithoutReasonIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> Availability.unavailable(" "));
     }
+
+    @Test
+    void autoNeverPicksAProviderThatIsChosenOnlyByNameButTheNameStillWorks() {
+        var explicitOnly = new BackendProvider() {
+            public String name() { return "emulator"; }
+            public int priority() { return 1000; }
+            public boolean autoSelectable() { return false; }
+            public Availability probe() { return Availability.available("emulated card"); }
+            public Device open(DeviceOptions o) { throw new UnsupportedOperationException(); }
+        };
+        var selector = new BackendSelector(List.of(FakeProvider.up("cpu", 10), explicitOnly));
+        assertEquals("cpu", selector.select("auto").name());
+        assertSame(explicitOnly, selector.select("emulator"));
+
+        var onlyExplicit = new BackendSelector(List.of(explicitOnly));
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> onlyExplicit.select("auto"));
+        assertEquals("[auto] select: no backend is available: emulator: chosen only by name", e.getMessage());
+    }
 }

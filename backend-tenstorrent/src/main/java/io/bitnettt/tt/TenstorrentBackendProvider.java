@@ -5,21 +5,19 @@ import io.bitnettt.spi.BackendProvider;
 import io.bitnettt.spi.BackendUnavailableException;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.bitnettt.tt.ffi.BttDevice;
+import io.bitnettt.tt.ffi.BttDeviceConfig;
+import io.bitnettt.tt.ffi.BttException;
+import io.bitnettt.tt.ffi.BttLibrary;
 
 /**
- * The Tenstorrent backend: TT-NN driven through a C ABI shim over Panama FFI.
- *
- * <p>The shim and its emulator are not part of this build yet, so the probe reports exactly what is
- * missing instead of pretending; {@code auto} then falls back to the CPU.
+ * A Tenstorrent card through the TT-NN shim ({@code libbitnet_ttnn.so}) over Panama FFI. Available
+ * only when the shim loads, is the TT-NN implementation (not the emulator) and sees a device.
  */
 public final class TenstorrentBackendProvider implements BackendProvider {
     public static final String NAME = "tenstorrent";
     /** Accelerators outrank the CPU under {@code auto}. */
     public static final int PRIORITY = 100;
-    static final String LIBRARY_PROPERTY = "bitnet.tt.library";
 
     @Override
     public String name() {
@@ -33,21 +31,34 @@ public final class TenstorrentBackendProvider implements BackendProvider {
 
     @Override
     public Availability probe() {
-        String lib = System.getProperty(LIBRARY_PROPERTY);
-        if (lib == null || lib.isBlank()) {
-            return Availability.unavailable("no TT-NN shim library configured (system property "
-                    + LIBRARY_PROPERTY + " is unset) and this build ships no TT-NN bindings yet");
+        TtLibraries.Found found = TtLibraries.shim();
+        if (!found.ok()) {
+            return Availability.unavailable(found.problem());
         }
-        if (!Files.isRegularFile(Path.of(lib))) {
-            return Availability.unavailable("TT-NN shim library " + lib + " (from " + LIBRARY_PROPERTY
-                    + ") does not exist");
+        BttLibrary lib = found.library();
+        if (!lib.implementation().equals("ttnn")) {
+            return Availability.unavailable(lib.origin() + " implements '" + lib.implementation()
+                    + "', not TT-NN; the emulator is the explicit backend '" + TenstorrentEmulatorProvider.NAME + "'");
         }
-        return Availability.unavailable("TT-NN shim library " + lib
-                + " found, but this build ships no FFI bindings for it yet");
+        int count;
+        try {
+            count = BttDevice.count(lib, NAME);
+        } catch (BttException e) {
+            return Availability.unavailable("TT-NN shim " + lib.origin() + " cannot count devices: " + e.getMessage());
+        }
+        if (count <= 0) {
+            return Availability.unavailable("TT-NN shim " + lib.origin() + " found no Tenstorrent device");
+        }
+        return Availability.available("TT-NN shim " + lib.origin() + ", " + count + " device(s)");
     }
 
     @Override
     public Device open(DeviceOptions options) {
-        throw new BackendUnavailableException(NAME, probe().reason());
+        Availability a = probe();
+        if (!a.available()) {
+            throw new BackendUnavailableException(NAME, a.reason());
+        }
+        return TenstorrentDevice.open(TtLibraries.shim().orElseThrow(NAME), NAME,
+                BttDeviceConfig.device(options.deviceId()));
     }
 }

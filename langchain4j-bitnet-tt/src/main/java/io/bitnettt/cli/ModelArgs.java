@@ -18,7 +18,7 @@ final class ModelArgs {
 
     static final String HELP = """
               --model DIR            Hugging Face model folder (default: the built-in demo model)
-              --backend NAME         cpu, tenstorrent or auto (default auto)
+              --backend NAME         cpu, tenstorrent, tenstorrent-emulator or auto (default auto)
               --threads N            CPU threads (default: all processors)
               --ctx N                context length in tokens (default: from config.json)
               --max-tokens N         new tokens at most (default 256)

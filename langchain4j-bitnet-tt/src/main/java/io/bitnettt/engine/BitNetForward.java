@@ -3,6 +3,7 @@ package io.bitnettt.engine;
 import io.bitnettt.spi.CapturedStep;
 import io.bitnettt.spi.DType;
 import io.bitnettt.spi.Device;
+import io.bitnettt.spi.MemoryPlacement;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 import io.bitnettt.spi.TransformerOps;
@@ -58,7 +59,7 @@ public final class BitNetForward implements AutoCloseable {
             kCache.add(device.allocate(TensorSpec.f32(dims.contextLength(), dims.kvDim())));
             vCache.add(device.allocate(TensorSpec.f32(dims.contextLength(), dims.kvDim())));
         }
-        step = new Activations(device, dims, 1);
+        step = new Activations(device, dims, 1, MemoryPlacement.DEVICE_L1);
         tokenId = device.allocate(TensorSpec.of(DType.UINT32, 1));
         position = device.allocate(TensorSpec.of(DType.UINT32, 1));
         logits = device.allocate(TensorSpec.f32(1, dims.vocabSize()));
@@ -78,7 +79,7 @@ public final class BitNetForward implements AutoCloseable {
         checkRange(from, to);
         for (int start = from; start < to; start += prefillBlock) {
             int n = Math.min(prefillBlock, to - start);
-            Activations a = n == prefillBlock ? blockActivations() : new Activations(device, dims, n);
+            Activations a = n == prefillBlock ? blockActivations() : new Activations(device, dims, n, MemoryPlacement.DEVICE_DRAM);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment ids = arena.allocate((long) n * Integer.BYTES);
                 for (int i = 0; i < n; i++) {
@@ -114,7 +115,6 @@ public final class BitNetForward implements AutoCloseable {
     /** As {@link #decode} for greedy decoding: only the argmax id crosses back from the device. */
     public int decodeArgmax(int token, int pos) {
         runDecode(token, pos);
-        ops.argmax(logits, best);
         best.download(hostScalar);
         return hostScalar.get(ValueLayout.JAVA_INT, 0);
     }
@@ -139,6 +139,8 @@ public final class BitNetForward implements AutoCloseable {
         layers(step, new Positions.Single(position));
         ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
         ops.outputProjection(step.normed, weights.output(), logits);
+        // Inside the captured step, so greedy decoding is one replay; a sampling caller ignores it.
+        ops.argmax(logits, best);
     }
 
     private void layers(Activations a, Positions at) {
@@ -167,7 +169,7 @@ public final class BitNetForward implements AutoCloseable {
 
     private Activations blockActivations() {
         if (block == null) {
-            block = new Activations(device, dims, prefillBlock);
+            block = new Activations(device, dims, prefillBlock, MemoryPlacement.DEVICE_DRAM);
         }
         return block;
     }

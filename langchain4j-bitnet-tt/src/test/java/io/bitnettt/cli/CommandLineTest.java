@@ -107,7 +107,7 @@ class CommandLineTest {
     @Test
     void anUnavailableBackendIsNamedWithItsReasonAndTheAlternatives() {
         assertEquals(1, run("", "generate", "--backend", "tenstorrent", "hi"));
-        assertTrue(err().contains("backend 'tenstorrent' is unavailable") && err().contains("available backends: [cpu]"),
+        assertTrue(err().contains("backend 'tenstorrent' is unavailable") && err().contains("available backends: [cpu, tenstorrent-emulator]"),
                 err());
     }
 
