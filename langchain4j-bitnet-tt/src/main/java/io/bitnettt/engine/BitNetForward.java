@@ -41,6 +41,8 @@ public final class BitNetForward implements AutoCloseable {
     private final MemorySegment hostScalar;
     private Activations block;
     private CapturedStep decodeStep;
+    private Tensor topValues;       // F32 [k], on-device top-k of logits (allocated per k, not per token)
+    private Tensor topIds;          // UINT32 [k]
     private boolean closed;
 
     public BitNetForward(Device device, ModelDims dims, DeviceWeights weights, int prefillBlock) {
@@ -117,6 +119,37 @@ public final class BitNetForward implements AutoCloseable {
         runDecode(token, pos);
         best.download(hostScalar);
         return hostScalar.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /**
+     * As {@link #decode} for top-k sampling: the device selects the {@code k} best logits (descending,
+     * lower id first on ties) and only those {@code k} values and ids cross back, not the vocabulary.
+     */
+    public void decodeTopK(int token, int pos, float[] values, int[] ids) {
+        int k = values.length;
+        if (k < 1 || k > dims.vocabSize() || ids.length != k) {
+            throw new IllegalArgumentException("top-k buffers hold " + values.length + " values and " + ids.length
+                    + " ids; expected the same k in [1, " + dims.vocabSize() + "]");
+        }
+        runDecode(token, pos);
+        if (topValues == null || topValues.shape().dim(0) != k) {
+            closeTopK();
+            topValues = device.allocate(TensorSpec.of(DType.F32, k));
+            topIds = device.allocate(TensorSpec.of(DType.UINT32, k));
+        }
+        // Outside the captured step: k is a per-request choice, and greedy callers should not pay for it.
+        ops.topK(logits, k, topValues, topIds);
+        topValues.download(MemorySegment.ofArray(values));
+        topIds.download(MemorySegment.ofArray(ids));
+    }
+
+    private void closeTopK() {
+        if (topValues != null) {
+            topValues.close();
+            topIds.close();
+            topValues = null;
+            topIds = null;
+        }
     }
 
     private void runDecode(int token, int pos) {
@@ -207,6 +240,7 @@ public final class BitNetForward implements AutoCloseable {
         if (block != null) {
             block.close();
         }
+        closeTopK();
         step.close();
         kCache.forEach(Tensor::close);
         vCache.forEach(Tensor::close);

@@ -76,6 +76,10 @@ public final class GenerationSession {
 
         Sampler sampler = new Sampler(params, forward.dims().vocabSize());
         boolean onDeviceArgmax = params.isGreedy() && !params.hasPenalties();
+        // Top-k without penalties needs only the k best logits: the device selects them, k values and ids cross back.
+        boolean onDeviceTopK = !params.isGreedy() && !params.hasPenalties() && params.topK() > 0 && params.topK() < vocab;
+        float[] topValues = onDeviceTopK ? new float[params.topK()] : null;
+        int[] topIds = onDeviceTopK ? new int[params.topK()] : null;
         StopStringMatcher stops = new StopStringMatcher(params.stopStrings());
         StringBuilder text = new StringBuilder();
         int[] generated = new int[Math.min(params.maxNewTokens(), cached.length)];
@@ -89,13 +93,19 @@ public final class GenerationSession {
                 reason = FinishReason.CANCELLED;
                 break;
             }
-            int next = onDeviceArgmax ? forward.decodeArgmax(token, pos) : -1;
-            if (!onDeviceArgmax) {
+            int next = -1;
+            if (onDeviceArgmax) {
+                next = forward.decodeArgmax(token, pos);
+            } else if (onDeviceTopK) {
+                forward.decodeTopK(token, pos, topValues, topIds);
+            } else {
                 forward.decode(token, pos, logits);
             }
             cached[pos] = token;
             cachedLength = pos + 1;
-            if (!onDeviceArgmax) {
+            if (onDeviceTopK) {
+                next = sampler.sampleTopK(topValues, topIds);
+            } else if (!onDeviceArgmax) {
                 next = sampler.sample(logits, cached, cachedLength);
             }
             if (count == 0) {

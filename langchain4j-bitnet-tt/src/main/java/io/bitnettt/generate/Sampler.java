@@ -74,7 +74,53 @@ public final class Sampler {
             prepareWork(logits, history, historyLength);
             return argmax(work);
         }
-        int n = filter(logits, history, historyLength);
+        return draw(filter(logits, history, historyLength));
+    }
+
+    /**
+     * Samples from the {@code k = topK} best logits already selected by the device (descending, lower id first
+     * on ties, as {@code TransformerOps.topK} returns them). Draws exactly what {@link #sample(float[])} would
+     * draw from the full logits with the same seed, because top-p, min-p and temperature only ever look at the
+     * top-k survivors. Only valid without penalties (they need the whole vocabulary).
+     */
+    public int sampleTopK(float[] values, int[] ids) {
+        if (params.isGreedy() || params.hasPenalties() || params.topK() < 1 || params.topK() >= vocabSize) {
+            throw new IllegalStateException("device top-k sampling needs 0 < topK < " + vocabSize
+                    + ", a temperature above 0 and no penalties; parameters are " + params);
+        }
+        int k = params.topK();
+        if (values.length != k || ids.length != k) {
+            throw new IllegalArgumentException("expected " + k + " candidates (topK), got " + values.length
+                    + " values and " + ids.length + " ids");
+        }
+        for (int i = 0; i < k; i++) {
+            float v = values[i];
+            if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("candidate logit " + i + " (token " + ids[i] + ") is " + v
+                        + "; the model output is broken");
+            }
+            if (ids[i] < 0 || ids[i] >= vocabSize) {
+                throw new IllegalArgumentException("candidate " + i + " is token " + ids[i]
+                        + ", outside the vocabulary [0, " + vocabSize + ")");
+            }
+            work[ids[i]] = v;
+            keys[i] = key(v, ids[i]);
+        }
+        Arrays.sort(keys, 0, k);
+        float max = work[token(keys[0])];
+        if (max == Float.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("every logit is -Infinity; there is no token to sample");
+        }
+        double minPThreshold = params.minP() > 0 ? max + Math.log(params.minP()) : Double.NEGATIVE_INFINITY;
+        double topPNormaliser = 0;
+        for (int i = 0; i < k; i++) {
+            topPNormaliser += Math.exp(work[token(keys[i])] - max);
+        }
+        return draw(finish(k, max, topPNormaliser, minPThreshold));
+    }
+
+    /** A weighted draw among the {@code n} surviving candidates; consumes one {@code nextDouble()}. */
+    private int draw(int n) {
         double total = 0;
         for (int i = 0; i < n; i++) {
             total += weights[i];
@@ -198,6 +244,16 @@ public final class Sampler {
             }
         }
 
+        return finish(n, max, topPNormaliser, minPThreshold);
+    }
+
+    /**
+     * Top-p, min-p and temperature over the sorted candidates {@code keys[0, n)} (logits in {@link #work});
+     * leaves their unnormalised weights in {@code weights[0, n)} and returns the surviving count.
+     */
+    private int finish(int n, float max, double topPNormaliser, double minPThreshold) {
+        double topP = params.topP();
+        double minP = params.minP();
         if (topP < 1) {
             // Smallest prefix whose probability mass reaches topP; if min-p already dropped part of it the
             // loop runs out first and min-p's shorter prefix wins, which is what applying both in order gives.

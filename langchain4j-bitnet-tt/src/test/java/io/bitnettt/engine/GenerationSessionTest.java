@@ -186,4 +186,25 @@ class GenerationSessionTest {
         int[] b = run(PROMPT, p, Set.of()).tokens();
         assertArrayEquals(a, b);
     }
+
+    @Test
+    void topKSamplingOnTheDeviceDrawsWhatHostSamplingOfTheFullLogitsDraws() {
+        SamplingParameters p = SamplingParameters.builder().temperature(1.1).topK(9).topP(0.95).minP(0.01).seed(5L)
+                .maxNewTokens(10).build();
+        int[] generated = run(PROMPT, p, Set.of()).tokens();
+
+        // Reference: the same forward pass, but every logit downloaded and sampled on the host.
+        session.reset();
+        io.bitnettt.generate.Sampler host = new io.bitnettt.generate.Sampler(p, DIMS.vocabSize());
+        float[] logits = new float[DIMS.vocabSize()];
+        forward.prefill(PROMPT, 0, PROMPT.length - 1);
+        int token = PROMPT[PROMPT.length - 1];
+        int[] expected = new int[generated.length];
+        for (int i = 0; i < expected.length; i++) {
+            forward.decode(token, PROMPT.length - 1 + i, logits);
+            token = host.sample(logits);
+            expected[i] = token;
+        }
+        assertArrayEquals(expected, generated);
+    }
 }

@@ -316,4 +316,52 @@ class SamplerTest {
         // One vocab-sized float[] alone is 513 KB; 100 samples stay far below that.
         assertTrue(allocated < 256 * 1024, "allocated " + allocated + " bytes");
     }
+
+    /** Candidates as the device returns them, chosen here by a plain full sort: descending, lower id on ties. */
+    private static Object[] topCandidates(float[] logits, int k) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        float[] values = new float[k];
+        int[] ids = new int[k];
+        for (int i = 0; i < k; i++) {
+            ids[i] = order[i];
+            values[i] = logits[order[i]];
+        }
+        return new Object[] {values, ids};
+    }
+
+    @Test
+    void deviceTopKCandidatesDrawTheSameTokensAsTheFullLogits() {
+        // Quantised logits make ties common, so the tie order (lower id first) is exercised too.
+        for (boolean quantised : new boolean[] {false, true}) {
+            SamplingParameters p = SamplingParameters.builder().temperature(0.9).topK(12).topP(0.9).minP(0.02)
+                    .seed(11L).build();
+            Sampler full = new Sampler(p, 500);
+            Sampler fromDevice = new Sampler(p, 500);
+            for (int step = 0; step < 200; step++) {
+                float[] logits = randomLogits(500, 1000 + step, quantised);
+                Object[] top = topCandidates(logits, 12);
+                assertEquals(full.sample(logits), fromDevice.sampleTopK((float[]) top[0], (int[]) top[1]),
+                        "step " + step + (quantised ? " (quantised)" : ""));
+            }
+        }
+    }
+
+    @Test
+    void deviceTopKRejectsParametersThatNeedTheWholeVocabulary() {
+        float[] values = {2, 1};
+        int[] ids = {4, 3};
+        assertThrows(IllegalStateException.class,
+                () -> new Sampler(SamplingParameters.builder().temperature(1).topK(2).repetitionPenalty(1.2).build(), 10)
+                        .sampleTopK(values, ids));
+        assertThrows(IllegalStateException.class,
+                () -> new Sampler(SamplingParameters.builder().temperature(1).topK(0).build(), 10).sampleTopK(values, ids));
+        Sampler two = new Sampler(SamplingParameters.builder().temperature(1).topK(2).build(), 10);
+        assertThrows(IllegalArgumentException.class, () -> two.sampleTopK(new float[] {1}, new int[] {1}));
+        assertThrows(IllegalArgumentException.class, () -> two.sampleTopK(values, new int[] {4, 10}));
+        assertThrows(IllegalArgumentException.class, () -> two.sampleTopK(new float[] {Float.NaN, 1}, ids));
+    }
 }
