@@ -18,7 +18,7 @@ import java.util.Map;
  * Turns a JMH JSON result file into {@code report.md} and {@code report.json} (the rows with their
  * natural units), and optionally pastes the Markdown into the README between its markers.
  *
- * <pre>ReportMain --jmh OUT/jmh.json --out OUT --command "bin/bench ..." [--skipped "name: reason"]... [--readme README.md]</pre>
+ * <pre>ReportMain --jmh OUT/jmh.json [--jmh MORE.json]... --out OUT --command "bin/bench ..." [--skipped "name: reason"]... [--readme README.md]</pre>
  */
 public final class ReportMain {
     private ReportMain() {
@@ -26,11 +26,14 @@ public final class ReportMain {
 
     public static void main(String[] args) throws IOException {
         Map<String, List<String>> opts = options(args);
-        Path jmh = Path.of(one(opts, "--jmh"));
         Path out = Path.of(one(opts, "--out"));
-        List<JmhResult> results = JmhJson.parse(Files.readString(jmh), jmh.toString());
+        List<JmhResult> results = new ArrayList<>();
+        for (String file : opts.getOrDefault("--jmh", List.of())) {
+            Path jmh = Path.of(file);
+            results.addAll(JmhJson.parse(Files.readString(jmh), jmh.toString()));
+        }
         if (results.isEmpty()) {
-            throw new IllegalArgumentException(jmh + ": holds no results (did every benchmark fail?)");
+            throw new IllegalArgumentException(opts.get("--jmh") + ": hold no results (did every benchmark fail?)");
         }
         List<ReportRow> rows = ReportRow.of(results, Workloads.bitnet2B4T());
         JmhResult first = results.getFirst();
@@ -57,7 +60,7 @@ public final class ReportMain {
         Map<String, List<String>> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i += 2) {
             if (!List.of("--jmh", "--out", "--command", "--skipped", "--readme").contains(args[i]) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("ReportMain: unexpected argument '" + args[i] + "'; usage: --jmh FILE "
+                throw new IllegalArgumentException("ReportMain: unexpected argument '" + args[i] + "'; usage: --jmh FILE... "
                         + "--out DIR --command TEXT [--skipped 'NAME: REASON']... [--readme README.md]");
             }
             opts.computeIfAbsent(args[i], k -> new ArrayList<>()).add(args[i + 1]);
