@@ -26,6 +26,7 @@ public final class Main {
                 case "generate" -> GenerateCommand.run(rest, out, err);
                 case "chat" -> ChatCommand.run(rest, in, out, err);
                 case "download" -> DownloadCommand.run(rest, out, err);
+                case "tt-estimate" -> TtEstimateCommand.run(rest, out);
                 case "backends" -> {
                     printBackends(out);
                     yield 0;
@@ -53,6 +54,7 @@ public final class Main {
             case "generate" -> GenerateCommand.USAGE;
             case "chat" -> ChatCommand.USAGE;
             case "download" -> DownloadCommand.USAGE;
+            case "tt-estimate" -> TtEstimateCommand.USAGE;
             default -> USAGE;
         };
     }
@@ -65,6 +67,8 @@ public final class Main {
               chat [options]                interactive multi-turn chat on standard input
               download [REPO] [--dir DIR]   fetch a model from the Hugging Face hub
               backends                      list the compute backends found and why each is or is not usable
+              tt-estimate [--context N]     estimated decode tokens/s per Tenstorrent card, from the
+                                            emulator's counts of the decode step (2B-4T shapes)
               help                          this text
 
             each command prints its options on a usage error, e.g. 'bitnet generate' with no prompt""";

@@ -23,6 +23,9 @@ import java.util.List;
  * step, which produces logits: so only the (captured) decode step ever needs the output projection.
  */
 public final class BitNetForward implements AutoCloseable {
+    /** Element type of the KV cache, [context, kvDim] per layer for K and for V. */
+    public static final DType KV_CACHE_DTYPE = DType.F32;
+
     private final Device device;
     private final TransformerOps ops;
     private final ModelDims dims;
@@ -58,8 +61,8 @@ public final class BitNetForward implements AutoCloseable {
         cos = uploadF32(table[0], dims.contextLength(), dims.headDim());
         sin = uploadF32(table[1], dims.contextLength(), dims.headDim());
         for (int l = 0; l < dims.layers(); l++) {
-            kCache.add(device.allocate(TensorSpec.f32(dims.contextLength(), dims.kvDim())));
-            vCache.add(device.allocate(TensorSpec.f32(dims.contextLength(), dims.kvDim())));
+            kCache.add(device.allocate(TensorSpec.of(KV_CACHE_DTYPE, dims.contextLength(), dims.kvDim())));
+            vCache.add(device.allocate(TensorSpec.of(KV_CACHE_DTYPE, dims.contextLength(), dims.kvDim())));
         }
         step = new Activations(device, dims, 1, MemoryPlacement.DEVICE_L1);
         tokenId = device.allocate(TensorSpec.of(DType.UINT32, 1));

@@ -1,7 +1,7 @@
 package io.bitnettt.engine;
 
-import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.model.checkpoint.HostTensor;
+import io.bitnettt.model.checkpoint.HostWeights;
 import io.bitnettt.model.checkpoint.LayerWeights;
 import io.bitnettt.model.checkpoint.PackedTernary;
 import io.bitnettt.spi.DType;
@@ -15,18 +15,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Moves a checkpoint's weights onto a device once: ternary projections in the packed form the
+ * Moves a model's weights (a checkpoint's, or stand-ins of the same shapes) onto a device once: ternary projections in the packed form the
  * backend repacks, norms as F32, the embedding (and an untied lm_head) as BF16.
  */
 public final class WeightUploader {
     private WeightUploader() {
     }
 
-    public static DeviceWeights upload(Checkpoint checkpoint, Device device) {
+    public static DeviceWeights upload(HostWeights host, Device device) {
         List<Tensor> done = new ArrayList<>();
         try {
             List<DeviceLayer> layers = new ArrayList<>();
-            for (LayerWeights l : checkpoint.layers()) {
+            for (LayerWeights l : host.layers()) {
                 layers.add(new DeviceLayer(
                         keep(done, norm(device, l.inputNorm())),
                         keep(done, ternary(device, l.q())), keep(done, ternary(device, l.k())),
@@ -36,9 +36,9 @@ public final class WeightUploader {
                         keep(done, ternary(device, l.gate())), keep(done, ternary(device, l.up())),
                         keep(done, norm(device, l.ffnSubNorm())), keep(done, ternary(device, l.down()))));
             }
-            Tensor embedding = keep(done, table(device, checkpoint.embedding()));
-            Tensor output = checkpoint.outputTied() ? embedding : keep(done, table(device, checkpoint.outputWeight()));
-            Tensor finalNorm = keep(done, norm(device, checkpoint.finalNorm()));
+            Tensor embedding = keep(done, table(device, host.embedding()));
+            Tensor output = host.outputTied() ? embedding : keep(done, table(device, host.outputWeight()));
+            Tensor finalNorm = keep(done, norm(device, host.finalNorm()));
             return new DeviceWeights(embedding, layers, finalNorm, output);
         } catch (RuntimeException e) {
             // A half-uploaded model would leak device memory: free what made it across.

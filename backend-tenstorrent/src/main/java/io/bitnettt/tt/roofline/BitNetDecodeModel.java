@@ -23,6 +23,9 @@ public record BitNetDecodeModel(int hidden, int intermediate, int layers, int he
                                 int ternaryTileBytes, int tableElementBytes, int kvElementBytes) {
 
     private static final int TILE = 32;
+    /** Bytes of a 32x32 bfloat4_b tile: 1024 x 4 bits of sign+mantissa plus 64 shared exponents. */
+    public static final int BFLOAT4_B_TILE_BYTES = 576;
+    public static final int BFLOAT16_BYTES = 2;
 
     public BitNetDecodeModel {
         if (hidden <= 0 || intermediate <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0

@@ -20,9 +20,8 @@ import java.util.Map;
  */
 public final class RooflineMain {
 
-    /** Bytes of a 32x32 bfloat4_b tile: 1024 x 4 bits of sign+mantissa plus 64 shared exponents. */
-    static final int BFLOAT4_B_TILE_BYTES = 576;
-    static final int BFLOAT16_BYTES = 2;
+    private static final int BFLOAT4_B_TILE_BYTES = BitNetDecodeModel.BFLOAT4_B_TILE_BYTES;
+    private static final int BFLOAT16_BYTES = BitNetDecodeModel.BFLOAT16_BYTES;
 
     private RooflineMain() {
     }

@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <p>Every problem with the folder is reported as a {@link CheckpointException}.
  */
-public final class Checkpoint implements AutoCloseable {
+public final class Checkpoint implements HostWeights, AutoCloseable {
 
     private final Path directory;
     private final ModelConfig config;
@@ -99,25 +99,30 @@ public final class Checkpoint implements AutoCloseable {
         return layers.get(i);
     }
 
+    @Override
     public List<LayerWeights> layers() {
         return layers;
     }
 
     /** {@code model.embed_tokens.weight}, {@code [vocab, hidden]}. */
+    @Override
     public HostTensor embedding() {
         return embedding;
     }
 
     /** {@code model.norm.weight}, {@code [hidden]}. */
+    @Override
     public HostTensor finalNorm() {
         return finalNorm;
     }
 
     /** The logits weight {@code [vocab, hidden]}: the embedding when tied, else {@code lm_head.weight}. */
+    @Override
     public HostTensor outputWeight() {
         return lmHead == null ? embedding : lmHead;
     }
 
+    @Override
     public boolean outputTied() {
         return lmHead == null;
     }
