@@ -38,7 +38,7 @@ public final class TernaryMatmul {
      * Tokens per prefill tile: each group's decoded weight chunk is reused by this many tokens, enough
      * to make decoding a few percent of the work.
      */
-    public static final int TOKEN_TILE = 32;
+    public static final int TOKEN_TILE = Integer.getInteger("bitnet.tile", 32);
 
     private TernaryMatmul() {
     }
