@@ -208,30 +208,52 @@ public final class TableGemm {
                                    Work work) {
         short[] t = work.tables;
         short[] acc = work.acc16;
-        for (int g = g0, ao = 0; g < g1; g++, ao += GROUP_ROWS * TILE) {
-            long wo = layout.offset(g * GROUP_ROWS, block) + (long) pass * QUADS;
-            lookupGroup(w.get(WORD, wo), w.get(WORD, wo + BLOCK_BYTES), t, acc, ao);
-            lookupGroup(w.get(WORD, wo + 2 * BLOCK_BYTES), w.get(WORD, wo + 3 * BLOCK_BYTES), t, acc, ao + 2 * TILE);
+        long groupStride = (long) layout.blocks() * GROUP_ROWS * BLOCK_BYTES;
+        long wo = layout.offset(g0 * GROUP_ROWS, block) + (long) pass * QUADS;
+        for (int g = g0, ao = 0; g < g1; g++, ao += GROUP_ROWS * TILE, wo += groupStride) {
+            int w0 = w.get(WORD, wo);
+            int w1 = w.get(WORD, wo + BLOCK_BYTES);
+            lookupPair(w0, w1, t, acc, ao);
+            int w2 = w.get(WORD, wo + 2 * BLOCK_BYTES);
+            int w3 = w.get(WORD, wo + 3 * BLOCK_BYTES);
+            lookupPair(w2, w3, t, acc, ao + 2 * TILE);
         }
     }
 
     /**
      * Two rows side by side, each as two vectors of tokens: four independent add chains, and each
-     * entry index found once for both vectors of its entry.
+     * entry index found once for both vectors of its entry. Unrolled by hand so the byte shifts are
+     * constants.
      */
-    private static void lookupGroup(int w0, int w1, short[] t, short[] acc, int ao) {
+    private static void lookupPair(int w0, int w1, short[] t, short[] acc, int ao) {
         ShortVector a0 = ShortVector.fromArray(SPECIES, acc, ao);
         ShortVector b0 = ShortVector.fromArray(SPECIES, acc, ao + LANES);
         ShortVector a1 = ShortVector.fromArray(SPECIES, acc, ao + TILE);
         ShortVector b1 = ShortVector.fromArray(SPECIES, acc, ao + TILE + LANES);
-        for (int f = 0; f < QUADS; f++) {
-            int e0 = (f * ENTRIES + DENSE[(w0 >>> 8 * f) & 0xFF]) * TILE;
-            int e1 = (f * ENTRIES + DENSE[(w1 >>> 8 * f) & 0xFF]) * TILE;
-            a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
-            b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
-            a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
-            b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
-        }
+        int e0 = DENSE[w0 & 0xFF] * TILE;
+        int e1 = DENSE[w1 & 0xFF] * TILE;
+        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
+        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
+        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
+        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
+        e0 = (ENTRIES + DENSE[(w0 >>> 8) & 0xFF]) * TILE;
+        e1 = (ENTRIES + DENSE[(w1 >>> 8) & 0xFF]) * TILE;
+        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
+        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
+        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
+        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
+        e0 = (2 * ENTRIES + DENSE[(w0 >>> 16) & 0xFF]) * TILE;
+        e1 = (2 * ENTRIES + DENSE[(w1 >>> 16) & 0xFF]) * TILE;
+        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
+        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
+        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
+        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
+        e0 = (3 * ENTRIES + DENSE[w0 >>> 24]) * TILE;
+        e1 = (3 * ENTRIES + DENSE[w1 >>> 24]) * TILE;
+        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
+        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
+        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
+        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
         a0.intoArray(acc, ao);
         b0.intoArray(acc, ao + LANES);
         a1.intoArray(acc, ao + TILE);

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class PrefillKernelBenchmark {
-    @Param({"gemv", "decoded", "table"})
+    @Param({"gemv", "table"})
     public String kernel;
 
     @Param({"128"})
@@ -90,11 +90,6 @@ public class PrefillKernelBenchmark {
     public void prefill() {
         if (kernel.equals("table")) {
             TableGemm.run(w, layout, xt, tokens, s, 0.5f, y, 4L * out, 0, layout.groups(), work);
-        } else if (kernel.equals("decoded")) {
-            for (int t0 = 0; t0 < tokens; t0 += 32) {
-                TernaryMatmul.gemm(w, layout, qTelescoped, layout.paddedIn(), sums, s, t0, Math.min(tokens, t0 + 32),
-                        0.5f, y, 4L * out, 0, layout.groups());
-            }
         } else {
             int stride = layout.paddedIn();
             for (int t = 0; t < tokens; t++) {
