@@ -44,10 +44,11 @@ public final class TableGemm {
     /** Tokens per tile: two vectors. */
     public static final int TILE = 2 * LANES;
     /**
-     * Below this many tokens a tile is mostly empty lanes and the per-token GEMV is faster; callers
-     * use {@link TernaryMatmul#gemv} then.
+     * Below this many tokens the per-token GEMV ({@link TernaryMatmul#gemv}) is faster, as the
+     * table work is per tile however many of its lanes hold tokens: on the AVX2 machine of the
+     * README the two were level at 24 of 32 lanes (and the table kernel 1.5× ahead at 32).
      */
-    public static final int MIN_TOKENS = LANES;
+    public static final int MIN_TOKENS = 3 * TILE / 4;
     /** Weight bytes (column quads) per pass: one {@code int} of a row's block word. */
     static final int QUADS = Integer.BYTES;
     static final int PASSES_PER_BLOCK = BLOCK_BYTES / QUADS;
