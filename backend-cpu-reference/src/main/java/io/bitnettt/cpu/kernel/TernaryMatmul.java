@@ -15,8 +15,9 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Exact int8 × ternary GEMV over {@link TernaryLayout} (prefill runs {@link TableGemm}): int16 lanes multiply the telescoped
- * activation by the logically shifted weight word and accumulate mod 2^16 (see
+ * Exact int8 × ternary GEMV over {@link TernaryLayout} (prefill runs {@link TableGemm}): int16
+ * lanes multiply the telescoped activation by the logically shifted weight word and accumulate
+ * mod 2^16 (see
  * {@link TernaryLayout} for why that equals {@code Σ x·u}); the 16-bit partial sums of each lane
  * pair are widened to int32 while the true value still fits, and {@code Σ x} is subtracted to turn
  * codes u = t + 1 back into weights t.
