@@ -9,6 +9,7 @@ import io.bitnettt.cpu.kernel.Bf16;
 import io.bitnettt.cpu.kernel.FloatKernels;
 import io.bitnettt.cpu.kernel.OutputProjectionKernel;
 import io.bitnettt.cpu.kernel.Selection;
+import io.bitnettt.cpu.kernel.TableGemm;
 import io.bitnettt.cpu.kernel.TernaryLayout;
 import io.bitnettt.cpu.kernel.TernaryMatmul;
 import io.bitnettt.spi.DType;
@@ -67,20 +68,32 @@ final class CpuOps implements TransformerOps {
 
     /**
      * Quantizes {@code x} once, then runs every weight over one parallel range of row groups
-     * spanning all of them, so fused projections split across threads as one matrix would.
+     * spanning all of them, so fused projections split across threads as one matrix would. Few
+     * tokens run the GEMV per token on telescoped activations; more run {@link TableGemm} on plain
+     * ones, transposed so a vector holds one column of a tile of tokens.
      */
     private void linear(Tensor x, CpuTernaryTensor[] ws, Tensor[] outs) {
         int tokens = x.shape().intDim(0);
         int in = x.shape().intDim(1);
-        int stride = ws[0].layout().paddedIn();
+        TernaryLayout layout0 = ws[0].layout();
+        int stride = layout0.paddedIn();
         short[] q = scratch.quantized(tokens * stride);
         float[] s = scratch.tokenScales(tokens);
         int[] sums = scratch.tokenSums(tokens);
         MemorySegment xs = seg(x);
+        boolean table = tokens >= TableGemm.MIN_TOKENS;
         for (int t = 0; t < tokens; t++) {
             s[t] = ActivationQuantizer.quantize(xs, 4L * t * in, in, q, t * stride, stride);
-            sums[t] = TernaryLayout.telescope(q, t * stride, ws[0].layout().blocks());
+            if (!table) {
+                sums[t] = TernaryLayout.telescope(q, t * stride, layout0.blocks());
+            }
         }
+        short[] xt = null;
+        if (table) {
+            xt = scratch.transposed(TableGemm.transposedSize(tokens, stride));
+            TableGemm.transpose(q, stride, tokens, stride, xt);
+        }
+        short[] xtf = xt;
         int[] firstGroup = new int[ws.length + 1];
         for (int m = 0; m < ws.length; m++) {
             firstGroup[m + 1] = firstGroup[m] + ws[m].layout().groups();
@@ -89,25 +102,22 @@ final class CpuOps implements TransformerOps {
             for (int m = 0; m < ws.length; m++) {
                 int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
                 int g1 = Math.min(to, firstGroup[m + 1]) - firstGroup[m];
-                if (g0 < g1) {
-                    runLinear(part, ws[m], q, stride, sums, s, tokens, seg(outs[m]), g0, g1);
+                if (g0 >= g1) {
+                    continue;
+                }
+                CpuTernaryTensor w = ws[m];
+                MemorySegment y = seg(outs[m]);
+                if (xtf != null) {
+                    TableGemm.run(w.segment(), w.layout(), xtf, tokens, s, w.quantScale(), y, 4L * w.layout().out(),
+                            g0, g1, scratch.tableWork[part]);
+                } else {
+                    for (int t = 0; t < tokens; t++) {
+                        TernaryMatmul.gemv(w.segment(), w.layout(), q, t * stride, sums[t], s[t], w.quantScale(), y,
+                                4L * t * w.layout().out(), g0, g1);
+                    }
                 }
             }
         });
-    }
-
-    private void runLinear(int part, CpuTernaryTensor w, short[] q, int stride, int[] sums, float[] s, int tokens,
-                           MemorySegment y, int g0, int g1) {
-        TernaryLayout layout = w.layout();
-        long yStride = 4L * layout.out();
-        if (tokens == 1) {
-            TernaryMatmul.gemv(w.segment(), layout, q, 0, sums[0], s[0], w.quantScale(), y, 0, g0, g1);
-            return;
-        }
-        for (int t0 = 0; t0 < tokens; t0 += TernaryMatmul.TOKEN_TILE) {
-            int t1 = Math.min(tokens, t0 + TernaryMatmul.TOKEN_TILE);
-            TernaryMatmul.gemm(w.segment(), layout, q, stride, sums, s, t0, t1, w.quantScale(), y, yStride, g0, g1);
-        }
     }
 
     private CpuTernaryTensor ternary(String op, String name, Tensor w) {

@@ -1,5 +1,7 @@
 package io.bitnettt.cpu;
 
+import io.bitnettt.cpu.kernel.TableGemm;
+
 /**
  * Per-device working buffers, grown to the largest call seen and then reused, so a decode step
  * allocates nothing here. Per-part arrays are indexed by {@link WorkerPool} part number.
@@ -7,6 +9,9 @@ package io.bitnettt.cpu;
 final class Scratch {
     private final int parts;
     short[] quantized = new short[0];
+    short[] transposed = new short[0];
+    /** Per part: {@link TableGemm}'s tables and row accumulators. */
+    final TableGemm.Work[] tableWork;
     float[] tokenScales = new float[0];
     int[] tokenSums = new int[0];
     float[] floats = new float[0];
@@ -20,6 +25,10 @@ final class Scratch {
         this.parts = parts;
         scores = new float[parts][0];
         headAcc = new float[parts][0];
+        tableWork = new TableGemm.Work[parts];
+        for (int p = 0; p < parts; p++) {
+            tableWork[p] = new TableGemm.Work();
+        }
     }
 
     short[] quantized(int n) {
@@ -27,6 +36,13 @@ final class Scratch {
             quantized = new short[n];
         }
         return quantized;
+    }
+
+    short[] transposed(int n) {
+        if (transposed.length < n) {
+            transposed = new short[n];
+        }
+        return transposed;
     }
 
     float[] tokenScales(int n) {

@@ -85,7 +85,7 @@ class VectorScalarParityTest {
         List<Arguments> cases = new ArrayList<>();
         for (int in : new int[] {1, 63, 65, 2560, 6912}) {
             for (int out : new int[] {4, 12, 640}) {
-                for (int tokens : new int[] {1, 3, 33}) {
+                for (int tokens : new int[] {1, 3, 24, 33}) {
                     cases.add(Arguments.of(in, out, tokens));
                 }
             }

@@ -15,8 +15,9 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Exact int8 × ternary matmul over {@link TernaryLayout}: int16 lanes multiply the telescoped
- * activation by the logically shifted weight word and accumulate mod 2^16 (see
+ * Exact int8 × ternary GEMV over {@link TernaryLayout} (prefill runs {@link TableGemm}): int16
+ * lanes multiply the telescoped activation by the logically shifted weight word and accumulate
+ * mod 2^16 (see
  * {@link TernaryLayout} for why that equals {@code Σ x·u}); the 16-bit partial sums of each lane
  * pair are widened to int32 while the true value still fits, and {@code Σ x} is subtracted to turn
  * codes u = t + 1 back into weights t.
@@ -28,17 +29,12 @@ import jdk.incubator.vector.VectorOperators;
  * with |x| ≤ 128 and u ≤ 2, at most 4096 in magnitude, so after {@link #FLUSH_BLOCKS} = 7 blocks it
  * is within ±28672 and the wrapped int16 pair sum sign-extends to it exactly.
  *
- * <p>Both kernels work on a range of row groups so the caller can split rows over threads; the
+ * <p>The kernel works on a range of row groups so the caller can split rows over threads; the
  * result is {@code y[t, row] = acc / s[t] · scale}, the same float expression as the scalar
  * reference, so outputs match it bit for bit.
  */
 public final class TernaryMatmul {
     static final int FLUSH_BLOCKS = 7;
-    /**
-     * Tokens per prefill tile: each group's decoded weight chunk is reused by this many tokens, enough
-     * to make decoding a few percent of the work.
-     */
-    public static final int TOKEN_TILE = 32;
 
     private TernaryMatmul() {
     }
@@ -91,22 +87,6 @@ public final class TernaryMatmul {
             y.set(ValueLayout.JAVA_FLOAT, yo + 4, t1 / s * scale);
             y.set(ValueLayout.JAVA_FLOAT, yo + 8, t2 / s * scale);
             y.set(ValueLayout.JAVA_FLOAT, yo + 12, t3 / s * scale);
-        }
-    }
-
-    /**
-     * Tokens {@code [t0, t1)} against row groups {@code [g0, g1)}, one group at a time through
-     * {@link DecodedGroupKernel}, which shifts each weight block once per tile instead of once per
-     * token. Exact like {@link #gemv}; {@code y}'s slots for these tokens and rows are overwritten.
-     *
-     * @param qStride  shorts between consecutive tokens in {@code q} (≥ paddedIn)
-     * @param qSum     per-token sums from {@link TernaryLayout#telescope}
-     * @param yStride  bytes between consecutive tokens in {@code y}
-     */
-    public static void gemm(MemorySegment w, TernaryLayout layout, short[] q, int qStride, int[] qSum, float[] s,
-                            int t0, int t1, float scale, MemorySegment y, long yStride, int g0, int g1) {
-        for (int g = g0; g < g1; g++) {
-            DecodedGroupKernel.run(w, layout, g, q, qStride, qSum, s, t0, t1, scale, y, yStride);
         }
     }
 
