@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>Outcome on the AVX2 EPYC (Zen 3) CI-class machine: the lookup variants ran at about half the
  * speed of {@code current}, so production stays on the multiply-add loop. Why: the Vector API
  * reaches {@code pshufb} only through a 128-bit {@code ByteVector.selectFrom} (a 256-bit byte
- * selectFrom compiles to a cross-lane sequence on AVX2), and int16 table entries need two lookups
+ * selectFrom has to be cross-lane, which AVX2 lacks as one instruction; not measured here), and int16 table entries need two lookups
  * per group, so a 64-weight step costs about as many vector instructions (4 shuffles, 4 byte adds,
  * 3 for the indices, plus widening) as the 12 of the multiply-add loop, each on half-width
  * registers, with spills C2 adds around the table loads.
