@@ -4,9 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,6 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
 public final class OutputProjectionKernel {
     static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    /**
+     * int8 codes as wide as a float vector: one load holds four float vectors' worth (a byte vector
+     * as narrow as one float vector does not exist for 128-bit floats).
+     */
+    static final VectorSpecies<Byte> CODES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.vectorBitSize()));
     /** bf16 values consumed per step: two per int lane. */
     public static final int CHUNK = 2 * INTS.length();
 
@@ -98,5 +105,46 @@ public final class OutputProjectionKernel {
                 logits.set(ValueLayout.JAVA_FLOAT, (4L * t * vocab) + 4L * v, sum);
             }
         }
+    }
+
+    /**
+     * As {@link #f32Rows} for an INT8 table with one F32 scale per row ({@code scales}, [V]):
+     * codes are widened to float and summed against the unpermuted F32 activation, and the row's
+     * scale is applied once to the sum, which is exact up to float rounding of the products.
+     */
+    public static void int8Rows(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
+                                MemorySegment logits, int vocab, int v0, int v1) {
+        int lanes = FLOATS.length();
+        int step = CODES.length();
+        int full = d - d % step;
+        for (int v = v0; v < v1; v++) {
+            long row = (long) v * d;
+            float scale = scales.getAtIndex(ValueLayout.JAVA_FLOAT, v);
+            for (int t = 0; t < tokens; t++) {
+                int xo = t * d;
+                // Four chains, one per quarter of the code vector, so the FMAs do not wait on each other.
+                FloatVector a0 = FloatVector.zero(FLOATS);
+                FloatVector a1 = FloatVector.zero(FLOATS);
+                FloatVector a2 = FloatVector.zero(FLOATS);
+                FloatVector a3 = FloatVector.zero(FLOATS);
+                for (int k = 0; k < full; k += step) {
+                    ByteVector q = ByteVector.fromMemorySegment(CODES, table, row + k, ByteOrder.nativeOrder());
+                    int xk = xo + k;
+                    a0 = widen(q, 0).fma(FloatVector.fromArray(FLOATS, x, xk), a0);
+                    a1 = widen(q, 1).fma(FloatVector.fromArray(FLOATS, x, xk + lanes), a1);
+                    a2 = widen(q, 2).fma(FloatVector.fromArray(FLOATS, x, xk + 2 * lanes), a2);
+                    a3 = widen(q, 3).fma(FloatVector.fromArray(FLOATS, x, xk + 3 * lanes), a3);
+                }
+                float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+                for (int k = full; k < d; k++) {
+                    sum += table.get(ValueLayout.JAVA_BYTE, row + k) * x[xo + k];
+                }
+                logits.set(ValueLayout.JAVA_FLOAT, (4L * t * vocab) + 4L * v, scale * sum);
+            }
+        }
+    }
+
+    private static FloatVector widen(ByteVector q, int part) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part);
     }
 }
