@@ -419,13 +419,16 @@ final class CpuOps implements TransformerOps {
         int tokens = x.shape().intDim(0);
         int d = x.shape().intDim(1);
         int vocab = tableQ.shape().intDim(0);
-        float[] xs = scratch.floats(tokens * d);
-        MemorySegment.copy(seg(x), FLOAT, 0, xs, 0, tokens * d);
+        float[] xp = scratch.floats(tokens * d);
+        MemorySegment xs = seg(x);
+        for (int t = 0; t < tokens; t++) {
+            OutputProjectionKernel.permuteInt8(xs, 4L * t * d, d, xp, t * d);
+        }
         MemorySegment ts = seg(tableQ);
         MemorySegment ss = seg(rowScales);
         MemorySegment ls = seg(logits);
         pool.forRange(vocab, (part, from, to) ->
-                OutputProjectionKernel.int8Rows(ts, ss, d, xs, tokens, ls, vocab, from, to));
+                OutputProjectionKernel.int8Rows(ts, ss, d, xp, tokens, ls, vocab, from, to));
     }
 
     @Override

@@ -4,11 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,11 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class OutputProjectionKernel {
     static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-    /**
-     * int8 codes as wide as a float vector: one load holds four float vectors' worth (a byte vector
-     * as narrow as one float vector does not exist for 128-bit floats).
-     */
-    static final VectorSpecies<Byte> CODES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.vectorBitSize()));
+    /** int8 codes consumed per step: four per int lane. */
+    public static final int INT8_CHUNK = 4 * INTS.length();
     /** bf16 values consumed per step: two per int lane. */
     public static final int CHUNK = 2 * INTS.length();
 
@@ -108,43 +103,66 @@ public final class OutputProjectionKernel {
     }
 
     /**
-     * As {@link #f32Rows} for an INT8 table with one F32 scale per row ({@code scales}, [V]):
-     * codes are widened to float and summed against the unpermuted F32 activation, and the row's
-     * scale is applied once to the sum, which is exact up to float rounding of the products.
+     * As {@link #permute} for {@link #int8Rows}: within each full chunk of {@link #INT8_CHUNK}
+     * elements, element {@code 4l + j} moves to {@code j·LANES + l}, so byte j of every int lane
+     * meets its activation in one float vector. The tail is copied as is.
      */
-    public static void int8Rows(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
+    public static void permuteInt8(MemorySegment x, long xOff, int d, float[] dst, int dOff) {
+        int lanes = INTS.length();
+        int full = d - d % INT8_CHUNK;
+        for (int c = 0; c < full; c += INT8_CHUNK) {
+            for (int l = 0; l < lanes; l++) {
+                for (int j = 0; j < 4; j++) {
+                    dst[dOff + c + j * lanes + l] = x.get(ValueLayout.JAVA_FLOAT, xOff + 4L * (c + 4 * l + j));
+                }
+            }
+        }
+        for (int k = full; k < d; k++) {
+            dst[dOff + k] = x.get(ValueLayout.JAVA_FLOAT, xOff + 4L * k);
+        }
+    }
+
+    /**
+     * As {@link #bf16Rows} for an INT8 table with one F32 scale per row ({@code scales}, [V]),
+     * activations permuted by {@link #permuteInt8}. Widening bytes lane-changing (B2F by parts) is
+     * slow, so one int lane is loaded per four codes and each code sign-extended in place with a
+     * shift pair ({@code (lane << 24 - 8j) >> 24}) before an int-to-float convert of the same
+     * shape. The row's scale is applied once to the sum.
+     */
+    public static void int8Rows(MemorySegment table, MemorySegment scales, int d, float[] xp, int tokens,
                                 MemorySegment logits, int vocab, int v0, int v1) {
-        int lanes = FLOATS.length();
-        int step = CODES.length();
-        int full = d - d % step;
+        int lanes = INTS.length();
+        int full = d - d % INT8_CHUNK;
         for (int v = v0; v < v1; v++) {
             long row = (long) v * d;
             float scale = scales.getAtIndex(ValueLayout.JAVA_FLOAT, v);
             for (int t = 0; t < tokens; t++) {
                 int xo = t * d;
-                // Four chains, one per quarter of the code vector, so the FMAs do not wait on each other.
                 FloatVector a0 = FloatVector.zero(FLOATS);
                 FloatVector a1 = FloatVector.zero(FLOATS);
                 FloatVector a2 = FloatVector.zero(FLOATS);
                 FloatVector a3 = FloatVector.zero(FLOATS);
-                for (int k = 0; k < full; k += step) {
-                    ByteVector q = ByteVector.fromMemorySegment(CODES, table, row + k, ByteOrder.nativeOrder());
-                    int xk = xo + k;
-                    a0 = widen(q, 0).fma(FloatVector.fromArray(FLOATS, x, xk), a0);
-                    a1 = widen(q, 1).fma(FloatVector.fromArray(FLOATS, x, xk + lanes), a1);
-                    a2 = widen(q, 2).fma(FloatVector.fromArray(FLOATS, x, xk + 2 * lanes), a2);
-                    a3 = widen(q, 3).fma(FloatVector.fromArray(FLOATS, x, xk + 3 * lanes), a3);
+                for (int c = 0; c < full; c += INT8_CHUNK) {
+                    IntVector w = IntVector.fromMemorySegment(INTS, table, row + c, ByteOrder.LITTLE_ENDIAN);
+                    int xc = xo + c;
+                    a0 = code(w, 24).fma(FloatVector.fromArray(FLOATS, xp, xc), a0);
+                    a1 = code(w, 16).fma(FloatVector.fromArray(FLOATS, xp, xc + lanes), a1);
+                    a2 = code(w, 8).fma(FloatVector.fromArray(FLOATS, xp, xc + 2 * lanes), a2);
+                    a3 = ((FloatVector) w.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(FLOATS, xp, xc + 3 * lanes), a3);
                 }
                 float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
                 for (int k = full; k < d; k++) {
-                    sum += table.get(ValueLayout.JAVA_BYTE, row + k) * x[xo + k];
+                    sum += table.get(ValueLayout.JAVA_BYTE, row + k) * xp[xo + k];
                 }
                 logits.set(ValueLayout.JAVA_FLOAT, (4L * t * vocab) + 4L * v, scale * sum);
             }
         }
     }
 
-    private static FloatVector widen(ByteVector q, int part) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part);
+    /** The byte that {@code << up} brings to the top of each lane, sign-extended, as float. */
+    private static FloatVector code(IntVector w, int up) {
+        return (FloatVector) w.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)
+                .convert(VectorOperators.I2F, 0);
     }
 }
