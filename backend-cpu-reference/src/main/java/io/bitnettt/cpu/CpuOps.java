@@ -396,6 +396,42 @@ final class CpuOps implements TransformerOps {
     }
 
     @Override
+    public boolean supportsInt8OutputProjection() {
+        return true;
+    }
+
+    @Override
+    public synchronized void outputProjectionInt8(Tensor x, Tensor tableQ, Tensor rowScales, Tensor logits) {
+        String op = "outputProjectionInt8";
+        device.requireOpen(op);
+        checks.requireDType(op, "x", x, DType.F32);
+        checks.requireRank(op, "x", x, 2);
+        checks.requireDType(op, "tableQ", tableQ, DType.INT8);
+        checks.requireRank(op, "tableQ", tableQ, 2);
+        if (tableQ.shape().dim(1) != x.shape().dim(1)) {
+            throw checks.fail(op, "x has shape " + x.shape() + " but tableQ has shape " + tableQ.shape()
+                    + ": x's columns must equal the table's width");
+        }
+        checks.requireDType(op, "rowScales", rowScales, DType.F32);
+        checks.requireShape(op, "rowScales", rowScales, tableQ.shape().dim(0));
+        checks.requireDType(op, "logits", logits, DType.F32);
+        checks.requireShape(op, "logits", logits, x.shape().dim(0), tableQ.shape().dim(0));
+        int tokens = x.shape().intDim(0);
+        int d = x.shape().intDim(1);
+        int vocab = tableQ.shape().intDim(0);
+        float[] xp = scratch.floats(tokens * d);
+        MemorySegment xs = seg(x);
+        for (int t = 0; t < tokens; t++) {
+            OutputProjectionKernel.permuteInt8(xs, 4L * t * d, d, xp, t * d);
+        }
+        MemorySegment ts = seg(tableQ);
+        MemorySegment ss = seg(rowScales);
+        MemorySegment ls = seg(logits);
+        pool.forRange(vocab, (part, from, to) ->
+                OutputProjectionKernel.int8Rows(ts, ss, d, xp, tokens, ls, vocab, from, to));
+    }
+
+    @Override
     public synchronized void argmax(Tensor logits, Tensor out) {
         String op = "argmax";
         device.requireOpen(op);

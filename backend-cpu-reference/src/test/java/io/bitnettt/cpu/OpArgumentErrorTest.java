@@ -138,6 +138,24 @@ class OpArgumentErrorTest extends SharedDeviceTest {
     }
 
     @Test
+    void outputProjectionInt8() {
+        try (Tensor x = device.allocate(TensorSpec.f32(2, 6));
+             Tensor x5 = device.allocate(TensorSpec.f32(2, 5));
+             Tensor codes = device.allocate(TensorSpec.of(DType.INT8, 10, 6));
+             Tensor bf = device.allocate(TensorSpec.of(DType.BF16, 10, 6));
+             Tensor scales = device.allocate(TensorSpec.f32(10));
+             Tensor scales9 = device.allocate(TensorSpec.f32(9));
+             Tensor logits = device.allocate(TensorSpec.f32(2, 10))) {
+            expect("outputProjectionInt8", () -> ops.outputProjectionInt8(x, bf, scales, logits), "tableQ",
+                    "BF16", "INT8");
+            expect("outputProjectionInt8", () -> ops.outputProjectionInt8(x5, codes, scales, logits), "[2, 5]",
+                    "[10, 6]");
+            expect("outputProjectionInt8", () -> ops.outputProjectionInt8(x, codes, scales9, logits), "rowScales",
+                    "[9]", "[10]");
+        }
+    }
+
+    @Test
     void kvCacheUpdateAndElementwise() {
         try (Tensor cache = device.allocate(TensorSpec.f32(4, 6));
              Tensor two = device.allocate(TensorSpec.f32(2, 6));

@@ -353,6 +353,41 @@ class VectorScalarParityTest {
         }
     }
 
+    /**
+     * Same shapes and tolerances as {@link #outputProjectionMatchesScalar}: the int8 kernel is the
+     * same float FMA chain over widened codes, with the row scale applied once to the sum.
+     */
+    @Test
+    void outputProjectionInt8MatchesScalar() {
+        int[][] shapes = { // {T, V, d}
+                {1, 1, 1}, {1, 3, 63}, {3, 640, 65}, {1, 640, 2560}, {3, 640, 2563}, {640, 3, 2560},
+                {640, 640, 65}, {3, 1, 1}, {640, 1, 63}};
+        for (int[] sh : shapes) {
+            int tokens = sh[0];
+            int vocab = sh[1];
+            int d = sh[2];
+            Random r = random("int8 logits", tokens, vocab, d);
+            float[] x = Host.gaussian(r, tokens * d, 1f);
+            float[] table = Host.gaussian(r, vocab * d, 0.05f);
+            byte[] q = new byte[vocab * d];
+            float[] scales = new float[vocab];
+            for (int v = 0; v < vocab; v++) {
+                scales[v] = io.bitnettt.spi.RowQuantization.quantizeRow(table, v * d, d, q, v * d);
+            }
+            float[] expected = ScalarKernels.outputProjectionInt8(x, tokens, d, q, scales, vocab);
+            double tol = d >= 1024 ? REL_LONG_DOT : REL;
+            try (Tensor xt = f32(device, x, tokens, d);
+                 Tensor qt = device.upload(TensorSpec.of(io.bitnettt.spi.DType.INT8, vocab, d),
+                         java.lang.foreign.MemorySegment.ofArray(q));
+                 Tensor st = f32(device, scales, vocab);
+                 Tensor logits = device.allocate(TensorSpec.f32(tokens, vocab))) {
+                ops.outputProjectionInt8(xt, qt, st, logits);
+                assertClose(expected, floats(logits), tol,
+                        ctx("outputProjectionInt8 T=" + tokens + " V=" + vocab + " d=" + d));
+            }
+        }
+    }
+
     @Test
     void outputProjectionMatchesScalar() {
         int[][] shapes = { // {T, V, d}; T·V·d kept small enough for the scalar twin

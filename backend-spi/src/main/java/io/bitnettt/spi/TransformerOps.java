@@ -103,6 +103,28 @@ public interface TransformerOps {
      */
     void outputProjection(Tensor x, Tensor table, Tensor logits);
 
+    /** Whether {@link #outputProjectionInt8} is implemented; the default is no. */
+    default boolean supportsInt8OutputProjection() {
+        return false;
+    }
+
+    /**
+     * {@link #outputProjection} against a table quantized per row by {@link RowQuantization}:
+     * {@code logits[t, r] = scale_r · Σ_i x[t, i] · q[r, i]}, accumulated in F32 (the activation is
+     * not quantized). Optional: backends that do not implement it refuse it, and say so through
+     * {@link #supportsInt8OutputProjection()}.
+     *
+     * @param x         F32 {@code [T, d]}
+     * @param tableQ    INT8 {@code [V, d]}, codes in {@code [-127, 127]}
+     * @param rowScales F32 {@code [V]}
+     * @param logits    F32 {@code [T, V]}
+     */
+    default void outputProjectionInt8(Tensor x, Tensor tableQ, Tensor rowScales, Tensor logits) {
+        String backend = getClass().getSimpleName();
+        throw new BackendException(backend, "outputProjectionInt8",
+                "int8 output projection is not supported by backend " + backend);
+    }
+
     /** Index of the largest logit per row (the first on ties). logits F32 {@code [T, V]}, out UINT32 {@code [T]}. */
     void argmax(Tensor logits, Tensor out);
 

@@ -40,6 +40,21 @@ class BadUseTest {
     }
 
     @Test
+    void theOptionalInt8OutputProjectionIsRefusedByName() {
+        try (TenstorrentDevice d = Emulator.open()) {
+            assertFalse(d.ops().supportsInt8OutputProjection());
+            Tensor x = f32(d, new float[4], 1, 4);
+            Tensor scales = f32(d, new float[2], 2);
+            Tensor logits = d.allocate(TensorSpec.f32(1, 2));
+            BackendException e = assertThrows(BackendException.class,
+                    () -> d.ops().outputProjectionInt8(x, x, scales, logits));
+            assertEquals("outputProjectionInt8", e.operation());
+            assertEquals("[TtOps] outputProjectionInt8: int8 output projection is not supported by backend TtOps",
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void wrongDtypeAndShapeAreRejectedInJavaWithBothShapes() {
         try (TenstorrentDevice d = Emulator.open()) {
             Tensor x = f32(d, new float[2 * 8], 2, 8);

@@ -14,13 +14,15 @@ final class ModelArgs {
     static final Set<String> VALUED = Set.of("model", "backend", "threads", "ctx", "max-tokens", "temperature",
             "top-k", "top-p", "min-p", "repeat-penalty", "repeat-last-n", "frequency-penalty", "presence-penalty",
             "seed", "stop", "system", "demo-cache");
-    static final Set<String> SWITCHES = Set.of("stats", "greedy");
+    static final Set<String> SWITCHES = Set.of("stats", "greedy", "int8-output");
 
     static final String HELP = """
               --model DIR            Hugging Face model folder (default: the built-in demo model)
               --backend NAME         cpu, tenstorrent, tenstorrent-emulator or auto (default auto)
               --threads N            CPU threads (default: all processors)
               --ctx N                context length in tokens (default: from config.json)
+              --int8-output          logits from an int8 per-row copy of the output table (cpu only;
+                                     faster decode, ~1/2 more table memory, slightly different logits)
               --max-tokens N         new tokens at most (default 256)
               --temperature T        0 = greedy (default 0.8); also --greedy
               --top-k K, --top-p P, --min-p P
@@ -44,7 +46,8 @@ final class ModelArgs {
             dir = Path.of(model);
         }
         BitNetOptions options = BitNetOptions.of(dir).withBackend(args.string("backend", "auto"))
-                .withThreads(args.integer("threads", 0)).withContextLength(args.integer("ctx", 0));
+                .withThreads(args.integer("threads", 0)).withContextLength(args.integer("ctx", 0))
+                .withInt8OutputProjection(args.has("int8-output"));
         return BitNetModel.load(options);
     }
 

@@ -174,7 +174,11 @@ public final class BitNetForward implements AutoCloseable {
         ops.embedding(weights.embedding(), tokenId, step.x);
         layers(step, new Positions.Single(position));
         ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
-        ops.outputProjection(step.normed, weights.output(), logits);
+        if (weights.outputInt8() != null) {
+            ops.outputProjectionInt8(step.normed, weights.outputInt8().codes(), weights.outputInt8().rowScales(), logits);
+        } else {
+            ops.outputProjection(step.normed, weights.output(), logits);
+        }
         // Inside the captured step, so greedy decoding is one replay; a sampling caller ignores it.
         ops.argmax(logits, best);
     }

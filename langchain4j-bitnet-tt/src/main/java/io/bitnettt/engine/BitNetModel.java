@@ -76,7 +76,7 @@ public final class BitNetModel implements AutoCloseable {
                 throw new IllegalArgumentException("context length " + context + " exceeds max_position_embeddings "
                         + config.maxPositionEmbeddings() + " of " + options.modelDir().resolve("config.json"));
             }
-            weights = WeightUploader.upload(checkpoint, device);
+            weights = WeightUploader.upload(checkpoint, device, options.int8OutputProjection());
             BitNetForward forward = new BitNetForward(device, ModelDims.of(config, context), weights,
                     options.prefillBlock());
             return new BitNetModel(config, device, weights, forward, tokenizer);

@@ -4,25 +4,42 @@ import io.bitnettt.model.checkpoint.HostTensor;
 import io.bitnettt.model.checkpoint.HostWeights;
 import io.bitnettt.model.checkpoint.LayerWeights;
 import io.bitnettt.model.checkpoint.PackedTernary;
+import io.bitnettt.safetensors.HalfFloats;
 import io.bitnettt.spi.DType;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.MemoryPlacement;
+import io.bitnettt.spi.RowQuantization;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Moves a model's weights (a checkpoint's, or stand-ins of the same shapes) onto a device once: ternary projections in the packed form the
- * backend repacks, norms as F32, the embedding (and an untied lm_head) as BF16.
+ * backend repacks, norms as F32, the embedding (and an untied lm_head) as BF16, and on request an
+ * int8 per-row quantized copy of the output table ({@link RowQuantization}) for the logits.
  */
 public final class WeightUploader {
     private WeightUploader() {
     }
 
     public static DeviceWeights upload(HostWeights host, Device device) {
+        return upload(host, device, false);
+    }
+
+    /**
+     * As {@link #upload(HostWeights, Device)}, adding the int8 output table when
+     * {@code int8Output}; a backend without {@code outputProjectionInt8} is refused before any upload.
+     */
+    public static DeviceWeights upload(HostWeights host, Device device, boolean int8Output) {
+        if (int8Output && !device.ops().supportsInt8OutputProjection()) {
+            throw new IllegalArgumentException("int8 output projection was requested but backend "
+                    + device.backendName() + " does not support it; leave it off for this backend");
+        }
         List<Tensor> done = new ArrayList<>();
         try {
             List<DeviceLayer> layers = new ArrayList<>();
@@ -39,7 +56,12 @@ public final class WeightUploader {
             Tensor embedding = keep(done, table(device, host.embedding()));
             Tensor output = host.outputTied() ? embedding : keep(done, table(device, host.outputWeight()));
             Tensor finalNorm = keep(done, norm(device, host.finalNorm()));
-            return new DeviceWeights(embedding, layers, finalNorm, output);
+            DeviceWeights.QuantizedTable q = null;
+            if (int8Output) {
+                HostTensor t = host.outputTied() ? host.embedding() : host.outputWeight();
+                q = quantized(device, t, done);
+            }
+            return new DeviceWeights(embedding, layers, finalNorm, output, q);
         } catch (RuntimeException e) {
             // A half-uploaded model would leak device memory: free what made it across.
             done.forEach(Tensor::close);
@@ -59,6 +81,35 @@ public final class WeightUploader {
     private static Tensor norm(Device device, HostTensor t) {
         try (Arena arena = Arena.ofConfined()) {
             return device.upload(TensorSpec.f32(t.elementCount()), t.asF32(arena));
+        }
+    }
+
+    /**
+     * Quantizes the output table row by row from the values the BF16 table holds (so a bf16
+     * checkpoint's rows are quantized exactly as stored; an F32 one is rounded to bf16 first, to
+     * match the table the bf16 path reads).
+     */
+    private static DeviceWeights.QuantizedTable quantized(Device device, HostTensor t, List<Tensor> done) {
+        long[] shape = t.shape();
+        int rows = Math.toIntExact(shape[0]);
+        int d = Math.toIntExact(shape[1]);
+        float[] row = new float[d];
+        byte[] codes = new byte[d];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment q = arena.allocate((long) rows * d);
+            MemorySegment scales = arena.allocate(4L * rows, 4);
+            for (int r = 0; r < rows; r++) {
+                t.read((long) r * d, row);
+                for (int i = 0; i < d; i++) {
+                    row[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(row[i]));
+                }
+                float scale = RowQuantization.quantizeRow(row, 0, d, codes, 0);
+                MemorySegment.copy(codes, 0, q, ValueLayout.JAVA_BYTE, (long) r * d, d);
+                scales.setAtIndex(ValueLayout.JAVA_FLOAT, r, scale);
+            }
+            Tensor codesT = keep(done, device.upload(TensorSpec.of(DType.INT8, rows, d), q));
+            Tensor scalesT = keep(done, device.upload(TensorSpec.f32(rows), scales));
+            return new DeviceWeights.QuantizedTable(codesT, scalesT);
         }
     }
 

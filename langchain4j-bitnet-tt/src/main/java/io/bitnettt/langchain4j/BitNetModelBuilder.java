@@ -24,6 +24,7 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     String backend = "auto";
     Integer threads;
     Integer contextLength;
+    Boolean int8OutputProjection;
     String modelName;
     ChatRequestParameters defaultRequestParameters;
     Double temperature;
@@ -59,6 +60,8 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     public B threads(Integer n) { this.threads = n; return self(); }
     /** KV cache size in tokens; default the config's max_position_embeddings. */
     public B contextLength(Integer n) { this.contextLength = n; return self(); }
+    /** Logits from an int8 per-row copy of the output table (cpu backend; more memory, faster decode); default off. */
+    public B int8OutputProjection(Boolean on) { this.int8OutputProjection = on; return self(); }
     /** Name reported in responses; default the model folder's name. */
     public B modelName(String name) { this.modelName = name; return self(); }
 
@@ -102,7 +105,8 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
                         .maxOutputTokens(maxOutputTokens).stopSequences(stopSequences)
                         .build());
         ParameterMapping.check(defaults);
-        BitNetModel engine = BitNetModelSource.resolve(model, modelPath, backend, threads, contextLength);
+        BitNetModel engine = BitNetModelSource.resolve(model, modelPath, backend, threads, contextLength,
+                int8OutputProjection);
         return new ChatEndpoint(engine, model == null, defaults, extras, List.copyOf(listeners));
     }
 

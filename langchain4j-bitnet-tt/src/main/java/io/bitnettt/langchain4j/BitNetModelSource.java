@@ -14,7 +14,7 @@ final class BitNetModelSource {
     }
 
     static BitNetModel resolve(BitNetModel shared, Path modelPath, String backend, Integer threads,
-                               Integer contextLength) {
+                               Integer contextLength, Boolean int8OutputProjection) {
         if (shared != null) {
             if (modelPath != null) {
                 throw new IllegalArgumentException("set either model(...) or modelPath(...), not both");
@@ -31,6 +31,9 @@ final class BitNetModelSource {
         }
         if (contextLength != null) {
             options = options.withContextLength(contextLength);
+        }
+        if (int8OutputProjection != null) {
+            options = options.withInt8OutputProjection(int8OutputProjection);
         }
         return BitNetModel.load(options);
     }

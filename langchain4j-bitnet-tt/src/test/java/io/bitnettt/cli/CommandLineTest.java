@@ -112,6 +112,22 @@ class CommandLineTest {
     }
 
     @Test
+    void int8OutputGeneratesTheSameGreedyTextOnTheDemoModel() {
+        assertEquals(0, run("", "generate", "--greedy", "--max-tokens", "8", "hello"));
+        String bf16 = out();
+        out.reset();
+        assertEquals(0, run("", "generate", "--greedy", "--max-tokens", "8", "--int8-output", "hello"), err());
+        assertEquals(bf16, out());
+    }
+
+    @Test
+    void int8OutputOnABackendWithoutItIsRefusedByName() {
+        assertEquals(1, run("", "generate", "--backend", "tenstorrent-emulator", "--int8-output", "hi"));
+        assertTrue(err().contains("int8 output projection was requested but backend tenstorrent-emulator does not "
+                + "support it"), err());
+    }
+
+    @Test
     void aMissingModelFolderIsNamed(@TempDir Path empty) {
         assertEquals(1, run("", "generate", "--model", empty.toString(), "hi"));
         assertTrue(err().contains(empty.toString()), err());

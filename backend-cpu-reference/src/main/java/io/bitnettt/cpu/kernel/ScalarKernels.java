@@ -168,6 +168,24 @@ public final class ScalarKernels {
         return y;
     }
 
+    /**
+     * {@code logits[t, v] = scale[v] · Σ_k x[t, k] · q[v, k]} against an int8 per-row quantized
+     * table ({@code io.bitnettt.spi.RowQuantization}); the sum is accumulated in double.
+     */
+    public static float[] outputProjectionInt8(float[] x, int tokens, int dim, byte[] q, float[] scale, int vocab) {
+        float[] y = new float[tokens * vocab];
+        for (int t = 0; t < tokens; t++) {
+            for (int v = 0; v < vocab; v++) {
+                double acc = 0;
+                for (int k = 0; k < dim; k++) {
+                    acc += (double) x[t * dim + k] * q[v * dim + k];
+                }
+                y[t * vocab + v] = (float) (acc * scale[v]);
+            }
+        }
+        return y;
+    }
+
     public static int argmax(float[] x, int off, int n) {
         int best = 0;
         for (int i = 1; i < n; i++) {

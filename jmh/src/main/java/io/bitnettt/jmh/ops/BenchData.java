@@ -6,6 +6,7 @@ import java.util.Random;
 import io.bitnettt.spi.DType;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.MemoryPlacement;
+import io.bitnettt.spi.RowQuantization;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 
@@ -47,6 +48,29 @@ final class BenchData {
             packed[i] = (byte) b;
         }
         return d.uploadTernary(out, in, MemorySegment.ofArray(packed), 0.5f, MemoryPlacement.DEVICE_DRAM);
+    }
+
+    /**
+     * An int8 per-row quantized table of Gaussian rows, quantized with the SPI's rule:
+     * {@code {codes INT8 [rows, width], scales F32 [rows]}}.
+     */
+    static Tensor[] int8Table(Device d, Random r, int rows, int width) {
+        byte[] codes = new byte[rows * width];
+        float[] scales = new float[rows];
+        float[] row = new float[width];
+        for (int v = 0; v < rows; v++) {
+            for (int i = 0; i < width; i++) {
+                row[i] = (float) (r.nextGaussian() * 0.02);
+            }
+            scales[v] = RowQuantization.quantizeRow(row, 0, width, codes, v * width);
+        }
+        Tensor c = d.upload(TensorSpec.of(DType.INT8, rows, width), MemorySegment.ofArray(codes));
+        try {
+            return new Tensor[] {c, d.upload(TensorSpec.f32(rows), MemorySegment.ofArray(scales))};
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
     }
 
     static Tensor bf16Table(Device d, Random r, int rows, int width) {

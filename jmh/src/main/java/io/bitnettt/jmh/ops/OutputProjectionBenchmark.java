@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Logits for one token against the tied BF16 embedding table of 2B-4T ([vocab, hidden], 656 MB),
- * through the SPI. The report converts ops/s to table GB/s ({@code ops/s · vocab · hidden · 2 / 1e9}).
+ * through the SPI, or ({@code table=int8}) against its int8 per-row quantized copy (328 MB plus
+ * one F32 scale per row) through {@code outputProjectionInt8}. The report converts ops/s to table
+ * GB/s ({@code ops/s · vocab · hidden · bytes per weight / 1e9}).
  *
  * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
  * about a thousand times slower, and one interpreted call of a large shape can take a second.
@@ -42,9 +44,15 @@ public class OutputProjectionBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    /** {@code bf16}: the plain table; {@code int8}: its per-row quantized copy (backends that support it). */
+    @Param({"bf16", "int8"})
+    public String table;
+
     private Device device;
     private Tensor x;
-    private Tensor table;
+    private Tensor bf16;
+    private Tensor codes;
+    private Tensor rowScales;
     private Tensor logits;
 
     @Setup(Level.Trial)
@@ -53,13 +61,29 @@ public class OutputProjectionBenchmark {
         device = BackendDevice.open(backend, threads);
         Random r = new Random(11);
         x = BenchData.activations(device, r, 1, config.hiddenSize());
-        table = BenchData.bf16Table(device, r, config.vocabSize(), config.hiddenSize());
+        switch (table) {
+            case "bf16" -> bf16 = BenchData.bf16Table(device, r, config.vocabSize(), config.hiddenSize());
+            case "int8" -> {
+                if (!device.ops().supportsInt8OutputProjection()) {
+                    throw new IllegalStateException("table=int8: backend " + backend
+                            + " has no outputProjectionInt8; run it with -p table=bf16");
+                }
+                Tensor[] q = BenchData.int8Table(device, r, config.vocabSize(), config.hiddenSize());
+                codes = q[0];
+                rowScales = q[1];
+            }
+            default -> throw new IllegalArgumentException("table must be bf16 or int8, was " + table);
+        }
         logits = device.allocate(TensorSpec.f32(1, config.vocabSize()));
     }
 
     @Benchmark
     public void logits() {
-        device.ops().outputProjection(x, table, logits);
+        if (bf16 != null) {
+            device.ops().outputProjection(x, bf16, logits);
+        } else {
+            device.ops().outputProjectionInt8(x, codes, rowScales, logits);
+        }
         device.synchronize();
     }
 

@@ -33,7 +33,7 @@ public final class Workloads {
             case "TernaryLinearBenchmark.linear" -> ternary(r);
             case "RmsNormBenchmark.rmsNorm" -> rmsNorm(r);
             case "AttentionDecodeBenchmark.attentionDecode" -> attention(r);
-            case "OutputProjectionBenchmark.logits" -> logits();
+            case "OutputProjectionBenchmark.logits" -> logits(r);
             case "MemoryCopyBenchmark.copy" -> copy(r);
             case "DecodeStepBenchmark.decode" ->
                     Workload.rate("2B-4T, position " + DecodeStepBenchmark.PROMPT, 1, "tokens/s", modelWeightBytes());
@@ -75,10 +75,16 @@ public final class Workloads {
                 + " heads × " + config.headDim(), bytes / GIGA, "GB/s", bytes);
     }
 
-    private Workload logits() {
-        double bytes = (double) BF16 * config.vocabSize() * config.hiddenSize()
-                + (double) F32 * (config.hiddenSize() + config.vocabSize());
-        return Workload.rate("bf16 [" + config.vocabSize() + ", " + config.hiddenSize() + "], 1 token",
+    private Workload logits(JmhResult r) {
+        String table = r.param("table").orElse("bf16");
+        double weights = (double) config.vocabSize() * config.hiddenSize();
+        double bytes = switch (table) {
+            case "bf16" -> BF16 * weights;
+            // one byte per code plus one F32 scale per row
+            case "int8" -> weights + (double) F32 * config.vocabSize();
+            default -> throw new IllegalArgumentException("OutputProjectionBenchmark: unknown table " + table);
+        } + (double) F32 * (config.hiddenSize() + config.vocabSize());
+        return Workload.rate(table + " [" + config.vocabSize() + ", " + config.hiddenSize() + "], 1 token",
                 bytes / GIGA, "GB/s", bytes);
     }
 
