@@ -160,9 +160,9 @@ final class CpuOps implements TransformerOps {
     public synchronized void rotaryPrefill(Tensor x, int heads, Tensor cos, Tensor sin, int startPos) {
         String op = "rotaryPrefill";
         device.requireOpen(op);
-        int dim = checkRotary(op, x, heads, cos, sin);
+        int dim = checks.rotary(op, x, heads, cos, sin);
         int tokens = x.shape().intDim(0);
-        checkPositions(op, "cos", cos, startPos, tokens);
+        checks.positions(op, "cos", cos, startPos, tokens);
         rotate(x, heads, dim, cos, sin, startPos);
     }
 
@@ -170,29 +170,11 @@ final class CpuOps implements TransformerOps {
     public synchronized void rotaryDecode(Tensor x, int heads, Tensor cos, Tensor sin, Tensor position) {
         String op = "rotaryDecode";
         device.requireOpen(op);
-        int dim = checkRotary(op, x, heads, cos, sin);
-        checkSingleToken(op, "x", x);
+        int dim = checks.rotary(op, x, heads, cos, sin);
+        checks.singleToken(op, "x", x);
         int pos = position(op, position);
-        checkPositions(op, "cos", cos, pos, 1);
+        checks.positions(op, "cos", cos, pos, 1);
         rotate(x, heads, dim, cos, sin, pos);
-    }
-
-    private int checkRotary(String op, Tensor x, int heads, Tensor cos, Tensor sin) {
-        checks.requireDType(op, "x", x, DType.F32);
-        checks.requireRank(op, "x", x, 2);
-        int dim = checks.headDim(op, "x", x, heads);
-        if (dim % 2 != 0) {
-            throw checks.fail(op, "x has shape " + x.shape() + " with odd head dim " + dim + "; rotate_half needs it even");
-        }
-        checks.requireDType(op, "cos", cos, DType.F32);
-        checks.requireRank(op, "cos", cos, 2);
-        if (cos.shape().dim(1) != dim) {
-            throw checks.fail(op, "cos has shape " + cos.shape() + ", expected [maxPos, " + dim + "] for x " + x.shape()
-                    + " with " + heads + " heads");
-        }
-        checks.requireDType(op, "sin", sin, DType.F32);
-        checks.requireShape(op, "sin", sin, cos.shape().toArray());
-        return dim;
     }
 
     private void rotate(Tensor x, int heads, int dim, Tensor cos, Tensor sin, int startPos) {
@@ -207,8 +189,8 @@ final class CpuOps implements TransformerOps {
     public synchronized void kvCacheFill(Tensor cache, Tensor kv, int startPos) {
         String op = "kvCacheFill";
         device.requireOpen(op);
-        checkCache(op, cache, kv);
-        checkPositions(op, "cache", cache, startPos, kv.shape().intDim(0));
+        checks.kvCache(op, cache, kv);
+        checks.positions(op, "cache", cache, startPos, kv.shape().intDim(0));
         long rowBytes = 4L * cache.shape().dim(1);
         MemorySegment.copy(seg(kv), 0, seg(cache), startPos * rowBytes, kv.shape().dim(0) * rowBytes);
     }
@@ -217,23 +199,12 @@ final class CpuOps implements TransformerOps {
     public synchronized void kvCacheUpdate(Tensor cache, Tensor kv, Tensor position) {
         String op = "kvCacheUpdate";
         device.requireOpen(op);
-        checkCache(op, cache, kv);
-        checkSingleToken(op, "kv", kv);
+        checks.kvCache(op, cache, kv);
+        checks.singleToken(op, "kv", kv);
         int pos = position(op, position);
-        checkPositions(op, "cache", cache, pos, 1);
+        checks.positions(op, "cache", cache, pos, 1);
         long rowBytes = 4L * cache.shape().dim(1);
         MemorySegment.copy(seg(kv), 0, seg(cache), pos * rowBytes, rowBytes);
-    }
-
-    private void checkCache(String op, Tensor cache, Tensor kv) {
-        checks.requireDType(op, "cache", cache, DType.F32);
-        checks.requireRank(op, "cache", cache, 2);
-        checks.requireDType(op, "kv", kv, DType.F32);
-        checks.requireRank(op, "kv", kv, 2);
-        if (kv.shape().dim(1) != cache.shape().dim(1)) {
-            throw checks.fail(op, "kv has shape " + kv.shape() + " but cache has shape " + cache.shape()
-                    + ": their columns (Hkv·D) must match");
-        }
     }
 
     // ---- attention ------------------------------------------------------------------------
@@ -243,8 +214,8 @@ final class CpuOps implements TransformerOps {
                                               Tensor out) {
         String op = "attentionPrefill";
         device.requireOpen(op);
-        int dim = checkAttention(op, q, kCache, vCache, heads, kvHeads, out);
-        checkPositions(op, "kCache", kCache, startPos, q.shape().intDim(0));
+        int dim = checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
+        checks.positions(op, "kCache", kCache, startPos, q.shape().intDim(0));
         attend(q, kCache, vCache, startPos, heads, kvHeads, dim, out);
     }
 
@@ -253,28 +224,11 @@ final class CpuOps implements TransformerOps {
                                              int kvHeads, Tensor out) {
         String op = "attentionDecode";
         device.requireOpen(op);
-        int dim = checkAttention(op, q, kCache, vCache, heads, kvHeads, out);
-        checkSingleToken(op, "q", q);
+        int dim = checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
+        checks.singleToken(op, "q", q);
         int pos = position(op, position);
-        checkPositions(op, "kCache", kCache, pos, 1);
+        checks.positions(op, "kCache", kCache, pos, 1);
         attend(q, kCache, vCache, pos, heads, kvHeads, dim, out);
-    }
-
-    private int checkAttention(String op, Tensor q, Tensor kCache, Tensor vCache, int heads, int kvHeads, Tensor out) {
-        checks.requireDType(op, "q", q, DType.F32);
-        checks.requireRank(op, "q", q, 2);
-        int dim = checks.headDim(op, "q", q, heads);
-        if (kvHeads <= 0 || heads % kvHeads != 0) {
-            throw checks.fail(op, "heads=" + heads + " is not a multiple of kvHeads=" + kvHeads + " (q " + q.shape() + ")");
-        }
-        checks.requireDType(op, "kCache", kCache, DType.F32);
-        checks.requireRank(op, "kCache", kCache, 2);
-        checks.requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
-        checks.requireDType(op, "vCache", vCache, DType.F32);
-        checks.requireShape(op, "vCache", vCache, kCache.shape().toArray());
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, q.shape().toArray());
-        return dim;
     }
 
     private void attend(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads, int dim, Tensor out) {
@@ -470,31 +424,16 @@ final class CpuOps implements TransformerOps {
         MemorySegment.copy(scratch.topIndices, 0, seg(indices), ValueLayout.JAVA_INT, 0, k);
     }
 
-    // ---- shared checks --------------------------------------------------------------------
-
-    private void checkSingleToken(String op, String name, Tensor t) {
-        if (t.shape().dim(0) != 1) {
-            throw checks.fail(op, name + " has shape " + t.shape() + ", expected a single token row [1, " + t.shape().dim(1) + "]");
-        }
-    }
+    // ---- operand access --------------------------------------------------------------------
 
     /** Reads a UINT32 [1] position tensor. */
     private int position(String op, Tensor position) {
-        checks.requireDType(op, "position", position, DType.UINT32);
-        checks.requireShape(op, "position", position, 1);
+        checks.positionTensor(op, position);
         long pos = Integer.toUnsignedLong(seg(position).get(ValueLayout.JAVA_INT, 0));
         if (pos > Integer.MAX_VALUE) {
             throw checks.fail(op, "position " + pos + " is out of range");
         }
         return (int) pos;
-    }
-
-    /** Rows {@code start .. start+count-1} must exist in {@code table} (a cache or rotary table). */
-    private void checkPositions(String op, String name, Tensor table, int start, int count) {
-        if (start < 0 || (long) start + count > table.shape().dim(0)) {
-            throw checks.fail(op, "positions " + start + ".." + ((long) start + count - 1) + " are outside " + name + " "
-                    + table.shape() + " (rows 0.." + (table.shape().dim(0) - 1) + ")");
-        }
     }
 
     private MemorySegment seg(Tensor t) {

@@ -71,4 +71,76 @@ public final class OpChecks {
         }
         return Math.toIntExact(x.shape().dim(1) / heads);
     }
+
+    // ---- the argument contracts of TransformerOps, shared by every backend -------------------
+
+    /** Rotary operands: x F32 [T, heads·D] with D even, cos/sin F32 [maxPos, D]; returns D. */
+    public int rotary(String op, Tensor x, int heads, Tensor cos, Tensor sin) {
+        requireDType(op, "x", x, DType.F32);
+        requireRank(op, "x", x, 2);
+        int dim = headDim(op, "x", x, heads);
+        if (dim % 2 != 0) {
+            throw fail(op, "x has shape " + x.shape() + " with odd head dim " + dim + "; rotate_half needs it even");
+        }
+        requireDType(op, "cos", cos, DType.F32);
+        requireRank(op, "cos", cos, 2);
+        if (cos.shape().dim(1) != dim) {
+            throw fail(op, "cos has shape " + cos.shape() + ", expected [maxPos, " + dim + "] for x " + x.shape()
+                    + " with " + heads + " heads");
+        }
+        requireDType(op, "sin", sin, DType.F32);
+        requireShape(op, "sin", sin, cos.shape().toArray());
+        return dim;
+    }
+
+    /** KV-cache operands: cache F32 [maxSeq, Hkv·D] and kv F32 [T, Hkv·D]. */
+    public void kvCache(String op, Tensor cache, Tensor kv) {
+        requireDType(op, "cache", cache, DType.F32);
+        requireRank(op, "cache", cache, 2);
+        requireDType(op, "kv", kv, DType.F32);
+        requireRank(op, "kv", kv, 2);
+        if (kv.shape().dim(1) != cache.shape().dim(1)) {
+            throw fail(op, "kv has shape " + kv.shape() + " but cache has shape " + cache.shape()
+                    + ": their columns (Hkv·D) must match");
+        }
+    }
+
+    /** Attention operands (see {@link TransformerOps#attentionPrefill}); returns the head dimension D. */
+    public int attention(String op, Tensor q, Tensor kCache, Tensor vCache, int heads, int kvHeads, Tensor out) {
+        requireDType(op, "q", q, DType.F32);
+        requireRank(op, "q", q, 2);
+        int dim = headDim(op, "q", q, heads);
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw fail(op, "heads=" + heads + " is not a multiple of kvHeads=" + kvHeads + " (q " + q.shape() + ")");
+        }
+        requireDType(op, "kCache", kCache, DType.F32);
+        requireRank(op, "kCache", kCache, 2);
+        requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
+        requireDType(op, "vCache", vCache, DType.F32);
+        requireShape(op, "vCache", vCache, kCache.shape().toArray());
+        requireDType(op, "out", out, DType.F32);
+        requireShape(op, "out", out, q.shape().toArray());
+        return dim;
+    }
+
+    /** A decode operand holds exactly one token row. */
+    public void singleToken(String op, String name, Tensor t) {
+        if (t.shape().dim(0) != 1) {
+            throw fail(op, name + " has shape " + t.shape() + ", expected a single token row [1, " + t.shape().dim(1) + "]");
+        }
+    }
+
+    /** A position operand is UINT32 [1]; its value is the backend's to read (it may live on a device). */
+    public void positionTensor(String op, Tensor position) {
+        requireDType(op, "position", position, DType.UINT32);
+        requireShape(op, "position", position, 1);
+    }
+
+    /** Rows {@code start .. start+count-1} must exist in {@code table} (a cache or rotary table). */
+    public void positions(String op, String name, Tensor table, long start, long count) {
+        if (start < 0 || start + count > table.shape().dim(0)) {
+            throw fail(op, "positions " + start + ".." + (start + count - 1) + " are outside " + name + " "
+                    + table.shape() + " (rows 0.." + (table.shape().dim(0) - 1) + ")");
+        }
+    }
 }

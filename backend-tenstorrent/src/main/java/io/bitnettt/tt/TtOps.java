@@ -89,8 +89,8 @@ final class TtOps implements TransformerOps {
     public void rotaryPrefill(Tensor x, int heads, Tensor cos, Tensor sin, int startPos) {
         String op = "rotaryPrefill";
         device.requireOpen(op);
-        checkRotary(op, x, heads, cos, sin);
-        checkPositions(op, "cos", cos, startPos, x.shape().dim(0));
+        checks.rotary(op, x, heads, cos, sin);
+        checks.positions(op, "cos", cos, startPos, x.shape().dim(0));
         synchronized (device) {
             nat(op).rotary(handle(op, "x", x), heads, handle(op, "cos", cos), handle(op, "sin", sin), startPos, 0L, op);
         }
@@ -100,38 +100,21 @@ final class TtOps implements TransformerOps {
     public void rotaryDecode(Tensor x, int heads, Tensor cos, Tensor sin, Tensor position) {
         String op = "rotaryDecode";
         device.requireOpen(op);
-        checkRotary(op, x, heads, cos, sin);
-        checkSingleToken(op, "x", x);
-        checkPosition(op, position);
+        checks.rotary(op, x, heads, cos, sin);
+        checks.singleToken(op, "x", x);
+        checks.positionTensor(op, position);
         synchronized (device) {
             nat(op).rotary(handle(op, "x", x), heads, handle(op, "cos", cos), handle(op, "sin", sin), 0,
                     handle(op, "position", position), op);
         }
     }
 
-    private void checkRotary(String op, Tensor x, int heads, Tensor cos, Tensor sin) {
-        checks.requireDType(op, "x", x, DType.F32);
-        checks.requireRank(op, "x", x, 2);
-        int dim = checks.headDim(op, "x", x, heads);
-        if (dim % 2 != 0) {
-            throw checks.fail(op, "x has shape " + x.shape() + " with odd head dim " + dim + "; rotate_half needs it even");
-        }
-        checks.requireDType(op, "cos", cos, DType.F32);
-        checks.requireRank(op, "cos", cos, 2);
-        if (cos.shape().dim(1) != dim) {
-            throw checks.fail(op, "cos has shape " + cos.shape() + ", expected [maxPos, " + dim + "] for x " + x.shape()
-                    + " with " + heads + " heads");
-        }
-        checks.requireDType(op, "sin", sin, DType.F32);
-        checks.requireShape(op, "sin", sin, cos.shape().toArray());
-    }
-
     @Override
     public void kvCacheFill(Tensor cache, Tensor kv, int startPos) {
         String op = "kvCacheFill";
         device.requireOpen(op);
-        checkCache(op, cache, kv);
-        checkPositions(op, "cache", cache, startPos, kv.shape().dim(0));
+        checks.kvCache(op, cache, kv);
+        checks.positions(op, "cache", cache, startPos, kv.shape().dim(0));
         synchronized (device) {
             nat(op).kvCacheUpdate(handle(op, "cache", cache), handle(op, "kv", kv), startPos, 0L, op);
         }
@@ -141,22 +124,11 @@ final class TtOps implements TransformerOps {
     public void kvCacheUpdate(Tensor cache, Tensor kv, Tensor position) {
         String op = "kvCacheUpdate";
         device.requireOpen(op);
-        checkCache(op, cache, kv);
-        checkSingleToken(op, "kv", kv);
-        checkPosition(op, position);
+        checks.kvCache(op, cache, kv);
+        checks.singleToken(op, "kv", kv);
+        checks.positionTensor(op, position);
         synchronized (device) {
             nat(op).kvCacheUpdate(handle(op, "cache", cache), handle(op, "kv", kv), 0, handle(op, "position", position), op);
-        }
-    }
-
-    private void checkCache(String op, Tensor cache, Tensor kv) {
-        checks.requireDType(op, "cache", cache, DType.F32);
-        checks.requireRank(op, "cache", cache, 2);
-        checks.requireDType(op, "kv", kv, DType.F32);
-        checks.requireRank(op, "kv", kv, 2);
-        if (kv.shape().dim(1) != cache.shape().dim(1)) {
-            throw checks.fail(op, "kv has shape " + kv.shape() + " but cache has shape " + cache.shape()
-                    + ": their columns (Hkv·D) must match");
         }
     }
 
@@ -166,8 +138,8 @@ final class TtOps implements TransformerOps {
     public void attentionPrefill(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads, Tensor out) {
         String op = "attentionPrefill";
         device.requireOpen(op);
-        checkAttention(op, q, kCache, vCache, heads, kvHeads, out);
-        checkPositions(op, "kCache", kCache, startPos, q.shape().dim(0));
+        checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
+        checks.positions(op, "kCache", kCache, startPos, q.shape().dim(0));
         synchronized (device) {
             nat(op).attention(handle(op, "q", q), handle(op, "kCache", kCache), handle(op, "vCache", vCache), startPos, 0L,
                     heads, kvHeads, handle(op, "out", out), op);
@@ -179,29 +151,13 @@ final class TtOps implements TransformerOps {
                                 Tensor out) {
         String op = "attentionDecode";
         device.requireOpen(op);
-        checkAttention(op, q, kCache, vCache, heads, kvHeads, out);
-        checkSingleToken(op, "q", q);
-        checkPosition(op, position);
+        checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
+        checks.singleToken(op, "q", q);
+        checks.positionTensor(op, position);
         synchronized (device) {
             nat(op).attention(handle(op, "q", q), handle(op, "kCache", kCache), handle(op, "vCache", vCache), 0,
                     handle(op, "position", position), heads, kvHeads, handle(op, "out", out), op);
         }
-    }
-
-    private void checkAttention(String op, Tensor q, Tensor kCache, Tensor vCache, int heads, int kvHeads, Tensor out) {
-        checks.requireDType(op, "q", q, DType.F32);
-        checks.requireRank(op, "q", q, 2);
-        int dim = checks.headDim(op, "q", q, heads);
-        if (kvHeads <= 0 || heads % kvHeads != 0) {
-            throw checks.fail(op, "heads=" + heads + " is not a multiple of kvHeads=" + kvHeads + " (q " + q.shape() + ")");
-        }
-        checks.requireDType(op, "kCache", kCache, DType.F32);
-        checks.requireRank(op, "kCache", kCache, 2);
-        checks.requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
-        checks.requireDType(op, "vCache", vCache, DType.F32);
-        checks.requireShape(op, "vCache", vCache, kCache.shape().toArray());
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, q.shape().toArray());
     }
 
     // ---- element-wise ---------------------------------------------------------------------
@@ -304,26 +260,7 @@ final class TtOps implements TransformerOps {
         }
     }
 
-    // ---- shared checks --------------------------------------------------------------------
-
-    private void checkSingleToken(String op, String name, Tensor t) {
-        if (t.shape().dim(0) != 1) {
-            throw checks.fail(op, name + " has shape " + t.shape() + ", expected a single token row [1, " + t.shape().dim(1) + "]");
-        }
-    }
-
-    /** The value lives on the device and is read when the op executes; only its form is checked here. */
-    private void checkPosition(String op, Tensor position) {
-        checks.requireDType(op, "position", position, DType.UINT32);
-        checks.requireShape(op, "position", position, 1);
-    }
-
-    private void checkPositions(String op, String name, Tensor table, int start, long count) {
-        if (start < 0 || start + count > table.shape().dim(0)) {
-            throw checks.fail(op, "positions " + start + ".." + (start + count - 1) + " are outside " + name + " "
-                    + table.shape() + " (rows 0.." + (table.shape().dim(0) - 1) + ")");
-        }
-    }
+    // ---- operand access --------------------------------------------------------------------
 
     /** The device, re-checked under its monitor: a close may have won the race since the first check. */
     private BttDevice nat(String op) {
