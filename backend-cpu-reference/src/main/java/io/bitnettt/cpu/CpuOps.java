@@ -133,16 +133,8 @@ final class CpuOps implements TransformerOps {
     public synchronized void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
         String op = "rmsNorm";
         device.requireOpen(op);
-        checks.requireDType(op, "x", x, DType.F32);
-        checks.requireRank(op, "x", x, 2);
+        checks.rmsNorm(op, x, weight, eps, out);
         int n = x.shape().intDim(1);
-        checks.requireDType(op, "weight", weight, DType.F32, DType.BF16);
-        checks.requireShape(op, "weight", weight, n);
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, x.shape().toArray());
-        if (!(eps >= 0f) || Float.isInfinite(eps)) {
-            throw checks.fail(op, "eps must be finite and >= 0, was " + eps);
-        }
         float[] w = scratch.weightRow(n);
         MemorySegment ws = seg(weight);
         for (int i = 0; i < n; i++) {
@@ -258,7 +250,7 @@ final class CpuOps implements TransformerOps {
     public synchronized void relu2Gate(Tensor gate, Tensor up, Tensor out) {
         String op = "relu2Gate";
         device.requireOpen(op);
-        requireSameF32(op, gate, up, out, "gate", "up");
+        checks.elementwise(op, gate, up, out, "gate", "up");
         FloatKernels.relu2Gate(seg(gate), seg(up), seg(out), gate.shape().elementCount());
     }
 
@@ -266,16 +258,8 @@ final class CpuOps implements TransformerOps {
     public synchronized void add(Tensor a, Tensor b, Tensor out) {
         String op = "add";
         device.requireOpen(op);
-        requireSameF32(op, a, b, out, "a", "b");
+        checks.elementwise(op, a, b, out, "a", "b");
         FloatKernels.add(seg(a), seg(b), seg(out), a.shape().elementCount());
-    }
-
-    private void requireSameF32(String op, Tensor a, Tensor b, Tensor out, String aName, String bName) {
-        checks.requireDType(op, aName, a, DType.F32);
-        checks.requireDType(op, bName, b, DType.F32);
-        checks.requireShape(op, bName, b, a.shape().toArray());
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, a.shape().toArray());
     }
 
     // ---- embedding, logits, sampling helpers ---------------------------------------------
@@ -284,15 +268,10 @@ final class CpuOps implements TransformerOps {
     public synchronized void embedding(Tensor table, Tensor ids, Tensor out) {
         String op = "embedding";
         device.requireOpen(op);
-        checks.requireDType(op, "table", table, DType.BF16, DType.F32);
-        checks.requireRank(op, "table", table, 2);
-        checks.requireDType(op, "ids", ids, DType.UINT32);
-        checks.requireRank(op, "ids", ids, 1);
+        checks.embedding(op, table, ids, out);
         long vocab = table.shape().dim(0);
         int d = table.shape().intDim(1);
         int tokens = ids.shape().intDim(0);
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, tokens, d);
         MemorySegment is = seg(ids);
         MemorySegment ts = seg(table);
         MemorySegment os = seg(out);
@@ -315,16 +294,7 @@ final class CpuOps implements TransformerOps {
     public synchronized void outputProjection(Tensor x, Tensor table, Tensor logits) {
         String op = "outputProjection";
         device.requireOpen(op);
-        checks.requireDType(op, "x", x, DType.F32);
-        checks.requireRank(op, "x", x, 2);
-        checks.requireDType(op, "table", table, DType.BF16, DType.F32);
-        checks.requireRank(op, "table", table, 2);
-        if (table.shape().dim(1) != x.shape().dim(1)) {
-            throw checks.fail(op, "x has shape " + x.shape() + " but table has shape " + table.shape()
-                    + ": x's columns must equal the table's width");
-        }
-        checks.requireDType(op, "logits", logits, DType.F32);
-        checks.requireShape(op, "logits", logits, x.shape().dim(0), table.shape().dim(0));
+        checks.outputProjection(op, x, table, logits);
         int tokens = x.shape().intDim(0);
         int d = x.shape().intDim(1);
         int vocab = table.shape().intDim(0);
@@ -389,12 +359,9 @@ final class CpuOps implements TransformerOps {
     public synchronized void argmax(Tensor logits, Tensor out) {
         String op = "argmax";
         device.requireOpen(op);
-        checks.requireDType(op, "logits", logits, DType.F32);
-        checks.requireRank(op, "logits", logits, 2);
+        checks.argmax(op, logits, out);
         int tokens = logits.shape().intDim(0);
         int vocab = logits.shape().intDim(1);
-        checks.requireDType(op, "out", out, DType.UINT32);
-        checks.requireShape(op, "out", out, tokens);
         MemorySegment ls = seg(logits);
         for (int t = 0; t < tokens; t++) {
             seg(out).set(ValueLayout.JAVA_INT, 4L * t, Selection.argmax(ls, 4L * t * vocab, vocab));
@@ -405,19 +372,8 @@ final class CpuOps implements TransformerOps {
     public synchronized void topK(Tensor logits, int k, Tensor values, Tensor indices) {
         String op = "topK";
         device.requireOpen(op);
-        checks.requireDType(op, "logits", logits, DType.F32);
-        checks.requireRank(op, "logits", logits, 2);
-        if (logits.shape().dim(0) != 1) {
-            throw checks.fail(op, "logits has shape " + logits.shape() + ", expected a single row [1, V]");
-        }
+        checks.topK(op, logits, k, values, indices);
         int vocab = logits.shape().intDim(1);
-        if (k < 1 || k > vocab) {
-            throw checks.fail(op, "k=" + k + " must be in 1.." + vocab + " for logits " + logits.shape());
-        }
-        checks.requireDType(op, "values", values, DType.F32);
-        checks.requireShape(op, "values", values, k);
-        checks.requireDType(op, "indices", indices, DType.UINT32);
-        checks.requireShape(op, "indices", indices, k);
         scratch.topK(k);
         Selection.topK(seg(logits), 0, vocab, k, scratch.topValues, scratch.topIndices);
         MemorySegment.copy(scratch.topValues, 0, seg(values), FLOAT, 0, k);

@@ -143,4 +143,74 @@ public final class OpChecks {
                     + table.shape() + " (rows 0.." + (table.shape().dim(0) - 1) + ")");
         }
     }
+
+    /** Output-projection operands: x F32 [T, d], table BF16 or F32 [V, d], logits F32 [T, V]. */
+    public void outputProjection(String op, Tensor x, Tensor table, Tensor logits) {
+        requireDType(op, "x", x, DType.F32);
+        requireRank(op, "x", x, 2);
+        requireDType(op, "table", table, DType.BF16, DType.F32);
+        requireRank(op, "table", table, 2);
+        if (table.shape().dim(1) != x.shape().dim(1)) {
+            throw fail(op, "x has shape " + x.shape() + " but table has shape " + table.shape()
+                    + ": x's columns must equal the table's width");
+        }
+        requireDType(op, "logits", logits, DType.F32);
+        requireShape(op, "logits", logits, x.shape().dim(0), table.shape().dim(0));
+    }
+
+    /** RMSNorm operands: x and out F32 [T, n], weight F32 or BF16 [n], eps finite and >= 0. */
+    public void rmsNorm(String op, Tensor x, Tensor weight, float eps, Tensor out) {
+        requireDType(op, "x", x, DType.F32);
+        requireRank(op, "x", x, 2);
+        requireDType(op, "weight", weight, DType.F32, DType.BF16);
+        requireShape(op, "weight", weight, x.shape().dim(1));
+        requireDType(op, "out", out, DType.F32);
+        requireShape(op, "out", out, x.shape().toArray());
+        if (!(eps >= 0f) || Float.isInfinite(eps)) {
+            throw fail(op, "eps must be finite and >= 0, was " + eps);
+        }
+    }
+
+    /** Element-wise operands: a, b and out F32 of one shape. */
+    public void elementwise(String op, Tensor a, Tensor b, Tensor out, String aName, String bName) {
+        requireDType(op, aName, a, DType.F32);
+        requireDType(op, bName, b, DType.F32);
+        requireShape(op, bName, b, a.shape().toArray());
+        requireDType(op, "out", out, DType.F32);
+        requireShape(op, "out", out, a.shape().toArray());
+    }
+
+    /** Embedding operands: table BF16 or F32 [V, d], ids UINT32 [T], out F32 [T, d]; id values are the backend's to check. */
+    public void embedding(String op, Tensor table, Tensor ids, Tensor out) {
+        requireDType(op, "table", table, DType.BF16, DType.F32);
+        requireRank(op, "table", table, 2);
+        requireDType(op, "ids", ids, DType.UINT32);
+        requireRank(op, "ids", ids, 1);
+        requireDType(op, "out", out, DType.F32);
+        requireShape(op, "out", out, ids.shape().dim(0), table.shape().dim(1));
+    }
+
+    /** Argmax operands: logits F32 [T, V], out UINT32 [T]. */
+    public void argmax(String op, Tensor logits, Tensor out) {
+        requireDType(op, "logits", logits, DType.F32);
+        requireRank(op, "logits", logits, 2);
+        requireDType(op, "out", out, DType.UINT32);
+        requireShape(op, "out", out, logits.shape().dim(0));
+    }
+
+    /** Top-k operands: logits F32 [1, V], 1 <= k <= V, values F32 [k], indices UINT32 [k]. */
+    public void topK(String op, Tensor logits, int k, Tensor values, Tensor indices) {
+        requireDType(op, "logits", logits, DType.F32);
+        requireRank(op, "logits", logits, 2);
+        if (logits.shape().dim(0) != 1) {
+            throw fail(op, "logits has shape " + logits.shape() + ", expected a single row [1, V]");
+        }
+        if (k < 1 || k > logits.shape().dim(1)) {
+            throw fail(op, "k=" + k + " must be in 1.." + logits.shape().dim(1) + " for logits " + logits.shape());
+        }
+        requireDType(op, "values", values, DType.F32);
+        requireShape(op, "values", values, k);
+        requireDType(op, "indices", indices, DType.UINT32);
+        requireShape(op, "indices", indices, k);
+    }
 }

@@ -71,15 +71,7 @@ final class TtOps implements TransformerOps {
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
         String op = "rmsNorm";
         device.requireOpen(op);
-        checks.requireDType(op, "x", x, DType.F32);
-        checks.requireRank(op, "x", x, 2);
-        checks.requireDType(op, "weight", weight, DType.F32, DType.BF16);
-        checks.requireShape(op, "weight", weight, x.shape().dim(1));
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, x.shape().toArray());
-        if (!(eps >= 0f) || Float.isInfinite(eps)) {
-            throw checks.fail(op, "eps must be finite and >= 0, was " + eps);
-        }
+        checks.rmsNorm(op, x, weight, eps, out);
         synchronized (device) {
             nat(op).rmsNorm(handle(op, "x", x), handle(op, "weight", weight), eps, handle(op, "out", out), op);
         }
@@ -166,7 +158,7 @@ final class TtOps implements TransformerOps {
     public void relu2Gate(Tensor gate, Tensor up, Tensor out) {
         String op = "relu2Gate";
         device.requireOpen(op);
-        requireSameF32(op, gate, up, out, "gate", "up");
+        checks.elementwise(op, gate, up, out, "gate", "up");
         synchronized (device) {
             nat(op).relu2Gate(handle(op, "gate", gate), handle(op, "up", up), handle(op, "out", out), op);
         }
@@ -176,18 +168,10 @@ final class TtOps implements TransformerOps {
     public void add(Tensor a, Tensor b, Tensor out) {
         String op = "add";
         device.requireOpen(op);
-        requireSameF32(op, a, b, out, "a", "b");
+        checks.elementwise(op, a, b, out, "a", "b");
         synchronized (device) {
             nat(op).add(handle(op, "a", a), handle(op, "b", b), handle(op, "out", out), op);
         }
-    }
-
-    private void requireSameF32(String op, Tensor a, Tensor b, Tensor out, String aName, String bName) {
-        checks.requireDType(op, aName, a, DType.F32);
-        checks.requireDType(op, bName, b, DType.F32);
-        checks.requireShape(op, bName, b, a.shape().toArray());
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, a.shape().toArray());
     }
 
     // ---- embedding, logits, sampling ------------------------------------------------------
@@ -196,12 +180,7 @@ final class TtOps implements TransformerOps {
     public void embedding(Tensor table, Tensor ids, Tensor out) {
         String op = "embedding";
         device.requireOpen(op);
-        checks.requireDType(op, "table", table, DType.BF16, DType.F32);
-        checks.requireRank(op, "table", table, 2);
-        checks.requireDType(op, "ids", ids, DType.UINT32);
-        checks.requireRank(op, "ids", ids, 1);
-        checks.requireDType(op, "out", out, DType.F32);
-        checks.requireShape(op, "out", out, ids.shape().dim(0), table.shape().dim(1));
+        checks.embedding(op, table, ids, out);
         synchronized (device) {
             nat(op).embedding(handle(op, "table", table), handle(op, "ids", ids), handle(op, "out", out), op);
         }
@@ -211,16 +190,7 @@ final class TtOps implements TransformerOps {
     public void outputProjection(Tensor x, Tensor table, Tensor logits) {
         String op = "outputProjection";
         device.requireOpen(op);
-        checks.requireDType(op, "x", x, DType.F32);
-        checks.requireRank(op, "x", x, 2);
-        checks.requireDType(op, "table", table, DType.BF16, DType.F32);
-        checks.requireRank(op, "table", table, 2);
-        if (table.shape().dim(1) != x.shape().dim(1)) {
-            throw checks.fail(op, "x has shape " + x.shape() + " but table has shape " + table.shape()
-                    + ": x's columns must equal the table's width");
-        }
-        checks.requireDType(op, "logits", logits, DType.F32);
-        checks.requireShape(op, "logits", logits, x.shape().dim(0), table.shape().dim(0));
+        checks.outputProjection(op, x, table, logits);
         synchronized (device) {
             nat(op).outputProjection(handle(op, "x", x), handle(op, "table", table), handle(op, "logits", logits), op);
         }
@@ -230,10 +200,7 @@ final class TtOps implements TransformerOps {
     public void argmax(Tensor logits, Tensor out) {
         String op = "argmax";
         device.requireOpen(op);
-        checks.requireDType(op, "logits", logits, DType.F32);
-        checks.requireRank(op, "logits", logits, 2);
-        checks.requireDType(op, "out", out, DType.UINT32);
-        checks.requireShape(op, "out", out, logits.shape().dim(0));
+        checks.argmax(op, logits, out);
         synchronized (device) {
             nat(op).argmax(handle(op, "logits", logits), handle(op, "out", out), op);
         }
@@ -243,18 +210,7 @@ final class TtOps implements TransformerOps {
     public void topK(Tensor logits, int k, Tensor values, Tensor indices) {
         String op = "topK";
         device.requireOpen(op);
-        checks.requireDType(op, "logits", logits, DType.F32);
-        checks.requireRank(op, "logits", logits, 2);
-        if (logits.shape().dim(0) != 1) {
-            throw checks.fail(op, "logits has shape " + logits.shape() + ", expected a single row [1, V]");
-        }
-        if (k < 1 || k > logits.shape().dim(1)) {
-            throw checks.fail(op, "k=" + k + " must be in 1.." + logits.shape().dim(1) + " for logits " + logits.shape());
-        }
-        checks.requireDType(op, "values", values, DType.F32);
-        checks.requireShape(op, "values", values, k);
-        checks.requireDType(op, "indices", indices, DType.UINT32);
-        checks.requireShape(op, "indices", indices, k);
+        checks.topK(op, logits, k, values, indices);
         synchronized (device) {
             nat(op).topk(handle(op, "logits", logits), k, handle(op, "values", values), handle(op, "indices", indices), op);
         }
