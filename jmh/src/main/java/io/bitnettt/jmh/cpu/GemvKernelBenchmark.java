@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * One-token ternary GEMV on one thread, so a candidate decode kernel can be compared with
  * {@link TernaryMatmul#gemv} in one fork: {@code kernel=current} is the production multiply-add
  * loop, {@code lut} a table-lookup prototype ({@link LutGemv}) that includes building its per-token
- * tables in the measured time, {@code lutc} the same lookups with column chunks outermost (tables
- * stay in L1), {@code tables} the table build alone. Setup checks every kernel against a scalar int
+ * tables in the measured time, {@code tables} the table build alone. (A variant with column chunks
+ * outermost, keeping the tables in L1, was no faster.) Setup checks every kernel against a scalar int
  * sum, bit for bit. {@code Gweights/s = ops/s · out · in / 1e9}.
  *
  * <p>Outcome on the AVX2 EPYC (Zen 3) CI-class machine: the lookup variants ran at about half the
@@ -49,7 +49,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class GemvKernelBenchmark {
-    @Param({"current", "lut", "lutc", "tables"})
+    @Param({"current", "lut", "tables"})
     public String kernel;
 
     /** out×in: attention q (2560×2560) and the MLP down projection (2560×6912). */
@@ -104,7 +104,7 @@ public class GemvKernelBenchmark {
             }
             expected[j] = (float) acc / s * 0.5f;
         }
-        for (String k : new String[] {"current", "lut", "lutc"}) {
+        for (String k : new String[] {"current", "lut"}) {
             y.fill((byte) 0);
             run(k);
             for (int j = 0; j < out; j++) {
@@ -121,8 +121,6 @@ public class GemvKernelBenchmark {
             lut.gemv(q, s, 0.5f, y);
         } else if (k.equals("tables")) {
             lut.buildTables(q); // the per-token table build alone, to size its share of "lut"
-        } else if (k.equals("lutc")) {
-            lut.gemvChunked(q, s, 0.5f, y);
         } else {
             TernaryMatmul.gemv(w, layout, qTelescoped, 0, qSum, s, 0.5f, y, 0, 0, layout.groups());
         }
@@ -163,9 +161,6 @@ public class GemvKernelBenchmark {
         final MemorySegment w;
         final byte[] tab; // per group: 16 lo bytes then 16 hi bytes
         final int[] acc = new int[TILE];
-        final int[] accAll;
-        /** Column steps per outer chunk of {@link #gemvChunked}: 8 KB of tables, ≤ CHUNK_STEPS. */
-        static final int OUTER_STEPS = 128;
 
         LutGemv(byte[] ternary, int out, int in, Arena arena) {
             this.out = out;
@@ -185,7 +180,6 @@ public class GemvKernelBenchmark {
                 }
             }
             this.tab = new byte[steps * 2 * 32];
-            this.accAll = new int[tiles * TILE];
         }
 
         void gemv(short[] q, float s, float scale, MemorySegment y) {
@@ -231,54 +225,6 @@ public class GemvKernelBenchmark {
                 for (int r = 0; r < rows; r++) {
                     y.setAtIndex(ValueLayout.JAVA_FLOAT, tile * TILE + r, acc[(r & 1) * 8 + (r >> 1)] / s * scale);
                 }
-            }
-        }
-
-        /**
-         * Same lookups, column chunks outermost so the chunk's tables (64 B per 4 columns) stay in
-         * L1 while every tile passes over them; partial sums go to {@link #accAll} in int32.
-         */
-        void gemvChunked(short[] q, float s, float scale, MemorySegment y) {
-            buildTables(q);
-            java.util.Arrays.fill(accAll, 0);
-            for (int c0 = 0; c0 < steps; c0 += OUTER_STEPS) {
-                int c1 = Math.min(steps, c0 + OUTER_STEPS);
-                for (int tile = 0; tile < tiles; tile++) {
-                    long base = (long) tile * steps * TILE;
-                    ShortVector lo16 = ShortVector.zero(S), hi16 = lo16;
-                    for (int f0 = c0; f0 < c1; f0 += FLUSH_STEPS) {
-                        int f1 = Math.min(c1, f0 + FLUSH_STEPS);
-                        ByteVector lo = ByteVector.zero(B), hi = lo;
-                        for (int k = f0; k < f1; k++) {
-                            ByteVector wv = ByteVector.fromMemorySegment(B, w, base + (long) k * TILE, ByteOrder.LITTLE_ENDIAN);
-                            ByteVector ia = wv.and((byte) 15);
-                            ByteVector ib = wv.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                                    .and((byte) 15);
-                            int t = k * 64;
-                            lo = lo.add(ia.selectFrom(ByteVector.fromArray(B, tab, t)));
-                            hi = hi.add(ia.selectFrom(ByteVector.fromArray(B, tab, t + 16)));
-                            lo = lo.add(ib.selectFrom(ByteVector.fromArray(B, tab, t + 32)));
-                            hi = hi.add(ib.selectFrom(ByteVector.fromArray(B, tab, t + 48)));
-                        }
-                        lo16 = lo16.add(lo.convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
-                        hi16 = hi16.add(hi.convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0));
-                    }
-                    IntVector lw = lo16.reinterpretAsInts(), hw = hi16.reinterpretAsInts();
-                    int a = tile * TILE;
-                    IntVector.fromArray(I, accAll, a)
-                            .add(lw.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.LSHR, 16))
-                            .add(hw.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.LSHR, 11))
-                            .intoArray(accAll, a);
-                    IntVector.fromArray(I, accAll, a + 8)
-                            .add(lw.lanewise(VectorOperators.LSHR, 16))
-                            .add(hw.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.LSHL, 5))
-                            .intoArray(accAll, a + 8);
-                }
-            }
-            int bias = 256 * steps * 2;
-            for (int r = 0; r < out; r++) {
-                int a = (r & ~15) + (r & 1) * 8 + ((r & 15) >> 1);
-                y.setAtIndex(ValueLayout.JAVA_FLOAT, r, (accAll[a] - bias) / s * scale);
             }
         }
 
