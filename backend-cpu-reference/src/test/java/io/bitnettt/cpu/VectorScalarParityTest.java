@@ -90,6 +90,9 @@ class VectorScalarParityTest {
                 }
             }
         }
+        // wide prefill tiles: one partial, and a full one followed by a narrow tail
+        cases.add(Arguments.of(63, 12, 100));
+        cases.add(Arguments.of(2560, 640, 130));
         return cases.stream();
     }
 

@@ -16,12 +16,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * inside the range must equal the scalar reference bit for bit for every token (whole and partial
  * token tiles, K not a multiple of a block, several int16 flushes) and every other row must be
  * untouched. Activations are mostly ±128-scale extremes so the int16 accumulators come close to
- * the bound the flush interval is chosen for.
+ * the bound the flush interval is chosen for. Token counts cover narrow tiles only, one full or
+ * partial wide tile, wide tiles followed by narrow ones, and (3200 rows) a range cut into chunks.
  */
 class PrefillGemmTest {
     @ParameterizedTest(name = "[{0}x{1}] {2} tokens, groups {3}..{4}")
     @CsvSource({"16,1000,6,1,3", "8,2560,5,0,2", "12,6912,3,2,3", "20,129,11,0,5", "8,896,33,1,2", "4,1,17,0,1",
-        "12,63,16,0,3", "12,65,9,1,3", "24,2560,40,2,5", "8,6912,18,0,2"})
+        "12,63,16,0,3", "12,65,9,1,3", "24,2560,40,2,5", "8,6912,18,0,2", "12,65,128,0,3", "8,2560,150,1,2",
+        "4,63,250,0,1", "16,129,100,1,4", "3200,65,100,1,799"})
     void rangeMatchesScalarReferenceAndLeavesTheRestAlone(int out, int in, int tokens, int g0, int g1) {
         Random r = new Random(out * 131L + in + tokens * 7L + g1);
         float[] x = new float[tokens * in];
