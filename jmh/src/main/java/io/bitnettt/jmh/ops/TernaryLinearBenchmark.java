@@ -27,6 +27,13 @@ import java.util.concurrent.TimeUnit;
  * {@code tokens = 1} is the decode GEMV, {@code tokens = 128} a prefill GEMM block. One op = one
  * call. The report converts ops/s to Gweights/s ({@code ops/s · tokens · weights per token / 1e9}).
  *
+ * <p>No single 2B-4T matrix outgrows a 32 MB last-level cache (the fused gate/up pair is 8.8 MB at
+ * 2 bits), so with {@code layers = 1} every call after the first reads its weights from cache. A
+ * decode step does not: it walks 30 layers' worth. {@code layers > 1} gives each call the next of
+ * that many distinct weight copies, so with enough of them ({@code -p layers=8}: 71 MB for gate/up)
+ * every call streams its weights from DRAM and the row shows how close the kernel gets to memory
+ * bandwidth.
+ *
  * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
  * about a thousand times slower, and one interpreted call of a large shape can take a second.
  */
@@ -50,12 +57,17 @@ public class TernaryLinearBenchmark {
     @Param({"1", "128"})
     public int tokens;
 
+    /** Distinct weight copies the calls cycle through (see the class comment). */
+    @Param({"1"})
+    public int layers;
+
     private Device device;
     private Tensor x;
-    private Tensor w;
-    private Tensor w2;
+    private Tensor[] w;
+    private Tensor[] w2;
     private Tensor y;
     private Tensor y2;
+    private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -65,21 +77,32 @@ public class TernaryLinearBenchmark {
         int in = s.in(config);
         device = BackendDevice.open(backend, threads);
         Random r = new Random(42);
+        if (layers < 1) {
+            throw new IllegalArgumentException("layers must be at least 1, got " + layers);
+        }
         x = BenchData.activations(device, r, tokens, in);
-        w = BenchData.ternary(device, r, out, in);
         y = device.allocate(TensorSpec.f32(tokens, out));
-        if (s.matrices() == 2) {
-            w2 = BenchData.ternary(device, r, out, in);
+        w = new Tensor[layers];
+        w2 = s.matrices() == 2 ? new Tensor[layers] : null;
+        for (int l = 0; l < layers; l++) {
+            w[l] = BenchData.ternary(device, r, out, in);
+            if (w2 != null) {
+                w2[l] = BenchData.ternary(device, r, out, in);
+            }
+        }
+        if (w2 != null) {
             y2 = device.allocate(TensorSpec.f32(tokens, out));
         }
     }
 
     @Benchmark
     public void linear() {
+        int l = next;
+        next = l + 1 == layers ? 0 : l + 1;
         if (w2 != null) {
-            device.ops().ternaryLinearGateUp(x, w, w2, y, y2);
+            device.ops().ternaryLinearGateUp(x, w[l], w2[l], y, y2);
         } else {
-            device.ops().ternaryLinear(x, w, y);
+            device.ops().ternaryLinear(x, w[l], y);
         }
         device.synchronize();
     }

@@ -5,6 +5,7 @@ import io.bitnettt.jmh.ops.RmsNormBenchmark;
 import io.bitnettt.jmh.ops.Shapes2B4T;
 import io.bitnettt.model.ModelConfig;
 
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -55,7 +56,12 @@ public final class Workloads {
         long weights = s.weights(config);
         double bytes = weights / 4.0 + (double) F32 * tokens * (s.in(config) + (long) s.matrices() * s.out(config));
         String kind = tokens == 1 ? "GEMV" : "GEMM";
-        return Workload.rate(kind + " " + s.label(config) + ", " + tokens + (tokens == 1 ? " token" : " tokens"),
+        int layers = r.param("layers").map(Integer::parseInt).orElse(1);
+        // cycling distinct copies makes each call stream its weights from DRAM (see TernaryLinearBenchmark)
+        String streamed = layers > 1
+                ? String.format(Locale.ROOT, ", %d copies cycled (%.0f MB of weights)", layers, layers * weights / 4.0 / 1e6)
+                : "";
+        return Workload.rate(kind + " " + s.label(config) + ", " + tokens + (tokens == 1 ? " token" : " tokens") + streamed,
                 (double) tokens * weights / GIGA, "Gweights/s", bytes);
     }
 

@@ -65,6 +65,21 @@ class ReportTest {
     }
 
     @Test
+    void streamedGemvNamesItsCopiesAndCountsOneMatrixPerOp() {
+        String json = """
+                [ { "benchmark" : "io.bitnettt.jmh.ops.TernaryLinearBenchmark.linear", "mode" : "thrpt",
+                    "jdkVersion" : "25.0.1",
+                    "params" : { "backend" : "cpu", "shape" : "gateUp", "threads" : "2", "tokens" : "1", "layers" : "8" },
+                    "primaryMetric" : { "score" : 100.0, "scoreError" : 10.0, "scoreUnit" : "ops/s" },
+                    "secondaryMetrics" : { } } ]""";
+        ReportRow r = ReportRow.of(JmhJson.parse(json, "inline"), Workloads.bitnet2B4T()).getFirst();
+        // One op is one copy: 100 ops/s × 2 × 6912 × 2560 = 3.538944 Gweights/s, whatever the copy count.
+        assertEquals(3.538944, r.natural(), EPS);
+        // 8 copies × 2 × 6912 × 2560 weights / 4 bytes = 70.778880 MB.
+        assertEquals("GEMV gateUp 2560→2×6912, 1 token, 8 copies cycled (71 MB of weights)", r.shape());
+    }
+
+    @Test
     void copyCountsReadAndWrite() {
         ReportRow r = rows.get(2);
         assertEquals(5.36870912, r.natural(), EPS);
