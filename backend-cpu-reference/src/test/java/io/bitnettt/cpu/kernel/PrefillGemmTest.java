@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * inside the range must equal the scalar reference bit for bit for every token (whole and partial
  * token tiles, K not a multiple of a block, several int16 flushes) and every other row must be
  * untouched. Activations are mostly ±128-scale extremes so the int16 accumulators come close to
- * the bound the flush interval is chosen for. Token counts cover narrow tiles only, one full or
- * partial wide tile, wide tiles followed by narrow ones, and (3200 rows) a range cut into chunks.
+ * the bound the flush interval is chosen for. Token counts run from one partial tile to eight
+ * tiles (250 tokens), and one range spans 3200 rows.
  */
 class PrefillGemmTest {
     @ParameterizedTest(name = "[{0}x{1}] {2} tokens, groups {3}..{4}")
