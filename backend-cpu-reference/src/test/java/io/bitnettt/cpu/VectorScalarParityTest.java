@@ -90,7 +90,7 @@ class VectorScalarParityTest {
                 }
             }
         }
-        // wide prefill tiles: one partial, and a full one followed by a narrow tail
+        // prompts of several prefill tiles, the last one partial
         cases.add(Arguments.of(63, 12, 100));
         cases.add(Arguments.of(2560, 640, 130));
         return cases.stream();

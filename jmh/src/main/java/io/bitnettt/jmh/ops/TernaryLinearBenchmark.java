@@ -75,23 +75,23 @@ public class TernaryLinearBenchmark {
         Shapes2B4T s = Shapes2B4T.named(shape);
         int out = s.out(config);
         int in = s.in(config);
+        if (layers < 1) {
+            throw new IllegalArgumentException("TernaryLinearBenchmark needs layers >= 1, was " + layers);
+        }
         device = BackendDevice.open(backend, threads);
         Random r = new Random(42);
-        if (layers < 1) {
-            throw new IllegalArgumentException("layers must be at least 1, got " + layers);
-        }
         x = BenchData.activations(device, r, tokens, in);
         y = device.allocate(TensorSpec.f32(tokens, out));
         w = new Tensor[layers];
-        w2 = s.matrices() == 2 ? new Tensor[layers] : null;
+        if (s.matrices() == 2) {
+            w2 = new Tensor[layers];
+            y2 = device.allocate(TensorSpec.f32(tokens, out));
+        }
         for (int l = 0; l < layers; l++) {
             w[l] = BenchData.ternary(device, r, out, in);
             if (w2 != null) {
                 w2[l] = BenchData.ternary(device, r, out, in);
             }
-        }
-        if (w2 != null) {
-            y2 = device.allocate(TensorSpec.f32(tokens, out));
         }
     }
 
