@@ -1,6 +1,5 @@
 package io.bitnettt.generate;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -106,7 +105,7 @@ public final class Sampler {
             work[ids[i]] = v;
             keys[i] = key(v, ids[i]);
         }
-        Arrays.sort(keys, 0, k);
+        sortKeys(k);
         float max = work[token(keys[0])];
         if (max == Float.NEGATIVE_INFINITY) {
             throw new IllegalArgumentException("every logit is -Infinity; there is no token to sample");
@@ -218,7 +217,7 @@ public final class Sampler {
         double topPNormaliser = 0;
         if (topK > 0 && topK < vocabSize) {
             n = selectTopK(topK);
-            Arrays.sort(keys, 0, n);
+            sortKeys(n);
             for (int i = 0; i < n; i++) {
                 topPNormaliser += Math.exp(work[token(keys[i])] - max);
             }
@@ -240,7 +239,7 @@ public final class Sampler {
                 }
             }
             if (topP < 1) {
-                Arrays.sort(keys, 0, n);
+                sortKeys(n);
             }
         }
 
@@ -324,7 +323,7 @@ public final class Sampler {
             long candidate = key(work[i], i);
             if (candidate < keys[0]) {
                 keys[0] = candidate;
-                siftDown(k);
+                siftDown(0, k);
             }
         }
         return k;
@@ -343,9 +342,9 @@ public final class Sampler {
         keys[i] = x;
     }
 
-    private void siftDown(int size) {
-        long x = keys[0];
-        int i = 0;
+    /** Max-heap sift of {@code keys[i]} within {@code keys[0, size)}. */
+    private void siftDown(int i, int size) {
+        long x = keys[i];
         while (true) {
             int child = 2 * i + 1;
             if (child >= size) {
@@ -364,8 +363,24 @@ public final class Sampler {
     }
 
     /**
+     * Sorts {@code keys[0, n)} ascending by heap sort. {@code Arrays.sort(long[])} allocates working memory on
+     * AVX-512 machines (about 28 KB per 100k keys on JDK 25), which would make every top-p token allocate.
+     */
+    private void sortKeys(int n) {
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            siftDown(i, n);
+        }
+        for (int end = n - 1; end > 0; end--) {
+            long top = keys[0];
+            keys[0] = keys[end];
+            keys[end] = top;
+            siftDown(0, end);
+        }
+    }
+
+    /**
      * Packs (logit, token) into one long whose natural ascending order is "higher logit first, then lower token
-     * id", so candidates sort with {@link Arrays#sort(long[])} and ties stay deterministic.
+     * id", so candidates sort as plain longs and ties stay deterministic.
      */
     static long key(float logit, int token) {
         int bits = Float.floatToIntBits(logit + 0.0f); // + 0.0f folds -0.0 into 0.0
