@@ -110,6 +110,7 @@ public final class CpuDevice extends AbstractDevice {
     @Override
     protected void release() {
         pool.close();
+        ops.close();
     }
 
     private static long hostMemoryBytes() {

@@ -35,6 +35,11 @@ final class CpuOps implements TransformerOps {
         this.scratch = new Scratch(pool.threads());
     }
 
+    /** Frees the scratch buffers; synchronized so a running op finishes first. */
+    synchronized void close() {
+        scratch.close();
+    }
+
     // ---- ternary linears ------------------------------------------------------------------
 
     @Override

@@ -4,9 +4,10 @@ import io.bitnettt.cpu.kernel.TableGemm;
 
 /**
  * Per-device working buffers, grown to the largest call seen and then reused, so a decode step
- * allocates nothing here. Per-part arrays are indexed by {@link WorkerPool} part number.
+ * allocates nothing here. Per-part arrays are indexed by {@link WorkerPool} part number. The table
+ * kernel's buffers are off-heap, so the device closes this with itself.
  */
-final class Scratch {
+final class Scratch implements AutoCloseable {
     private final int parts;
     short[] quantized = new short[0];
     short[] transposed = new short[0];
@@ -82,6 +83,13 @@ final class Scratch {
             if (headAcc[p].length < dim) {
                 headAcc[p] = new float[dim];
             }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (TableGemm.Work w : tableWork) {
+            w.close();
         }
     }
 

@@ -6,11 +6,13 @@ import static io.bitnettt.cpu.kernel.TernaryLayout.GROUP_ROWS;
 import static io.bitnettt.cpu.kernel.TernaryLayout.LANES;
 import static io.bitnettt.cpu.kernel.TernaryLayout.SPECIES;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -21,15 +23,21 @@ import jdk.incubator.vector.VectorSpecies;
  * holds the codes of four columns; for each such column quad a table of all 3^4 signed sums of the
  * four activation columns turns four multiply-adds per token into one table load and one add for
  * all {@link #TILE} tokens. A multiply-add kernel needs two vector ops per {@code LANES}
- * multiply-adds; this needs one per {@code 4 · LANES} plus a few scalar ops to find the entry,
- * and each table is built once per tile and pass and then read by every row.
+ * multiply-adds; this needs one per {@code 4 · LANES}, and each table is built once per tile and
+ * pass and then read by every row.
  *
- * <p>A tile is two vectors of tokens, so a table entry is two vectors side by side (one cache line
- * at 16 lanes) and the entry index found from a weight byte serves both. The tables of one pass
- * (the {@link #QUADS} weight bytes of one {@code int} of each row's block word) take 4 × 81 entries,
- * 20 KB at 16 lanes, and stay in L1 while every row of the range runs over them. They are numbered
- * densely ({@link #DENSE}): indexed by the raw byte, the live entries of eight tables spread over
- * 256 slots at a power-of-two stride pile into a third of the L1 sets and evict each other.
+ * <p>The tables of one pass (the {@link #QUADS} weight bytes of one {@code int} of each row's block
+ * word) take 4 × 81 entries, 20 KB at 32 lanes, and stay in L1 while every row of the range runs
+ * over them. They are numbered densely ({@link #DENSE}): indexed by the raw byte, the live entries
+ * of eight tables spread over 256 slots at a power-of-two stride pile into a third of the L1 sets
+ * and evict each other.
+ *
+ * <p>What bounds the lookup loop is how many instructions surround each vector add, so before a
+ * block's passes the entry offsets of all its weight bytes are computed with vector ops
+ * ({@link #offsets}) and the loop only loads an offset, checks it and adds. Tables and int16
+ * accumulators live off-heap at 64-byte alignment: a heap array is only 8-byte aligned, and at 512
+ * bits every unaligned vector load spans two cache lines, which cost a third of the speed. Rows run
+ * in chunks of {@link #CHUNK_GROUPS} groups so their accumulators and offsets stay in L2.
  *
  * <p>Sums go to int16 row accumulators: an entry is at most 4 · 128 in magnitude, so
  * {@link #FLUSH_PASSES} passes of four lookups stay within ±28672, after which they are widened into
@@ -41,43 +49,72 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link TernaryLayout#telescope telescoped} ones.
  */
 public final class TableGemm {
-    /** Tokens per tile: two vectors. */
-    public static final int TILE = 2 * LANES;
+    /**
+     * Vectors of tokens per tile: one at 512 bits; at narrower widths several, so that each offset
+     * loaded and checked serves 32 tokens.
+     */
+    static final int VECTORS = Math.max(1, 32 / LANES);
+    /** Tokens per tile. */
+    public static final int TILE = VECTORS * LANES;
     /**
      * Below this many tokens the per-token GEMV ({@link TernaryMatmul#gemv}) is faster, as the
-     * table work is per tile however many of its lanes hold tokens: on the AVX2 machine of the
-     * README the two were level at 24 of 32 lanes (and the table kernel 1.5× ahead at 32).
+     * table work is per tile however many of its lanes hold tokens: the two were level at about 17
+     * tokens of 32 on the README's AVX-512 machine and at 19 with 256-bit vectors on it.
      */
-    public static final int MIN_TOKENS = 3 * TILE / 4;
+    public static final int MIN_TOKENS = 9 * TILE / 16;
     /** Weight bytes (column quads) per pass: one {@code int} of a row's block word. */
     static final int QUADS = Integer.BYTES;
     static final int PASSES_PER_BLOCK = BLOCK_BYTES / QUADS;
     /** Entries per table: the 3^4 code combinations, numbered {@code u0 + 3·u1 + 9·u2 + 27·u3}. */
     static final int ENTRIES = 81;
     static final int FLUSH_PASSES = 14;
+    /**
+     * Row groups per chunk: 4096 rows, whose int16 accumulators and offsets take 768 KB at 512 bits.
+     * Each chunk rebuilds the tables; on the README's AVX-512 machine (1 MB L2) chunks of 1024
+     * rows lost 15 % to that and chunks of 8192 rows lost 20 % to L2 misses.
+     */
+    static final int CHUNK_GROUPS = 1024;
+    static final int CHUNK_ROWS = CHUNK_GROUPS * GROUP_ROWS;
     private static final VectorSpecies<Integer> INTS = SPECIES.withLanes(int.class);
-    private static final ValueLayout.OfInt WORD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(TernaryLayout.ORDER);
+    private static final VectorSpecies<Byte> BYTES = SPECIES.withLanes(byte.class);
     private static final boolean LITTLE = TernaryLayout.ORDER == ByteOrder.LITTLE_ENDIAN;
     /** Weight byte to entry; code 3 never occurs in a packed weight. */
     private static final byte[] DENSE = dense();
+    /** Entry of a byte's low nibble (codes u0, u1) and of its high nibble (u2, u3), repeated to fill a vector. */
+    private static final ByteVector LOW_ENTRY = nibbleEntries(0);
+    private static final ByteVector HIGH_ENTRY = nibbleEntries(4);
+    /** Offset of table {@code f} for the weight byte at each lane's position in a pass's word. */
+    private static final ShortVector TABLE_BASE = tableBases();
     /** Pair-table slots {@code u0 + 4·u1} with both codes in 0..2, in entry order. */
     private static final int[] PAIR_SLOTS = {0, 1, 2, 4, 5, 6, 8, 9, 10};
 
     private TableGemm() {
     }
 
-    /** Per-thread working memory, owned by the device's scratch so a warm call allocates nothing. */
-    public static final class Work {
-        final short[] tables = new short[QUADS * ENTRIES * TILE];
+    /**
+     * Per-thread working memory, owned by the device's scratch so a warm call allocates nothing;
+     * row buffers grow to the largest chunk seen. Holds off-heap memory: close it when the device
+     * closes.
+     */
+    public static final class Work implements AutoCloseable {
+        private final Arena arena = Arena.ofShared();
+        final MemorySegment tables = arena.allocate(2L * QUADS * ENTRIES * TILE, 64);
         final short[] pairs = new short[2 * 16 * TILE];
-        short[] acc16 = new short[0];
+        MemorySegment acc16 = MemorySegment.NULL;
         int[] acc32 = new int[0];
+        short[] offsets = new short[0];
 
         void ensure(int rows) {
-            if (acc16.length < rows * TILE) {
-                acc16 = new short[rows * TILE];
+            if (acc32.length < rows * TILE) {
+                acc16 = arena.allocate(2L * rows * TILE, 64); // the old one stays until close: growth stops at a chunk
                 acc32 = new int[rows * TILE];
+                offsets = new short[rows * BLOCK_BYTES];
             }
+        }
+
+        @Override
+        public void close() {
+            arena.close();
         }
     }
 
@@ -92,6 +129,24 @@ public final class TableGemm {
             d[b] = (byte) e;
         }
         return d;
+    }
+
+    private static ByteVector nibbleEntries(int shift) {
+        byte[] e = new byte[BYTES.length()];
+        for (int i = 0; i < e.length; i++) {
+            e[i] = DENSE[(i & 15) << shift];
+        }
+        return ByteVector.fromArray(BYTES, e, 0);
+    }
+
+    private static ShortVector tableBases() {
+        short[] b = new short[LANES];
+        for (int j = 0; j < LANES; j++) {
+            // byte j of a row's block is byte j % 4 of its pass's word in memory order
+            int f = LITTLE ? j % QUADS : QUADS - 1 - j % QUADS;
+            b[j] = (short) (f * ENTRIES * TILE);
+        }
+        return ShortVector.fromArray(SPECIES, b, 0);
     }
 
     static int tiles(int tokens) {
@@ -127,26 +182,56 @@ public final class TableGemm {
      */
     public static void run(MemorySegment w, TernaryLayout layout, short[] xt, int tokens, float[] s, float scale,
                            MemorySegment y, long yStride, int g0, int g1, Work work) {
-        int rows = (g1 - g0) * GROUP_ROWS;
-        work.ensure(rows);
         int paddedIn = layout.paddedIn();
-        for (int tile = 0; tile < tiles(tokens); tile++) {
-            Arrays.fill(work.acc16, 0, rows * TILE, (short) 0);
-            Arrays.fill(work.acc32, 0, rows * TILE, 0);
-            int xBase = tile * paddedIn * TILE;
-            int passes = 0;
-            for (int b = 0; b < layout.blocks(); b++) {
-                for (int pass = 0; pass < PASSES_PER_BLOCK; pass++) {
-                    buildTables(xt, xBase, b, pass, work);
-                    lookupRows(w, layout, b, pass, g0, g1, work);
-                    if (++passes == FLUSH_PASSES) {
-                        flush(work, rows);
-                        passes = 0;
+        for (int c0 = g0; c0 < g1; c0 += CHUNK_GROUPS) {
+            int c1 = Math.min(g1, c0 + CHUNK_GROUPS);
+            int rows = (c1 - c0) * GROUP_ROWS;
+            work.ensure(rows);
+            for (int tile = 0; tile < tiles(tokens); tile++) {
+                clear(work, rows);
+                int xBase = tile * paddedIn * TILE;
+                int passes = 0;
+                for (int b = 0; b < layout.blocks(); b++) {
+                    offsets(w, layout, b, c0, c1, work.offsets);
+                    for (int pass = 0; pass < PASSES_PER_BLOCK; pass++) {
+                        buildTables(xt, xBase, b, pass, work);
+                        lookupRows(rows, pass, work);
+                        if (++passes == FLUSH_PASSES) {
+                            flush(work, rows);
+                            passes = 0;
+                        }
                     }
                 }
+                flush(work, rows);
+                store(work, rows, c0, tile, tokens, s, scale, y, yStride);
             }
-            flush(work, rows);
-            store(work, rows, g0, tile, tokens, s, scale, y, yStride);
+        }
+    }
+
+    private static void clear(Work work, int rows) {
+        for (long o = 0; o < 2L * rows * TILE; o += SPECIES.vectorByteSize()) {
+            ShortVector.zero(SPECIES).intoMemorySegment(work.acc16, o, TernaryLayout.ORDER);
+        }
+        Arrays.fill(work.acc32, 0, rows * TILE, 0);
+    }
+
+    /**
+     * Table offsets (entry · {@link #TILE} plus the table's base) of every weight byte of block
+     * {@code block} for row groups {@code [g0, g1)}, row after row, each row's in memory order.
+     */
+    private static void offsets(MemorySegment w, TernaryLayout layout, int block, int g0, int g1, short[] offsets) {
+        int o = 0;
+        for (int g = g0; g < g1; g++) {
+            long wo = layout.offset(g * GROUP_ROWS, block);
+            for (int r = 0; r < GROUP_ROWS; r++, o += BLOCK_BYTES, wo += BLOCK_BYTES) {
+                ByteVector v = ByteVector.fromMemorySegment(BYTES, w, wo, TernaryLayout.ORDER);
+                ByteVector entry = v.and((byte) 15).selectFrom(LOW_ENTRY)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and((byte) 15).selectFrom(HIGH_ENTRY));
+                for (int part = 0; part < 2; part++) {
+                    ((ShortVector) entry.convertShape(VectorOperators.B2S, SPECIES, part)).mul((short) TILE)
+                            .add(TABLE_BASE).intoArray(offsets, o + part * LANES);
+                }
+            }
         }
     }
 
@@ -192,87 +277,54 @@ public final class TableGemm {
      * {@code PAIR_SLOTS[j]}; slot {@code u0 + 4·u1} is the {@code (u0 + 3·u1)}-th of them, so that is
      * entry {@code u0 + 3·u1 + 9·u2 + 27·u3}.
      */
-    private static void combine(short[] p, short[] tables, int to) {
+    private static void combine(short[] p, MemorySegment tables, int to) {
         for (int j = 0; j < PAIR_SLOTS.length; j++) {
             for (int h = 0; h < TILE; h += LANES) {
                 ShortVector hi = ShortVector.fromArray(SPECIES, p, (16 + PAIR_SLOTS[j]) * TILE + h);
                 for (int i = 0; i < PAIR_SLOTS.length; i++) {
                     ShortVector.fromArray(SPECIES, p, PAIR_SLOTS[i] * TILE + h).add(hi)
-                            .intoArray(tables, to + (i + 9 * j) * TILE + h);
+                            .intoMemorySegment(tables, 2L * (to + (i + 9 * j) * TILE + h), TernaryLayout.ORDER);
                 }
             }
         }
     }
 
-    /** Adds this pass's lookups to every row's int16 accumulators. */
-    private static void lookupRows(MemorySegment w, TernaryLayout layout, int block, int pass, int g0, int g1,
-                                   Work work) {
-        short[] t = work.tables;
-        short[] acc = work.acc16;
-        long groupStride = (long) layout.blocks() * GROUP_ROWS * BLOCK_BYTES;
-        long wo = layout.offset(g0 * GROUP_ROWS, block) + (long) pass * QUADS;
-        for (int g = g0, ao = 0; g < g1; g++, ao += GROUP_ROWS * TILE, wo += groupStride) {
-            int w0 = w.get(WORD, wo);
-            int w1 = w.get(WORD, wo + BLOCK_BYTES);
-            lookupPair(w0, w1, t, acc, ao);
-            int w2 = w.get(WORD, wo + 2 * BLOCK_BYTES);
-            int w3 = w.get(WORD, wo + 3 * BLOCK_BYTES);
-            lookupPair(w2, w3, t, acc, ao + 2 * TILE);
+    /** Adds this pass's four lookups to every row's int16 accumulator. */
+    private static void lookupRows(int rows, int pass, Work work) {
+        MemorySegment t = work.tables;
+        MemorySegment acc = work.acc16;
+        short[] offsets = work.offsets;
+        for (int r = 0; r < rows; r++) {
+            int o = pass * QUADS + r * BLOCK_BYTES;
+            long e0 = 2L * offsets[o];
+            long e1 = 2L * offsets[o + 1];
+            long e2 = 2L * offsets[o + 2];
+            long e3 = 2L * offsets[o + 3];
+            for (int v = 0; v < VECTORS; v++) {
+                long h = 2L * v * LANES;
+                long ao = 2L * r * TILE + h;
+                ShortVector.fromMemorySegment(SPECIES, acc, ao, TernaryLayout.ORDER)
+                        .add(ShortVector.fromMemorySegment(SPECIES, t, e0 + h, TernaryLayout.ORDER))
+                        .add(ShortVector.fromMemorySegment(SPECIES, t, e1 + h, TernaryLayout.ORDER))
+                        .add(ShortVector.fromMemorySegment(SPECIES, t, e2 + h, TernaryLayout.ORDER))
+                        .add(ShortVector.fromMemorySegment(SPECIES, t, e3 + h, TernaryLayout.ORDER))
+                        .intoMemorySegment(acc, ao, TernaryLayout.ORDER);
+            }
         }
-    }
-
-    /**
-     * Two rows side by side, each as two vectors of tokens: four independent add chains, and each
-     * entry index found once for both vectors of its entry. Unrolled by hand so the byte shifts are
-     * constants.
-     */
-    private static void lookupPair(int w0, int w1, short[] t, short[] acc, int ao) {
-        ShortVector a0 = ShortVector.fromArray(SPECIES, acc, ao);
-        ShortVector b0 = ShortVector.fromArray(SPECIES, acc, ao + LANES);
-        ShortVector a1 = ShortVector.fromArray(SPECIES, acc, ao + TILE);
-        ShortVector b1 = ShortVector.fromArray(SPECIES, acc, ao + TILE + LANES);
-        int e0 = DENSE[w0 & 0xFF] * TILE;
-        int e1 = DENSE[w1 & 0xFF] * TILE;
-        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
-        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
-        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
-        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
-        e0 = (ENTRIES + DENSE[(w0 >>> 8) & 0xFF]) * TILE;
-        e1 = (ENTRIES + DENSE[(w1 >>> 8) & 0xFF]) * TILE;
-        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
-        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
-        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
-        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
-        e0 = (2 * ENTRIES + DENSE[(w0 >>> 16) & 0xFF]) * TILE;
-        e1 = (2 * ENTRIES + DENSE[(w1 >>> 16) & 0xFF]) * TILE;
-        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
-        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
-        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
-        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
-        e0 = (3 * ENTRIES + DENSE[w0 >>> 24]) * TILE;
-        e1 = (3 * ENTRIES + DENSE[w1 >>> 24]) * TILE;
-        a0 = a0.add(ShortVector.fromArray(SPECIES, t, e0));
-        b0 = b0.add(ShortVector.fromArray(SPECIES, t, e0 + LANES));
-        a1 = a1.add(ShortVector.fromArray(SPECIES, t, e1));
-        b1 = b1.add(ShortVector.fromArray(SPECIES, t, e1 + LANES));
-        a0.intoArray(acc, ao);
-        b0.intoArray(acc, ao + LANES);
-        a1.intoArray(acc, ao + TILE);
-        b1.intoArray(acc, ao + TILE + LANES);
     }
 
     /** Widens the int16 accumulators into the int32 ones and clears them. */
     private static void flush(Work work, int rows) {
-        short[] a16 = work.acc16;
+        MemorySegment a16 = work.acc16;
         int[] a32 = work.acc32;
         int half = LANES / 2;
         for (int o = 0; o < rows * TILE; o += LANES) {
-            ShortVector a = ShortVector.fromArray(SPECIES, a16, o);
+            ShortVector a = ShortVector.fromMemorySegment(SPECIES, a16, 2L * o, TernaryLayout.ORDER);
             ((IntVector) a.convertShape(VectorOperators.S2I, INTS, 0)).add(IntVector.fromArray(INTS, a32, o))
                     .intoArray(a32, o);
             ((IntVector) a.convertShape(VectorOperators.S2I, INTS, 1)).add(IntVector.fromArray(INTS, a32, o + half))
                     .intoArray(a32, o + half);
-            ShortVector.zero(SPECIES).intoArray(a16, o);
+            ShortVector.zero(SPECIES).intoMemorySegment(a16, 2L * o, TernaryLayout.ORDER);
         }
     }
 

@@ -17,13 +17,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * token tiles, K not a multiple of a block, several int16 flushes) and every other row must be
  * untouched. Activations are mostly ±128-scale extremes so the int16 accumulators come close to
  * the bound the flush interval is chosen for. Token counts run from one partial tile to eight
- * tiles (250 tokens), and one range spans 3200 rows.
+ * tiles (250 tokens); ranges of 3200 and 4476 rows take one and two row chunks.
  */
 class PrefillGemmTest {
     @ParameterizedTest(name = "[{0}x{1}] {2} tokens, groups {3}..{4}")
     @CsvSource({"16,1000,6,1,3", "8,2560,5,0,2", "12,6912,3,2,3", "20,129,11,0,5", "8,896,33,1,2", "4,1,17,0,1",
         "12,63,16,0,3", "12,65,9,1,3", "24,2560,40,2,5", "8,6912,18,0,2", "12,65,128,0,3", "8,2560,150,1,2",
-        "4,63,250,0,1", "16,129,100,1,4", "3200,65,100,1,799"})
+        "4,63,250,0,1", "16,129,100,1,4", "3200,65,100,1,799", "4500,65,40,1,1120"})
     void rangeMatchesScalarReferenceAndLeavesTheRestAlone(int out, int in, int tokens, int g0, int g1) {
         Random r = new Random(out * 131L + in + tokens * 7L + g1);
         float[] x = new float[tokens * in];
@@ -56,19 +56,23 @@ class PrefillGemmTest {
         Arrays.fill(y, sentinel);
         MemorySegment ys = Arena.ofAuto().allocate(4L * y.length, 4);
         MemorySegment.copy(y, 0, ys, ValueLayout.JAVA_FLOAT, 0, y.length);
-        TableGemm.Work work = new TableGemm.Work();
-        TableGemm.run(packed, layout, xt, tokens, s, scale, ys, 4L * out, g0, g1, work);
+        try (TableGemm.Work work = new TableGemm.Work()) {
+            TableGemm.run(packed, layout, xt, tokens, s, scale, ys, 4L * out, g0, g1, work);
+            assertArrayEquals(want(expected, tokens, out, g0, g1, sentinel), ys.toArray(ValueLayout.JAVA_FLOAT));
+            // the same work buffers serve the next call (the device reuses them per thread)
+            TableGemm.run(packed, layout, xt, tokens, s, scale, ys, 4L * out, g0, g1, work);
+            assertArrayEquals(want(expected, tokens, out, g0, g1, sentinel), ys.toArray(ValueLayout.JAVA_FLOAT));
+        }
+    }
 
-        float[] want = new float[y.length];
+    private static float[] want(float[] expected, int tokens, int out, int g0, int g1, float sentinel) {
+        float[] want = new float[tokens * out];
         for (int t = 0; t < tokens; t++) {
             for (int row = 0; row < out; row++) {
                 boolean inside = row >= g0 * 4 && row < g1 * 4;
                 want[t * out + row] = inside ? expected[t * out + row] : sentinel;
             }
         }
-        assertArrayEquals(want, ys.toArray(ValueLayout.JAVA_FLOAT));
-        // the same work buffers serve the next call (the device reuses them per thread)
-        TableGemm.run(packed, layout, xt, tokens, s, scale, ys, 4L * out, g0, g1, work);
-        assertArrayEquals(want, ys.toArray(ValueLayout.JAVA_FLOAT));
+        return want;
     }
 }

@@ -102,6 +102,7 @@ public class PrefillKernelBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        work.close();
         arena.close();
     }
 }
