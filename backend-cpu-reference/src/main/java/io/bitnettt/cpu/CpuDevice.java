@@ -109,8 +109,8 @@ public final class CpuDevice extends AbstractDevice {
 
     @Override
     protected void release() {
-        pool.close();
         ops.close();
+        pool.close();
     }
 
     private static long hostMemoryBytes() {

@@ -50,33 +50,85 @@ public final class OutputProjectionKernel {
     /**
      * Rows {@code [v0, v1)} of a BF16 table for tokens {@code 0..tokens-1}, whose permuted
      * activations start at {@code xp[t·d]}. Tokens loop inside the row loop so a table row is read
-     * from memory once per call, not once per token.
+     * from memory once per call, not once per token. Four rows run together: each activation load
+     * serves four rows and eight FMA chains hide the FMA latency that bounds a single row; every row
+     * still sums in its own even/odd order, so results do not depend on the blocking.
      */
     public static void bf16Rows(MemorySegment table, int d, float[] xp, int tokens, MemorySegment logits, int vocab,
                                 int v0, int v1) {
+        int v = v0;
+        for (; v + 4 <= v1; v += 4) {
+            for (int t = 0; t < tokens; t++) {
+                bf16FourRows(table, d, xp, t, logits, vocab, v);
+            }
+        }
+        for (; v < v1; v++) {
+            for (int t = 0; t < tokens; t++) {
+                bf16Row(table, d, xp, t, logits, vocab, v);
+            }
+        }
+    }
+
+    private static void bf16FourRows(MemorySegment table, int d, float[] xp, int t, MemorySegment logits, int vocab,
+                                     int v) {
         int half = CHUNK / 2;
         int full = d - d % CHUNK;
         IntVector hiMask = IntVector.broadcast(INTS, 0xFFFF0000);
-        for (int v = v0; v < v1; v++) {
-            long row = (long) v * d * 2;
-            for (int t = 0; t < tokens; t++) {
-                int xo = t * d;
-                FloatVector even = FloatVector.zero(FLOATS);
-                FloatVector odd = FloatVector.zero(FLOATS);
-                for (int c = 0; c < full; c += CHUNK) {
-                    IntVector pair = IntVector.fromMemorySegment(INTS, table, row + 2L * c, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector e = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector o = pair.and(hiMask).reinterpretAsFloats();
-                    even = e.fma(FloatVector.fromArray(FLOATS, xp, xo + c), even);
-                    odd = o.fma(FloatVector.fromArray(FLOATS, xp, xo + c + half), odd);
-                }
-                float sum = even.add(odd).reduceLanes(VectorOperators.ADD);
-                for (int k = full; k < d; k++) {
-                    sum += Bf16.toFloat(table.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * k)) * xp[xo + k];
-                }
-                logits.set(ValueLayout.JAVA_FLOAT, (4L * t * vocab) + 4L * v, sum);
-            }
+        long r0 = (long) v * d * 2;
+        long r1 = r0 + 2L * d;
+        long r2 = r1 + 2L * d;
+        long r3 = r2 + 2L * d;
+        int xo = t * d;
+        FloatVector e0 = FloatVector.zero(FLOATS);
+        FloatVector e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+        for (int c = 0; c < full; c += CHUNK) {
+            FloatVector xe = FloatVector.fromArray(FLOATS, xp, xo + c);
+            FloatVector xd = FloatVector.fromArray(FLOATS, xp, xo + c + half);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, table, r0 + 2L * c, ByteOrder.LITTLE_ENDIAN);
+            IntVector p1 = IntVector.fromMemorySegment(INTS, table, r1 + 2L * c, ByteOrder.LITTLE_ENDIAN);
+            IntVector p2 = IntVector.fromMemorySegment(INTS, table, r2 + 2L * c, ByteOrder.LITTLE_ENDIAN);
+            IntVector p3 = IntVector.fromMemorySegment(INTS, table, r3 + 2L * c, ByteOrder.LITTLE_ENDIAN);
+            e0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e0);
+            o0 = p0.and(hiMask).reinterpretAsFloats().fma(xd, o0);
+            e1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e1);
+            o1 = p1.and(hiMask).reinterpretAsFloats().fma(xd, o1);
+            e2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e2);
+            o2 = p2.and(hiMask).reinterpretAsFloats().fma(xd, o2);
+            e3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e3);
+            o3 = p3.and(hiMask).reinterpretAsFloats().fma(xd, o3);
         }
+        long out = 4L * t * vocab + 4L * v;
+        logits.set(ValueLayout.JAVA_FLOAT, out, bf16Sum(table, r0, xp, xo, full, d, e0, o0));
+        logits.set(ValueLayout.JAVA_FLOAT, out + 4, bf16Sum(table, r1, xp, xo, full, d, e1, o1));
+        logits.set(ValueLayout.JAVA_FLOAT, out + 8, bf16Sum(table, r2, xp, xo, full, d, e2, o2));
+        logits.set(ValueLayout.JAVA_FLOAT, out + 12, bf16Sum(table, r3, xp, xo, full, d, e3, o3));
+    }
+
+    private static void bf16Row(MemorySegment table, int d, float[] xp, int t, MemorySegment logits, int vocab, int v) {
+        int half = CHUNK / 2;
+        int full = d - d % CHUNK;
+        IntVector hiMask = IntVector.broadcast(INTS, 0xFFFF0000);
+        long row = (long) v * d * 2;
+        int xo = t * d;
+        FloatVector even = FloatVector.zero(FLOATS);
+        FloatVector odd = FloatVector.zero(FLOATS);
+        for (int c = 0; c < full; c += CHUNK) {
+            IntVector pair = IntVector.fromMemorySegment(INTS, table, row + 2L * c, ByteOrder.LITTLE_ENDIAN);
+            even = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, xp, xo + c), even);
+            odd = pair.and(hiMask).reinterpretAsFloats().fma(FloatVector.fromArray(FLOATS, xp, xo + c + half), odd);
+        }
+        logits.set(ValueLayout.JAVA_FLOAT, 4L * t * vocab + 4L * v, bf16Sum(table, row, xp, xo, full, d, even, odd));
+    }
+
+    /** A row's dot product from its even/odd vector sums plus the tail past the last full chunk. */
+    private static float bf16Sum(MemorySegment table, long row, float[] xp, int xo, int full, int d, FloatVector even,
+                                 FloatVector odd) {
+        float sum = even.add(odd).reduceLanes(VectorOperators.ADD);
+        for (int k = full; k < d; k++) {
+            sum += Bf16.toFloat(table.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * k)) * xp[xo + k];
+        }
+        return sum;
     }
 
     /** As {@link #bf16Rows} for an F32 table; {@code x} here is the unpermuted activation. */
