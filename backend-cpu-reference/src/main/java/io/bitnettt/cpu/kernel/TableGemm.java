@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorSpecies;
  * block's passes the entry offsets of all its weight bytes are computed with vector ops
  * ({@link #offsets}) and the loop only loads an offset, checks it and adds. Tables and int16
  * accumulators live off-heap at 64-byte alignment: a heap array is only 8-byte aligned, and at 512
- * bits every unaligned vector load spans two cache lines, which cost a third of the speed. Rows run
+ * bits an unaligned vector load spans two cache lines, which took a quarter of the lookup time. Rows run
  * in chunks of {@link #CHUNK_GROUPS} groups so their accumulators and offsets stay in L2.
  *
  * <p>Sums go to int16 row accumulators: an entry is at most 4 · 128 in magnitude, so
