@@ -118,8 +118,14 @@ final class WorkerPool implements AutoCloseable {
         }
 
         Throwable await(long generation) {
+            long start = System.nanoTime();
             while (done != generation) {
-                Thread.onSpinWait();
+                // when more threads are runnable than cores, yield so the worker can get one
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             body = null;
             return failure;
