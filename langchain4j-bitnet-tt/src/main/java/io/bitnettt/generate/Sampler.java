@@ -217,7 +217,7 @@ public final class Sampler {
         double topPNormaliser = 0;
         if (topK > 0 && topK < vocabSize) {
             n = selectTopK(topK);
-            sortKeys(n);
+            sortHeap(n); // selectTopK left keys[0, n) a max-heap
             for (int i = 0; i < n; i++) {
                 topPNormaliser += Math.exp(work[token(keys[i])] - max);
             }
@@ -370,6 +370,11 @@ public final class Sampler {
         for (int i = n / 2 - 1; i >= 0; i--) {
             siftDown(i, n);
         }
+        sortHeap(n);
+    }
+
+    /** Sorts the max-heap {@code keys[0, n)} ascending in place. */
+    private void sortHeap(int n) {
         for (int end = n - 1; end > 0; end--) {
             long top = keys[0];
             keys[0] = keys[end];

@@ -74,7 +74,6 @@ public final class TableGemm {
      * rows lost 15 % to that and chunks of 8192 rows lost 20 % to L2 misses.
      */
     static final int CHUNK_GROUPS = 1024;
-    static final int CHUNK_ROWS = CHUNK_GROUPS * GROUP_ROWS;
     private static final VectorSpecies<Integer> INTS = SPECIES.withLanes(int.class);
     private static final VectorSpecies<Byte> BYTES = SPECIES.withLanes(byte.class);
     private static final boolean LITTLE = TernaryLayout.ORDER == ByteOrder.LITTLE_ENDIAN;
