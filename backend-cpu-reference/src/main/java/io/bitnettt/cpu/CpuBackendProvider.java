@@ -24,6 +24,8 @@ public final class CpuBackendProvider implements BackendProvider {
         try {
             return Availability.available("pure Java, " + Runtime.getRuntime().availableProcessors()
                     + " processors, Vector API species " + VectorInfo.describe());
+        } catch (IllegalArgumentException e) {
+            return Availability.unavailable(e.getMessage());
         } catch (LinkageError e) {
             // Without --add-modules jdk.incubator.vector the kernels cannot even load.
             return Availability.unavailable("the Vector API is missing; run with --add-modules jdk.incubator.vector ("

@@ -6,7 +6,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 
-import io.bitnettt.cpu.kernel.TernaryLayout;
+import io.bitnettt.cpu.kernel.WeightLayout;
 import io.bitnettt.spi.AbstractDevice;
 import io.bitnettt.spi.BackendException;
 import io.bitnettt.spi.Capabilities;
@@ -33,9 +33,12 @@ public final class CpuDevice extends AbstractDevice {
     private final WorkerPool pool;
     private final CpuOps ops;
     private final Capabilities capabilities;
+    /** Fixed at open so every weight of this device has the same layout. */
+    private final TernaryKernel kernel;
 
     CpuDevice(DeviceOptions options) {
         super(NAME);
+        this.kernel = TernaryKernel.chosen();
         this.pool = new WorkerPool(options.effectiveThreads());
         this.ops = new CpuOps(this, pool);
         long memory = hostMemoryBytes();
@@ -86,9 +89,9 @@ public final class CpuDevice extends AbstractDevice {
         }
     }
 
-    private static TernaryLayout layoutOf(Shape shape, String op) {
+    private WeightLayout layoutOf(Shape shape, String op) {
         try {
-            return new TernaryLayout(shape.intDim(0), shape.intDim(1));
+            return kernel.layout(shape.intDim(0), shape.intDim(1));
         } catch (ArithmeticException e) {
             throw new BackendException(NAME, op, "ternary weight " + shape + " is too large for the CPU layout", e);
         }

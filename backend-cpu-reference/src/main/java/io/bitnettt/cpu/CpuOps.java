@@ -7,6 +7,8 @@ import io.bitnettt.cpu.kernel.ActivationQuantizer;
 import io.bitnettt.cpu.kernel.AttentionKernel;
 import io.bitnettt.cpu.kernel.Bf16;
 import io.bitnettt.cpu.kernel.FloatKernels;
+import io.bitnettt.cpu.kernel.LookupLayout;
+import io.bitnettt.cpu.kernel.LookupMatmul;
 import io.bitnettt.cpu.kernel.OutputProjectionKernel;
 import io.bitnettt.cpu.kernel.Selection;
 import io.bitnettt.cpu.kernel.TableGemm;
@@ -73,14 +75,72 @@ final class CpuOps implements TransformerOps {
 
     /**
      * Quantizes {@code x} once, then runs every weight over one parallel range of row groups
-     * spanning all of them, so fused projections split across threads as one matrix would. Few
-     * tokens run the GEMV per token on telescoped activations; more run {@link TableGemm} on plain
-     * ones, transposed so a vector holds one column of a tile of tokens.
+     * spanning all of them, so fused projections split across threads as one matrix would. All
+     * weights of one call share {@code x}'s width and so one layout shape of activations.
      */
     private void linear(Tensor x, CpuTernaryTensor[] ws, Tensor[] outs) {
+        int[] firstGroup = new int[ws.length + 1];
+        for (int m = 0; m < ws.length; m++) {
+            firstGroup[m + 1] = firstGroup[m] + ws[m].layout().groups();
+        }
+        if (ws[0].layout() instanceof LookupLayout lookup) {
+            lookupLinear(x, lookup, ws, outs, firstGroup);
+        } else {
+            multiplyLinear(x, (TernaryLayout) ws[0].layout(), ws, outs, firstGroup);
+        }
+    }
+
+    /**
+     * Quantizes every token, then each part builds a token's lookup tables itself and runs
+     * {@link LookupMatmul#gemv} for it over its rows of every weight. Prefill too: the lookups, not
+     * the weight loads, bound this kernel, so a variant that loaded each weight word once for eight
+     * tokens measured slower (see the README's performance notes).
+     */
+    private void lookupLinear(Tensor x, LookupLayout layout0, CpuTernaryTensor[] ws, Tensor[] outs,
+                              int[] firstGroup) {
         int tokens = x.shape().intDim(0);
         int in = x.shape().intDim(1);
-        TernaryLayout layout0 = ws[0].layout();
+        int stride = layout0.paddedIn();
+        short[] q = scratch.quantized(tokens * stride);
+        float[] s = scratch.tokenScales(tokens);
+        MemorySegment xs = seg(x);
+        WorkerPool.RangeBody quantize = (part, from, to) -> {
+            for (int t = from; t < to; t++) {
+                s[t] = ActivationQuantizer.quantize(xs, 4L * t * in, in, q, t * stride, stride);
+            }
+        };
+        if (tokens == 1) {
+            quantize.run(0, 0, 1);
+        } else {
+            pool.forRange(tokens, quantize);
+        }
+        pool.forRange(firstGroup[ws.length], (part, from, to) -> {
+            LookupMatmul.Work work = scratch.lookupWork[part];
+            short[] tab = work.tables(LookupMatmul.tableSize(layout0));
+            for (int t = 0; t < tokens; t++) {
+                LookupMatmul.tables(q, t * stride, layout0.words(), tab, 0);
+                for (int m = 0; m < ws.length; m++) {
+                    int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
+                    int g1 = Math.min(to, firstGroup[m + 1]) - firstGroup[m];
+                    if (g0 < g1) {
+                        CpuTernaryTensor w = ws[m];
+                        LookupLayout layout = (LookupLayout) w.layout();
+                        LookupMatmul.gemv(w.segment(), layout, tab, 0, s[t], w.quantScale(), seg(outs[m]),
+                                4L * t * layout.out(), g0, g1, work);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Few tokens run the GEMV per token on telescoped activations; more run {@link TableGemm} on
+     * plain ones, transposed so a vector holds one column of a tile of tokens.
+     */
+    private void multiplyLinear(Tensor x, TernaryLayout layout0, CpuTernaryTensor[] ws, Tensor[] outs,
+                                int[] firstGroup) {
+        int tokens = x.shape().intDim(0);
+        int in = x.shape().intDim(1);
         int stride = layout0.paddedIn();
         short[] q = scratch.quantized(tokens * stride);
         float[] s = scratch.tokenScales(tokens);
@@ -99,10 +159,6 @@ final class CpuOps implements TransformerOps {
             TableGemm.transpose(q, stride, tokens, stride, xt);
         }
         short[] xtf = xt;
-        int[] firstGroup = new int[ws.length + 1];
-        for (int m = 0; m < ws.length; m++) {
-            firstGroup[m + 1] = firstGroup[m] + ws[m].layout().groups();
-        }
         pool.forRange(firstGroup[ws.length], (part, from, to) -> {
             for (int m = 0; m < ws.length; m++) {
                 int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
@@ -111,14 +167,15 @@ final class CpuOps implements TransformerOps {
                     continue;
                 }
                 CpuTernaryTensor w = ws[m];
+                TernaryLayout layout = (TernaryLayout) w.layout();
                 MemorySegment y = seg(outs[m]);
                 if (xtf != null) {
-                    TableGemm.run(w.segment(), w.layout(), xtf, tokens, s, w.quantScale(), y, 4L * w.layout().out(),
+                    TableGemm.run(w.segment(), layout, xtf, tokens, s, w.quantScale(), y, 4L * layout.out(),
                             g0, g1, scratch.tableWork[part]);
                 } else {
                     for (int t = 0; t < tokens; t++) {
-                        TernaryMatmul.gemv(w.segment(), w.layout(), q, t * stride, sums[t], s[t], w.quantScale(), y,
-                                4L * t * w.layout().out(), g0, g1);
+                        TernaryMatmul.gemv(w.segment(), layout, q, t * stride, sums[t], s[t], w.quantScale(), y,
+                                4L * t * layout.out(), g0, g1);
                     }
                 }
             }

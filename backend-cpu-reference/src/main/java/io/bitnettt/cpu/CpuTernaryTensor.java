@@ -3,25 +3,25 @@ package io.bitnettt.cpu;
 import java.lang.foreign.MemorySegment;
 
 import io.bitnettt.cpu.kernel.HfTernaryCodec;
-import io.bitnettt.cpu.kernel.TernaryLayout;
+import io.bitnettt.cpu.kernel.WeightLayout;
 import io.bitnettt.spi.BackendException;
 import io.bitnettt.spi.TensorSpec;
 
 /**
- * A ternary weight stored in {@link TernaryLayout}; upload and download speak the Hugging Face
+ * A ternary weight stored in a kernel {@link WeightLayout}; upload and download speak the Hugging Face
  * packed layout, so a round trip returns the checkpoint bytes.
  */
 final class CpuTernaryTensor extends CpuTensor {
-    private final TernaryLayout layout;
+    private final WeightLayout layout;
     private final float scale;
 
-    CpuTernaryTensor(CpuDevice device, TensorSpec spec, TernaryLayout layout, float scale) {
+    CpuTernaryTensor(CpuDevice device, TensorSpec spec, WeightLayout layout, float scale) {
         super(device, spec, layout.byteSize());
         this.layout = layout;
         this.scale = scale;
     }
 
-    TernaryLayout layout() {
+    WeightLayout layout() {
         return layout;
     }
 

@@ -1,5 +1,6 @@
 package io.bitnettt.cpu;
 
+import io.bitnettt.cpu.kernel.LookupMatmul;
 import io.bitnettt.cpu.kernel.TableGemm;
 
 /**
@@ -11,6 +12,8 @@ final class Scratch implements AutoCloseable {
     private final int parts;
     short[] quantized = new short[0];
     short[] transposed = new short[0];
+    /** Per part: the lookup kernels' accumulators. */
+    final LookupMatmul.Work[] lookupWork;
     /** Per part: {@link TableGemm}'s tables and row accumulators. */
     final TableGemm.Work[] tableWork;
     float[] tokenScales = new float[0];
@@ -26,8 +29,10 @@ final class Scratch implements AutoCloseable {
         this.parts = parts;
         scores = new float[parts][0];
         headAcc = new float[parts][0];
+        lookupWork = new LookupMatmul.Work[parts];
         tableWork = new TableGemm.Work[parts];
         for (int p = 0; p < parts; p++) {
+            lookupWork[p] = new LookupMatmul.Work();
             tableWork[p] = new TableGemm.Work();
         }
     }

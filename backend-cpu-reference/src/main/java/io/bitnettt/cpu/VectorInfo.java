@@ -8,6 +8,7 @@ final class VectorInfo {
     }
 
     static String describe() {
-        return TernaryLayout.SPECIES + " (" + TernaryLayout.SPECIES.vectorBitSize() + "-bit)";
+        return TernaryLayout.SPECIES + " (" + TernaryLayout.SPECIES.vectorBitSize() + "-bit), ternary kernel "
+                + TernaryKernel.chosen().name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -35,7 +35,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code x'_0(high)} and the pair's sum is exact; single lanes no longer are, so the kernels only
  * ever widen the sum of both lanes of a pair ({@link TernaryMatmul#pairSum}).
  */
-public final class TernaryLayout {
+public final class TernaryLayout implements WeightLayout {
     public static final VectorSpecies<Short> SPECIES = ShortVector.SPECIES_PREFERRED;
     public static final int LANES = SPECIES.length();
     public static final int CODES_PER_LANE = 8;
@@ -58,10 +58,12 @@ public final class TernaryLayout {
         this.blocks = (in + BLOCK_COLS - 1) / BLOCK_COLS;
     }
 
+    @Override
     public int out() {
         return out;
     }
 
+    @Override
     public int in() {
         return in;
     }
@@ -71,14 +73,17 @@ public final class TernaryLayout {
     }
 
     /** Columns including padding: the stride of the quantized-activation buffer. */
+    @Override
     public int paddedIn() {
         return blocks * BLOCK_COLS;
     }
 
+    @Override
     public int groups() {
         return out / GROUP_ROWS;
     }
 
+    @Override
     public long byteSize() {
         return (long) out * blocks * BLOCK_BYTES;
     }
@@ -89,6 +94,7 @@ public final class TernaryLayout {
     }
 
     /** Writes a row-major ternary matrix into {@code dst} (at least {@link #byteSize()} bytes). */
+    @Override
     public void pack(byte[] ternary, MemorySegment dst) {
         for (int row = 0; row < out; row++) {
             for (int b = 0; b < blocks; b++) {
@@ -107,6 +113,7 @@ public final class TernaryLayout {
     }
 
     /** Inverse of {@link #pack}, for download and tests. */
+    @Override
     public byte[] unpack(MemorySegment src) {
         byte[] ternary = new byte[out * in];
         for (int row = 0; row < out; row++) {

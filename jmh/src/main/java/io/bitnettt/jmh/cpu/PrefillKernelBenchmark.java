@@ -6,6 +6,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import io.bitnettt.cpu.kernel.ActivationQuantizer;
+import io.bitnettt.cpu.kernel.LookupLayout;
+import io.bitnettt.cpu.kernel.LookupMatmul;
 import io.bitnettt.jmh.BenchJvm;
 import io.bitnettt.cpu.kernel.TableGemm;
 import io.bitnettt.cpu.kernel.TernaryLayout;
@@ -24,16 +26,18 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The prefill kernels alone on one thread, 128 tokens through 2560 → 2560, so kernel variants can
- * be compared in one fork: {@code kernel=gemv} runs the decode GEMV once per token (the baseline a
- * prefill kernel must beat), {@code table} is {@link TableGemm}. Quantization and transposition
- * happen in setup. {@code token-Gweights/s = ops/s · tokens · out · in / 1e9}.
+ * be compared in one fork: {@code kernel=gemv} runs the multiply-add decode GEMV once per token
+ * (the baseline a prefill kernel must beat), {@code table} is {@link TableGemm} (the backend's
+ * prefill where vectors are narrower than 512 bits), {@code lookup} runs {@link LookupMatmul#gemv}
+ * once per token (its prefill at 512 bits). Quantization, transposition and lookup tables happen in
+ * setup. {@code token-Gweights/s = ops/s · tokens · out · in / 1e9}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS})
 public class PrefillKernelBenchmark {
-    @Param({"gemv", "table"})
+    @Param({"gemv", "table", "lookup"})
     public String kernel;
 
     @Param({"128"})
@@ -55,6 +59,10 @@ public class PrefillKernelBenchmark {
     private short[] xt;
     private float[] s;
     private final TableGemm.Work work = new TableGemm.Work();
+    private LookupLayout lookupLayout;
+    private MemorySegment lookupW;
+    private short[] tables;
+    private final LookupMatmul.Work lookupWork = new LookupMatmul.Work();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -85,12 +93,28 @@ public class PrefillKernelBenchmark {
         for (int t = 0; t < tokens; t++) {
             sums[t] = TernaryLayout.telescope(qTelescoped, t * stride, layout.blocks());
         }
+        lookupLayout = new LookupLayout(out, in);
+        lookupW = arena.allocate(lookupLayout.byteSize(), 64);
+        lookupLayout.pack(ternary, lookupW);
+        int lookupStride = lookupLayout.paddedIn();
+        short[] lq = new short[lookupStride];
+        tables = new short[tokens * LookupMatmul.tableSize(lookupLayout)];
+        for (int t = 0; t < tokens; t++) {
+            ActivationQuantizer.quantize(MemorySegment.ofArray(x), 4L * t * in, in, lq, 0, lookupStride);
+            LookupMatmul.tables(lq, 0, lookupLayout.words(), tables, t * LookupMatmul.tableSize(lookupLayout));
+        }
     }
 
     @Benchmark
     public void prefill() {
         if (kernel.equals("table")) {
             TableGemm.run(w, layout, xt, tokens, s, 0.5f, y, 4L * out, 0, layout.groups(), work);
+        } else if (kernel.equals("lookup")) {
+            int tabStride = LookupMatmul.tableSize(lookupLayout);
+            for (int t = 0; t < tokens; t++) {
+                LookupMatmul.gemv(lookupW, lookupLayout, tables, t * tabStride, s[t], 0.5f, y, 4L * t * out, 0,
+                        lookupLayout.groups(), lookupWork);
+            }
         } else {
             int stride = layout.paddedIn();
             for (int t = 0; t < tokens; t++) {

@@ -45,9 +45,10 @@ public final class MarkdownReport {
         md.append('\n').append("""
                 Natural units come from the JMH score and the work one op does (`io.bitnettt.jmh.report.Workloads`): \
                 Gweights/s counts ternary weights multiplied (tokens × out × in; for GEMM these are token-weights). \
-                Memory traffic is the least an implementation must move per op (ternary weights at 2 bits, \
-                F32 activations and KV cache, the bf16 output table; a decode step streams all weights once, \
-                about 1.18 GB), GB = 10^9 bytes; its share is set against the copy benchmark's read+write GB/s \
+                Memory traffic is a fixed count per op, whatever a backend repacks into (ternary weights at 2 bits \
+                as packed in the checkpoint, F32 activations and KV cache, the bf16 output table; a decode step \
+                streams all weights once, about 1.18 GB; the CPU backend's 512-bit lookup layout holds 16 bits per \
+                9 weights and so moves 8/9 of the weight bytes counted), GB = 10^9 bytes; its share is set against the copy benchmark's read+write GB/s \
                 at the same thread count; working sets that fit in cache (RMSNorm of one token, attention at \
                 short context) can exceed 100 %. ± is JMH's 99.9 % confidence half-width (? when one iteration gave none); \
                 errors of converted time figures are first-order.

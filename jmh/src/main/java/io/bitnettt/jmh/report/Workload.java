@@ -8,7 +8,7 @@ package io.bitnettt.jmh.report;
  * @param workPerOp   natural units per op (e.g. Gweights per call); unused when {@code secondsPerOp}
  * @param unit        the natural unit, e.g. {@code Gweights/s}
  * @param secondsPerOp the natural figure is the time per op in seconds rather than a rate
- * @param bytesPerOp  bytes an ideal implementation must move per op (0: not a streaming workload);
+ * @param bytesPerOp  bytes counted per op, as {@link Workloads} defines them (0: not a streaming workload);
  *                    gives the memory traffic to set against the copy benchmark
  */
 public record Workload(String shape, String metric, double workPerOp, String unit, boolean secondsPerOp,

@@ -10,8 +10,9 @@ import java.util.Optional;
 
 /**
  * The work per op of each benchmark in this module, from its parameters and the 2B-4T config the
- * benchmarks use. Byte counts are what an ideal implementation must move: ternary weights at 2 bits
- * each (the packed model's size, whatever layout a backend repacks into), activations as F32,
+ * benchmarks use. Byte counts are fixed per op: ternary weights at 2 bits each (the packed model's
+ * size, whatever layout a backend repacks into; the CPU lookup layout's 16 bits per 9 weights is
+ * 8/9 of it), activations as F32,
  * bf16 tables at 2 bytes. A benchmark missing here still gets a row, without a natural unit.
  */
 public final class Workloads {

@@ -1,0 +1,134 @@
+package io.bitnettt.cpu.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * The layout {@link LookupMatmul} reads: rows in the int16 lanes of a 512-bit vector, 32 rows to a
+ * group, and in each lane word nine columns as three 5-bit indices, each the base-3 number
+ * {@code u0 + 3·u1 + 9·u2} of three codes {@code u = t + 1}. A 3^3 = 27-entry table of the signed
+ * sums of three activation columns then fits one vector of 32 int16 entries, and one
+ * {@code vpermw} (the Vector API's {@code selectFrom}) looks up all 32 rows' partial sums for three
+ * columns; the instruction reads only the low 5 bits of each index, so the three fields of a word
+ * need shifts but no masks.
+ *
+ * <p>16 bits per nine weights is 1.78 bits a weight, less than the checkpoint's 2. Word {@code j}
+ * of group {@code g} is 64 contiguous bytes at {@code (g·words + j)·64}, so a group streams in
+ * order. Columns past {@code in} and rows past {@code out} hold code 1 (weight 0); bit 15 is 0.
+ *
+ * <p>The kernels need 512-bit int16 permutes, which the JIT emits only with AVX-512BW; where the
+ * preferred vector is narrower ({@link #SUPPORTED} is false) the CPU backend uses
+ * {@link TernaryLayout} and the multiply-add kernels instead.
+ */
+public final class LookupLayout implements WeightLayout {
+    /** Rows per group: the int16 lanes of a 512-bit vector. */
+    public static final int GROUP_ROWS = 32;
+    public static final int COLUMNS_PER_WORD = 9;
+    public static final int FIELD_BITS = 5;
+    public static final int WORD_BYTES = GROUP_ROWS * Short.BYTES;
+    /** True where the preferred vector is 512 bits wide, so the lookup kernels compile to vpermw. */
+    public static final boolean SUPPORTED = ShortVector.SPECIES_PREFERRED.length() >= GROUP_ROWS;
+    static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
+    private static final int ZERO_FIELD = 1 + 3 + 9;
+
+    private final int out;
+    private final int in;
+    private final int words;
+    private final int groups;
+
+    public LookupLayout(int out, int in) {
+        if (out <= 0 || in <= 0) {
+            throw new IllegalArgumentException("ternary shape [" + out + ", " + in + "] needs positive dimensions");
+        }
+        this.out = out;
+        this.in = in;
+        this.words = (in + COLUMNS_PER_WORD - 1) / COLUMNS_PER_WORD;
+        this.groups = (out + GROUP_ROWS - 1) / GROUP_ROWS;
+        Math.multiplyExact(Math.multiplyExact(groups, words), WORD_BYTES); // fits the kernels' int offsets
+    }
+
+    @Override
+    public int out() {
+        return out;
+    }
+
+    @Override
+    public int in() {
+        return in;
+    }
+
+    /** Lane words per row: nine columns each. */
+    public int words() {
+        return words;
+    }
+
+    @Override
+    public int groups() {
+        return groups;
+    }
+
+    @Override
+    public int paddedIn() {
+        return words * COLUMNS_PER_WORD;
+    }
+
+    @Override
+    public long byteSize() {
+        return (long) groups * words * WORD_BYTES;
+    }
+
+    /** Bytes from one group to the next. */
+    public long groupBytes() {
+        return (long) words * WORD_BYTES;
+    }
+
+    /** Byte offset of row {@code row}'s word {@code word}. */
+    long offset(int row, int word) {
+        return ((long) (row / GROUP_ROWS) * words + word) * WORD_BYTES + (long) (row % GROUP_ROWS) * Short.BYTES;
+    }
+
+    @Override
+    public void pack(byte[] ternary, MemorySegment dst) {
+        for (int row = 0; row < groups * GROUP_ROWS; row++) {
+            for (int j = 0; j < words; j++) {
+                int word = 0;
+                for (int f = 0; f < 3; f++) {
+                    int field = ZERO_FIELD;
+                    if (row < out) {
+                        field = 0;
+                        for (int d = 2; d >= 0; d--) {
+                            int col = j * COLUMNS_PER_WORD + 3 * f + d;
+                            field = 3 * field + (col < in ? ternary[row * in + col] + 1 : 1);
+                        }
+                    }
+                    word |= field << (FIELD_BITS * f);
+                }
+                dst.set(SHORT, offset(row, j), (short) word);
+            }
+        }
+    }
+
+    @Override
+    public byte[] unpack(MemorySegment src) {
+        byte[] ternary = new byte[out * in];
+        for (int row = 0; row < out; row++) {
+            for (int j = 0; j < words; j++) {
+                int word = src.get(SHORT, offset(row, j));
+                for (int f = 0; f < 3; f++) {
+                    int field = (word >>> (FIELD_BITS * f)) & ((1 << FIELD_BITS) - 1);
+                    for (int d = 0; d < 3; d++, field /= 3) {
+                        int col = j * COLUMNS_PER_WORD + 3 * f + d;
+                        if (col < in) {
+                            ternary[row * in + col] = (byte) (field % 3 - 1);
+                        }
+                    }
+                }
+            }
+        }
+        return ternary;
+    }
+}

@@ -1,0 +1,119 @@
+package io.bitnettt.cpu.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link LookupMatmul#gemv} over {@link LookupLayout}, called directly so it is checked on every
+ * machine, also where the backend picks the multiply-add kernels (there the 512-bit vectors run
+ * in Java and slowly, hence modest shapes). Rows in the range must equal the scalar reference bit
+ * for bit and every other row must be untouched; shapes cover partial row groups, four-group slabs
+ * with single groups after them, K that is not a multiple of nine and several int16 flushes.
+ */
+class LookupMatmulTest {
+    @ParameterizedTest(name = "[{0}x{1}] groups {2}..{3}")
+    @CsvSource({"1,1,0,1", "3,9,0,1", "31,10,0,1", "33,63,0,2", "200,65,0,7", "200,2560,1,6", "640,2560,0,20",
+        "64,6912,0,2", "130,6912,1,5", "96,251,2,3"})
+    void rangeMatchesScalarReferenceAndLeavesTheRestAlone(int out, int in, int g0, int g1) {
+        long seed = System.nanoTime();
+        System.out.println("LookupMatmulTest [" + out + "x" + in + "] seed " + seed);
+        Random r = new Random(seed);
+        float[] x = new float[in];
+        for (int i = 0; i < in; i++) {
+            x[i] = (float) (r.nextGaussian() * 3);
+        }
+        byte[] w = new byte[out * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (byte) (r.nextInt(3) - 1);
+        }
+        float scale = 0.037f;
+        float[] expected = ScalarKernels.ternaryLinear(x, 1, in, w, out, scale);
+
+        LookupLayout layout = new LookupLayout(out, in);
+        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
+        layout.pack(w, packed);
+        short[] q = new short[layout.paddedIn()];
+        float s = ActivationQuantizer.quantize(MemorySegment.ofArray(x), 0, in, q, 0, q.length);
+        short[] tab = new short[7 + LookupMatmul.tableSize(layout)];
+        LookupMatmul.tables(q, 0, layout.words(), tab, 7); // an offset, as the device's token rows have
+
+        float sentinel = -12345.5f;
+        MemorySegment y = Arena.ofAuto().allocate(4L * (out + 3), 4);
+        y.fill((byte) 0);
+        for (int i = 0; i < out; i++) {
+            y.setAtIndex(ValueLayout.JAVA_FLOAT, 3 + i, sentinel);
+        }
+        LookupMatmul.Work work = new LookupMatmul.Work();
+        LookupMatmul.gemv(packed, layout, tab, 7, s, scale, y, 12, g0, g1, work);
+        float[] want = new float[out];
+        for (int row = 0; row < out; row++) {
+            boolean inside = row >= g0 * LookupLayout.GROUP_ROWS && row < g1 * LookupLayout.GROUP_ROWS;
+            want[row] = inside ? expected[row] : sentinel;
+        }
+        assertArrayEquals(want, Arrays.copyOfRange(y.toArray(ValueLayout.JAVA_FLOAT), 3, 3 + out));
+        assertEquals(0f, y.getAtIndex(ValueLayout.JAVA_FLOAT, 0), "bytes before the output are untouched");
+    }
+
+    /**
+     * Every activation at -128 against every weight at -1 over 6912 columns: the largest sum there
+     * is, 128 · 6912 = 884736, far past int16 and reached through many flushes.
+     */
+    @Test
+    void largestMagnitudeSumIsExact() {
+        int out = 40;
+        int in = 6912;
+        LookupLayout layout = new LookupLayout(out, in);
+        byte[] w = new byte[out * in];
+        Arrays.fill(w, (byte) -1);
+        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
+        layout.pack(w, packed);
+        short[] q = new short[layout.paddedIn()];
+        Arrays.fill(q, 0, in, (short) -128);
+        short[] tab = new short[LookupMatmul.tableSize(layout)];
+        LookupMatmul.tables(q, 0, layout.words(), tab, 0);
+        MemorySegment y = Arena.ofAuto().allocate(4L * out, 4);
+        LookupMatmul.gemv(packed, layout, tab, 0, 1f, 1f, y, 0, 0, layout.groups(), new LookupMatmul.Work());
+        float[] want = new float[out];
+        Arrays.fill(want, 884736f);
+        assertArrayEquals(want, y.toArray(ValueLayout.JAVA_FLOAT));
+    }
+
+    @ParameterizedTest(name = "[{0}x{1}]")
+    @CsvSource({"1,1", "4,8", "31,9", "33,10", "64,2560", "5,6912"})
+    void packThenUnpackReturnsTheWeights(int out, int in) {
+        Random r = new Random(out * 31L + in);
+        byte[] w = new byte[out * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (byte) (r.nextInt(3) - 1);
+        }
+        LookupLayout layout = new LookupLayout(out, in);
+        assertEquals((long) ((out + 31) / 32) * ((in + 8) / 9) * 64, layout.byteSize());
+        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
+        layout.pack(w, packed);
+        assertArrayEquals(w, layout.unpack(packed));
+    }
+
+    /** Word 0 of row 0 for weights (t0..t8) = (1,0,-1, 0,0,0, -1,-1,1), by hand: fields 2+3+0, 13, 0+0+18. */
+    @Test
+    void packedWordMatchesHandEncoding() {
+        byte[] w = {1, 0, -1, 0, 0, 0, -1, -1, 1};
+        LookupLayout layout = new LookupLayout(1, 9);
+        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
+        layout.pack(w, packed);
+        int expected = 5 | (13 << 5) | (18 << 10);
+        assertEquals(expected, Short.toUnsignedInt(packed.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0)));
+        // padding rows hold weight 0 in every field
+        int zero = 13 | (13 << 5) | (13 << 10);
+        assertEquals(zero, Short.toUnsignedInt(packed.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2)));
+    }
+}
