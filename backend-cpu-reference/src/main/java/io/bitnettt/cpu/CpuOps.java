@@ -91,10 +91,10 @@ final class CpuOps implements TransformerOps {
     }
 
     /**
-     * Quantizes every token, then each part builds a token's lookup tables itself and runs
-     * {@link LookupMatmul#gemv} for it over its rows of every weight. Prefill too: the lookups, not
-     * the weight loads, bound this kernel, so a variant that loaded each weight word once for eight
-     * tokens measured slower (see the README's performance notes).
+     * Quantizes every token, then each part builds the lookup tables it needs itself (read by
+     * another core they cost more than building them) and runs {@link LookupMatmul#gemm} over
+     * groups of {@link LookupMatmul#TOKENS} tokens and {@link LookupMatmul#gemv} over the rest,
+     * for its rows of every weight.
      */
     private void lookupLinear(Tensor x, LookupLayout layout0, CpuTernaryTensor[] ws, Tensor[] outs,
                               int[] firstGroup) {
@@ -114,21 +114,33 @@ final class CpuOps implements TransformerOps {
         } else {
             pool.forRange(tokens, quantize);
         }
+        int tabSize = LookupMatmul.tableSize(layout0);
+        int batch = LookupMatmul.TOKENS;
         pool.forRange(firstGroup[ws.length], (part, from, to) -> {
             LookupMatmul.Work work = scratch.lookupWork[part];
-            short[] tab = work.tables(LookupMatmul.tableSize(layout0));
-            for (int t = 0; t < tokens; t++) {
-                LookupMatmul.tables(q, t * stride, layout0.words(), tab, 0);
+            short[] tab = work.tables(batch * tabSize);
+            for (int t = 0; t < tokens; ) {
+                int n = tokens - t >= batch ? batch : 1;
+                for (int k = 0; k < n; k++) {
+                    LookupMatmul.tables(q, (t + k) * stride, layout0.words(), tab, k * tabSize);
+                }
                 for (int m = 0; m < ws.length; m++) {
                     int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
                     int g1 = Math.min(to, firstGroup[m + 1]) - firstGroup[m];
                     if (g0 < g1) {
                         CpuTernaryTensor w = ws[m];
                         LookupLayout layout = (LookupLayout) w.layout();
-                        LookupMatmul.gemv(w.segment(), layout, tab, 0, s[t], w.quantScale(), seg(outs[m]),
-                                4L * t * layout.out(), g0, g1, work);
+                        long yStride = 4L * layout.out();
+                        if (n == batch) {
+                            LookupMatmul.gemm(w.segment(), layout, tab, 0, tabSize, s, t, w.quantScale(),
+                                    seg(outs[m]), t * yStride, yStride, g0, g1, work);
+                        } else {
+                            LookupMatmul.gemv(w.segment(), layout, tab, 0, s[t], w.quantScale(), seg(outs[m]),
+                                    t * yStride, g0, g1, work);
+                        }
                     }
                 }
+                t += n;
             }
         });
     }

@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The SIMD layout the CPU kernels read ternary weights in: still 2 bits per weight, so a GEMV
- * streams as few bytes as the checkpoint, but arranged so that one vector load feeds
- * {@code 8 × LANES} columns.
+ * The SIMD layout the multiply-add kernels ({@link TernaryMatmul}, {@link TableGemm}) read ternary
+ * weights in, used where vectors are narrower than 512 bits ({@link LookupLayout} serves the
+ * lookup kernel at 512): still 2 bits per weight, so a GEMV streams as few bytes as the
+ * checkpoint, but arranged so that one vector load feeds {@code 8 × LANES} columns.
  *
  * <p>Columns are cut into blocks of {@link #BLOCK_COLS} = 8 · LANES. In a block, int16 lane
  * {@code l} holds column {@code block·BLOCK_COLS + i·LANES + l} in bits {@code 2i..2i+1}

@@ -65,6 +65,61 @@ class LookupMatmulTest {
     }
 
     /**
+     * {@link LookupMatmul#gemm}: four tokens' tables side by side at a stride, outputs at a row
+     * stride; ranges with an odd number of groups end in the per-token GEMV.
+     */
+    @ParameterizedTest(name = "[{0}x{1}] groups {2}..{3}")
+    @CsvSource({"1,1,0,1", "64,9,0,2", "200,65,1,7", "130,2560,0,5", "96,6912,0,3", "640,251,3,20"})
+    void fourTokensMatchScalarReferenceAndLeaveTheRestAlone(int out, int in, int g0, int g1) {
+        int tokens = LookupMatmul.TOKENS;
+        long seed = System.nanoTime();
+        System.out.println("LookupMatmulTest gemm [" + out + "x" + in + "] seed " + seed);
+        Random r = new Random(seed);
+        float[] x = new float[tokens * in];
+        for (int i = 0; i < x.length; i++) {
+            // token 2 saturates: every |q| = 127 with the weight's sign, the largest sums there are
+            x[i] = i / in == 2 ? 1f : (float) (r.nextGaussian() * 3);
+        }
+        byte[] w = new byte[out * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (byte) ((i / in) % 5 == 1 ? 1 : r.nextInt(3) - 1);
+        }
+        float scale = 0.037f;
+        float[] expected = ScalarKernels.ternaryLinear(x, tokens, in, w, out, scale);
+
+        LookupLayout layout = new LookupLayout(out, in);
+        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
+        layout.pack(w, packed);
+        int size = LookupMatmul.tableSize(layout);
+        int tabStride = size + 5;
+        short[] tab = new short[3 + tokens * tabStride];
+        short[] q = new short[layout.paddedIn()];
+        float[] s = new float[tokens + 1];
+        for (int t = 0; t < tokens; t++) {
+            s[1 + t] = ActivationQuantizer.quantize(MemorySegment.ofArray(x), 4L * t * in, in, q, 0, q.length);
+            LookupMatmul.tables(q, 0, layout.words(), tab, 3 + t * tabStride);
+        }
+        float sentinel = -12345.5f;
+        long yStride = 4L * (out + 2);
+        MemorySegment y = Arena.ofAuto().allocate(yStride * tokens, 4);
+        for (long i = 0; i < y.byteSize() / 4; i++) {
+            y.setAtIndex(ValueLayout.JAVA_FLOAT, i, sentinel);
+        }
+        LookupMatmul.gemm(packed, layout, tab, 3, tabStride, s, 1, scale, y, 0, yStride, g0, g1,
+                new LookupMatmul.Work());
+        for (int t = 0; t < tokens; t++) {
+            float[] want = new float[out + 2];
+            Arrays.fill(want, sentinel);
+            for (int row = g0 * LookupLayout.GROUP_ROWS; row < Math.min(out, g1 * LookupLayout.GROUP_ROWS); row++) {
+                want[row] = expected[t * out + row];
+            }
+            float[] got = new float[out + 2];
+            MemorySegment.copy(y, ValueLayout.JAVA_FLOAT, t * yStride, got, 0, out + 2);
+            assertArrayEquals(want, got, "token " + t);
+        }
+    }
+
+    /**
      * Every activation at -128 against every weight at -1 over 6912 columns: the largest sum there
      * is, 128 · 6912 = 884736, far past int16 and reached through many flushes.
      */

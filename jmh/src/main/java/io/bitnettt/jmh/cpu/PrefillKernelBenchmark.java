@@ -28,9 +28,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * The prefill kernels alone on one thread, 128 tokens through 2560 → 2560, so kernel variants can
  * be compared in one fork: {@code kernel=gemv} runs the multiply-add decode GEMV once per token
  * (the baseline a prefill kernel must beat), {@code table} is {@link TableGemm} (the backend's
- * prefill where vectors are narrower than 512 bits), {@code lookup} runs {@link LookupMatmul#gemv}
- * once per token (its prefill at 512 bits). Quantization, transposition and lookup tables happen in
- * setup. {@code token-Gweights/s = ops/s · tokens · out · in / 1e9}.
+ * prefill where vectors are narrower than 512 bits), {@code lookup} runs {@link LookupMatmul#gemm}
+ * over groups of four tokens (its prefill at 512 bits; {@code GemvKernelBenchmark} has its GEMV).
+ * Quantization, transposition and lookup tables happen in setup.
+ * {@code token-Gweights/s = ops/s · tokens · out · in / 1e9}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -111,7 +112,12 @@ public class PrefillKernelBenchmark {
             TableGemm.run(w, layout, xt, tokens, s, 0.5f, y, 4L * out, 0, layout.groups(), work);
         } else if (kernel.equals("lookup")) {
             int tabStride = LookupMatmul.tableSize(lookupLayout);
-            for (int t = 0; t < tokens; t++) {
+            int t = 0;
+            for (; t + LookupMatmul.TOKENS <= tokens; t += LookupMatmul.TOKENS) {
+                LookupMatmul.gemm(lookupW, lookupLayout, tables, t * tabStride, tabStride, s, t, 0.5f, y,
+                        4L * t * out, 4L * out, 0, lookupLayout.groups(), lookupWork);
+            }
+            for (; t < tokens; t++) {
                 LookupMatmul.gemv(lookupW, lookupLayout, tables, t * tabStride, s[t], 0.5f, y, 4L * t * out, 0,
                         lookupLayout.groups(), lookupWork);
             }
