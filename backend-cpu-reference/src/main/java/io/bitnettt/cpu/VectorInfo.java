@@ -1,5 +1,7 @@
 package io.bitnettt.cpu;
 
+import java.util.Locale;
+
 import io.bitnettt.cpu.kernel.TernaryLayout;
 
 /** Kept apart from the provider so a missing Vector API module fails here, inside the probe. */
@@ -9,6 +11,6 @@ final class VectorInfo {
 
     static String describe() {
         return TernaryLayout.SPECIES + " (" + TernaryLayout.SPECIES.vectorBitSize() + "-bit), ternary kernel "
-                + TernaryKernel.chosen().name().toLowerCase(java.util.Locale.ROOT);
+                + TernaryKernel.chosen().name().toLowerCase(Locale.ROOT);
     }
 }

@@ -23,7 +23,7 @@ import jdk.incubator.vector.ShortVector;
  * preferred vector is narrower ({@link #SUPPORTED} is false) the CPU backend uses
  * {@link TernaryLayout} and the multiply-add kernels instead.
  */
-public final class LookupLayout implements WeightLayout {
+public final class LookupLayout extends WeightLayout {
     /** Rows per group: the int16 lanes of a 512-bit vector. */
     public static final int GROUP_ROWS = 32;
     public static final int COLUMNS_PER_WORD = 9;
@@ -35,30 +35,14 @@ public final class LookupLayout implements WeightLayout {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
     private static final int ZERO_FIELD = 1 + 3 + 9;
 
-    private final int out;
-    private final int in;
     private final int words;
     private final int groups;
 
     public LookupLayout(int out, int in) {
-        if (out <= 0 || in <= 0) {
-            throw new IllegalArgumentException("ternary shape [" + out + ", " + in + "] needs positive dimensions");
-        }
-        this.out = out;
-        this.in = in;
+        super(out, in);
         this.words = (in + COLUMNS_PER_WORD - 1) / COLUMNS_PER_WORD;
         this.groups = (out + GROUP_ROWS - 1) / GROUP_ROWS;
         Math.multiplyExact(Math.multiplyExact(groups, words), WORD_BYTES); // fits the kernels' int offsets
-    }
-
-    @Override
-    public int out() {
-        return out;
-    }
-
-    @Override
-    public int in() {
-        return in;
     }
 
     /** Lane words per row: nine columns each. */
@@ -93,6 +77,8 @@ public final class LookupLayout implements WeightLayout {
 
     @Override
     public void pack(byte[] ternary, MemorySegment dst) {
+        int out = out();
+        int in = in();
         for (int row = 0; row < groups * GROUP_ROWS; row++) {
             for (int j = 0; j < words; j++) {
                 int word = 0;
@@ -114,6 +100,8 @@ public final class LookupLayout implements WeightLayout {
 
     @Override
     public byte[] unpack(MemorySegment src) {
+        int out = out();
+        int in = in();
         byte[] ternary = new byte[out * in];
         for (int row = 0; row < out; row++) {
             for (int j = 0; j < words; j++) {

@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code x'_0(high)} and the pair's sum is exact; single lanes no longer are, so the kernels only
  * ever widen the sum of both lanes of a pair ({@link TernaryMatmul#pairSum}).
  */
-public final class TernaryLayout implements WeightLayout {
+public final class TernaryLayout extends WeightLayout {
     public static final VectorSpecies<Short> SPECIES = ShortVector.SPECIES_PREFERRED;
     public static final int LANES = SPECIES.length();
     public static final int CODES_PER_LANE = 8;
@@ -46,27 +46,14 @@ public final class TernaryLayout implements WeightLayout {
     static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
 
-    private final int out;
-    private final int in;
     private final int blocks;
 
     public TernaryLayout(int out, int in) {
-        if (out <= 0 || in <= 0 || out % GROUP_ROWS != 0) {
+        super(out, in);
+        if (out % GROUP_ROWS != 0) {
             throw new IllegalArgumentException("ternary shape [" + out + ", " + in + "] needs out divisible by 4");
         }
-        this.out = out;
-        this.in = in;
         this.blocks = (in + BLOCK_COLS - 1) / BLOCK_COLS;
-    }
-
-    @Override
-    public int out() {
-        return out;
-    }
-
-    @Override
-    public int in() {
-        return in;
     }
 
     public int blocks() {
@@ -81,12 +68,12 @@ public final class TernaryLayout implements WeightLayout {
 
     @Override
     public int groups() {
-        return out / GROUP_ROWS;
+        return out() / GROUP_ROWS;
     }
 
     @Override
     public long byteSize() {
-        return (long) out * blocks * BLOCK_BYTES;
+        return (long) out() * blocks * BLOCK_BYTES;
     }
 
     /** Byte offset of row {@code row}'s lane vector for block {@code block}. */
@@ -97,6 +84,8 @@ public final class TernaryLayout implements WeightLayout {
     /** Writes a row-major ternary matrix into {@code dst} (at least {@link #byteSize()} bytes). */
     @Override
     public void pack(byte[] ternary, MemorySegment dst) {
+        int out = out();
+        int in = in();
         for (int row = 0; row < out; row++) {
             for (int b = 0; b < blocks; b++) {
                 long off = offset(row, b);
@@ -116,6 +105,8 @@ public final class TernaryLayout implements WeightLayout {
     /** Inverse of {@link #pack}, for download and tests. */
     @Override
     public byte[] unpack(MemorySegment src) {
+        int out = out();
+        int in = in();
         byte[] ternary = new byte[out * in];
         for (int row = 0; row < out; row++) {
             for (int b = 0; b < blocks; b++) {

@@ -7,22 +7,37 @@ import java.lang.foreign.MemorySegment;
  * for the multiply-add kernels, {@link LookupLayout} for the table-lookup ones. Both are repacked
  * once at upload from the checkpoint's codes and unpacked for download.
  */
-public sealed interface WeightLayout permits TernaryLayout, LookupLayout {
-    int out();
+public abstract sealed class WeightLayout permits TernaryLayout, LookupLayout {
+    private final int out;
+    private final int in;
 
-    int in();
+    WeightLayout(int out, int in) {
+        if (out <= 0 || in <= 0) {
+            throw new IllegalArgumentException("ternary shape [" + out + ", " + in + "] needs positive dimensions");
+        }
+        this.out = out;
+        this.in = in;
+    }
+
+    public final int out() {
+        return out;
+    }
+
+    public final int in() {
+        return in;
+    }
 
     /** Row groups: the unit the kernels split over threads. */
-    int groups();
+    public abstract int groups();
 
     /** Columns including padding: the stride of the quantized-activation buffer. */
-    int paddedIn();
+    public abstract int paddedIn();
 
-    long byteSize();
+    public abstract long byteSize();
 
     /** Writes a row-major ternary matrix into {@code dst} (at least {@link #byteSize()} bytes). */
-    void pack(byte[] ternary, MemorySegment dst);
+    public abstract void pack(byte[] ternary, MemorySegment dst);
 
     /** Inverse of {@link #pack}, for download and tests. */
-    byte[] unpack(MemorySegment src);
+    public abstract byte[] unpack(MemorySegment src);
 }
