@@ -20,15 +20,20 @@ import jdk.incubator.vector.VectorSpecies;
  * every three activation columns get a table of their 27 signed sums ({@link #tables}); a weight
  * word then costs three permutes and three adds for 32 rows × 9 columns, where a multiply-add
  * kernel ({@link TernaryMatmul}) spends a multiply, an add and a shift per 32 columns of one row.
- * On the README's AVX-512 machine that makes one thread stream weights about as fast as memory
- * delivers them to a core.
+ * On the README's AVX-512 machine a streamed GEMV runs within 10 % of the same loop compiled from C
+ * with a software prefetch ({@code bin/bench-native}).
  *
  * <p>{@link #gemv} runs one token over four row groups at a time so each table load serves 128
  * rows. {@link #gemm} (prefill) runs four tokens over two row groups: each weight word is loaded
  * and split once for four tokens, and there are twelve table loads per 24 permutes instead of 24
  * per 24 in an eight-token, one-group form, which measured slower than the GEMV because of its
- * loads. Both are bound by the permutes (about one a cycle there), so reuse across tokens buys
- * about 1.2× per token here, where {@link TableGemm} gains 1.5× and more over the multiply-add GEMV.
+ * loads. From cache both are bound by vector ALU throughput, not by loads: per word and group
+ * three permutes, three ANDs (C2 masks each index for {@code selectFrom}'s wrapping), two shifts
+ * and three adds, 11 ops, of which the GEMM shares only the shifts across its tokens (9.5 ops), so
+ * reuse across tokens buys little per token while the weights sit in cache; the same loop in C
+ * (the README's AVX-512 machine does two {@code vpermw} a cycle) was about 10 % faster than this
+ * one. Streamed from DRAM, where a decode step reads them, the GEMV waits on memory and the GEMM,
+ * which reads each word once per four tokens, runs two to three times as fast per token.
  *
  * <p>Overflow bound: an entry is at most 3 · 128 in magnitude, so the int16 lane sums of at most
  * {@link #FLUSH_WORDS} words (three entries each) stay within ±32256 before they are widened to

@@ -30,9 +30,10 @@ import java.util.concurrent.TimeUnit;
  * <p>No single 2B-4T matrix outgrows a 32 MB last-level cache (the fused gate/up pair is 8.8 MB at
  * 2 bits), so with {@code layers = 1} every call after the first reads its weights from cache. A
  * decode step does not: it walks 30 layers' worth. {@code layers > 1} gives each call the next of
- * that many distinct weight copies, so with enough of them ({@code -p layers=8}: 71 MB for gate/up)
- * every call streams its weights from DRAM and the row shows how close the kernel gets to memory
- * bandwidth.
+ * that many distinct weight copies, so with enough of them every call streams its weights from DRAM
+ * and the row shows how close the kernel gets to memory bandwidth. {@code bin/bench} uses
+ * {@code -p layers=32} (283 MB for gate/up): with 8 copies (71 MB) a plain read loop still ran 1.5–2 times
+ * as fast as from DRAM on the README's machine, so much of them stayed in its caches.
  *
  * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
  * about a thousand times slower, and one interpreted call of a large shape can take a second.
