@@ -3,17 +3,10 @@ package io.bitnettt.cpu;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import io.bitnettt.cpu.kernel.ActivationQuantizer;
-import io.bitnettt.cpu.kernel.AttentionKernel;
 import io.bitnettt.cpu.kernel.Bf16;
 import io.bitnettt.cpu.kernel.FloatKernels;
-import io.bitnettt.cpu.kernel.LookupLayout;
-import io.bitnettt.cpu.kernel.LookupMatmul;
 import io.bitnettt.cpu.kernel.OutputProjectionKernel;
 import io.bitnettt.cpu.kernel.Selection;
-import io.bitnettt.cpu.kernel.TableGemm;
-import io.bitnettt.cpu.kernel.TernaryLayout;
-import io.bitnettt.cpu.kernel.TernaryMatmul;
 import io.bitnettt.spi.DType;
 import io.bitnettt.spi.OpChecks;
 import io.bitnettt.spi.Tensor;
@@ -27,14 +20,18 @@ final class CpuOps implements TransformerOps {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
 
     private final CpuDevice device;
-    private final WorkerPool pool;
     private final OpChecks checks = new OpChecks(CpuDevice.NAME);
     private final Scratch scratch;
+    private final LinearCall linear;
+    private final AttentionCall attention;
+    private final LogitsCall logits;
 
     CpuOps(CpuDevice device, WorkerPool pool) {
         this.device = device;
-        this.pool = pool;
         this.scratch = new Scratch(pool.threads());
+        this.linear = new LinearCall(pool, scratch);
+        this.attention = new AttentionCall(pool, scratch);
+        this.logits = new LogitsCall(pool);
     }
 
     /** Frees the scratch buffers; synchronized so a running op finishes first. */
@@ -49,7 +46,10 @@ final class CpuOps implements TransformerOps {
         String op = "ternaryLinear";
         device.requireOpen(op);
         checks.requireLinear(op, x, w, out);
-        linear(x, new CpuTernaryTensor[] {ternary(op, "w", w)}, new Tensor[] {out});
+        CpuTernaryTensor tw = ternary(op, "w", w);
+        MemorySegment y = seg(out);
+        MemorySegment xs = seg(x);
+        linear.with(tw, y).run(xs, x.shape().intDim(0), x.shape().intDim(1));
     }
 
     @Override
@@ -59,8 +59,14 @@ final class CpuOps implements TransformerOps {
         checks.requireLinear(op, x, wq, q);
         checks.requireLinear(op, x, wk, k);
         checks.requireLinear(op, x, wv, v);
-        linear(x, new CpuTernaryTensor[] {ternary(op, "wq", wq), ternary(op, "wk", wk), ternary(op, "wv", wv)},
-                new Tensor[] {q, k, v});
+        CpuTernaryTensor tq = ternary(op, "wq", wq);
+        CpuTernaryTensor tk = ternary(op, "wk", wk);
+        CpuTernaryTensor tv = ternary(op, "wv", wv);
+        MemorySegment yq = seg(q);
+        MemorySegment yk = seg(k);
+        MemorySegment yv = seg(v);
+        MemorySegment xs = seg(x);
+        linear.with(tq, yq).with(tk, yk).with(tv, yv).run(xs, x.shape().intDim(0), x.shape().intDim(1));
     }
 
     @Override
@@ -69,129 +75,12 @@ final class CpuOps implements TransformerOps {
         device.requireOpen(op);
         checks.requireLinear(op, x, wGate, gate);
         checks.requireLinear(op, x, wUp, up);
-        linear(x, new CpuTernaryTensor[] {ternary(op, "wGate", wGate), ternary(op, "wUp", wUp)},
-                new Tensor[] {gate, up});
-    }
-
-    /**
-     * Quantizes {@code x} once, then runs every weight over one parallel range of row groups
-     * spanning all of them, so fused projections split across threads as one matrix would. All
-     * weights of one call share {@code x}'s width and so one layout shape of activations.
-     */
-    private void linear(Tensor x, CpuTernaryTensor[] ws, Tensor[] outs) {
-        int[] firstGroup = new int[ws.length + 1];
-        for (int m = 0; m < ws.length; m++) {
-            firstGroup[m + 1] = firstGroup[m] + ws[m].layout().groups();
-        }
-        if (ws[0].layout() instanceof LookupLayout lookup) {
-            lookupLinear(x, lookup, ws, outs, firstGroup);
-        } else {
-            multiplyLinear(x, (TernaryLayout) ws[0].layout(), ws, outs, firstGroup);
-        }
-    }
-
-    /**
-     * Quantizes every token, then each part builds the lookup tables it needs itself (read by
-     * another core they cost more than building them) and runs {@link LookupMatmul#gemm} over
-     * groups of {@link LookupMatmul#TOKENS} tokens and {@link LookupMatmul#gemv} over the rest,
-     * for its rows of every weight.
-     */
-    private void lookupLinear(Tensor x, LookupLayout layout0, CpuTernaryTensor[] ws, Tensor[] outs,
-                              int[] firstGroup) {
-        int tokens = x.shape().intDim(0);
-        int in = x.shape().intDim(1);
-        int stride = layout0.paddedIn();
-        short[] q = scratch.quantized(tokens * stride);
-        float[] s = scratch.tokenScales(tokens);
+        CpuTernaryTensor tg = ternary(op, "wGate", wGate);
+        CpuTernaryTensor tu = ternary(op, "wUp", wUp);
+        MemorySegment yg = seg(gate);
+        MemorySegment yu = seg(up);
         MemorySegment xs = seg(x);
-        WorkerPool.RangeBody quantize = (part, from, to) -> {
-            for (int t = from; t < to; t++) {
-                s[t] = ActivationQuantizer.quantize(xs, 4L * t * in, in, q, t * stride, stride);
-            }
-        };
-        if (tokens == 1) {
-            quantize.run(0, 0, 1);
-        } else {
-            pool.forRange(tokens, quantize);
-        }
-        int tabSize = LookupMatmul.tableSize(layout0);
-        int batch = LookupMatmul.TOKENS;
-        pool.forRange(firstGroup[ws.length], (part, from, to) -> {
-            LookupMatmul.Work work = scratch.lookupWork[part];
-            short[] tab = work.tables(batch * tabSize);
-            for (int t = 0; t < tokens; ) {
-                int n = tokens - t >= batch ? batch : 1;
-                for (int k = 0; k < n; k++) {
-                    LookupMatmul.tables(q, (t + k) * stride, layout0.words(), tab, k * tabSize);
-                }
-                for (int m = 0; m < ws.length; m++) {
-                    int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
-                    int g1 = Math.min(to, firstGroup[m + 1]) - firstGroup[m];
-                    if (g0 < g1) {
-                        CpuTernaryTensor w = ws[m];
-                        LookupLayout layout = (LookupLayout) w.layout();
-                        long yStride = 4L * layout.out();
-                        if (n == batch) {
-                            LookupMatmul.gemm(w.segment(), layout, tab, 0, tabSize, s, t, w.quantScale(),
-                                    seg(outs[m]), t * yStride, yStride, g0, g1, work);
-                        } else {
-                            LookupMatmul.gemv(w.segment(), layout, tab, 0, s[t], w.quantScale(), seg(outs[m]),
-                                    t * yStride, g0, g1, work);
-                        }
-                    }
-                }
-                t += n;
-            }
-        });
-    }
-
-    /**
-     * Few tokens run the GEMV per token on telescoped activations; more run {@link TableGemm} on
-     * plain ones, transposed so a vector holds one column of a tile of tokens.
-     */
-    private void multiplyLinear(Tensor x, TernaryLayout layout0, CpuTernaryTensor[] ws, Tensor[] outs,
-                                int[] firstGroup) {
-        int tokens = x.shape().intDim(0);
-        int in = x.shape().intDim(1);
-        int stride = layout0.paddedIn();
-        short[] q = scratch.quantized(tokens * stride);
-        float[] s = scratch.tokenScales(tokens);
-        int[] sums = scratch.tokenSums(tokens);
-        MemorySegment xs = seg(x);
-        boolean table = tokens >= TableGemm.MIN_TOKENS;
-        for (int t = 0; t < tokens; t++) {
-            s[t] = ActivationQuantizer.quantize(xs, 4L * t * in, in, q, t * stride, stride);
-            if (!table) {
-                sums[t] = TernaryLayout.telescope(q, t * stride, layout0.blocks());
-            }
-        }
-        short[] xt = null;
-        if (table) {
-            xt = scratch.transposed(TableGemm.transposedSize(tokens, stride));
-            TableGemm.transpose(q, stride, tokens, stride, xt);
-        }
-        short[] xtf = xt;
-        pool.forRange(firstGroup[ws.length], (part, from, to) -> {
-            for (int m = 0; m < ws.length; m++) {
-                int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
-                int g1 = Math.min(to, firstGroup[m + 1]) - firstGroup[m];
-                if (g0 >= g1) {
-                    continue;
-                }
-                CpuTernaryTensor w = ws[m];
-                TernaryLayout layout = (TernaryLayout) w.layout();
-                MemorySegment y = seg(outs[m]);
-                if (xtf != null) {
-                    TableGemm.run(w.segment(), layout, xtf, tokens, s, w.quantScale(), y, 4L * layout.out(),
-                            g0, g1, scratch.tableWork[part]);
-                } else {
-                    for (int t = 0; t < tokens; t++) {
-                        TernaryMatmul.gemv(w.segment(), layout, q, t * stride, sums[t], s[t], w.quantScale(), y,
-                                4L * t * layout.out(), g0, g1);
-                    }
-                }
-            }
-        });
+        linear.with(tg, yg).with(tu, yu).run(xs, x.shape().intDim(0), x.shape().intDim(1));
     }
 
     private CpuTernaryTensor ternary(String op, String name, Tensor w) {
@@ -303,19 +192,7 @@ final class CpuOps implements TransformerOps {
         long rowBytes = 4L * kvHeads * dim;
         float scale = (float) (1.0 / Math.sqrt(dim));
         scratch.attention(startPos + tokens, dim);
-        MemorySegment qs = seg(q);
-        MemorySegment ks = seg(kCache);
-        MemorySegment vs = seg(vCache);
-        MemorySegment os = seg(out);
-        pool.forRange(tokens * heads, (part, from, to) -> {
-            for (int item = from; item < to; item++) {
-                int t = item / heads;
-                int h = item % heads;
-                long headOff = 4L * ((long) t * heads + h) * dim;
-                AttentionKernel.head(qs, headOff, ks, vs, 4L * (h / group) * dim, rowBytes, startPos + t, dim, scale,
-                        scratch.scores[part], scratch.headAcc[part], os, headOff);
-            }
-        });
+        attention.run(seg(q), seg(kCache), seg(vCache), seg(out), tokens, startPos, heads, group, rowBytes, dim, scale);
     }
 
     // ---- element-wise ---------------------------------------------------------------------
@@ -382,15 +259,8 @@ final class CpuOps implements TransformerOps {
                 MemorySegment.copy(xs, FLOAT, 4L * t * d, xp, t * d, d);
             }
         }
-        MemorySegment ts = seg(table);
-        MemorySegment ls = seg(logits);
-        pool.forRange(vocab, (part, from, to) -> {
-            if (bf16) {
-                OutputProjectionKernel.bf16Rows(ts, d, xp, tokens, ls, vocab, from, to);
-            } else {
-                OutputProjectionKernel.f32Rows(ts, d, xp, tokens, ls, vocab, from, to);
-            }
-        });
+        this.logits.run(bf16 ? LogitsCall.Table.BF16 : LogitsCall.Table.F32, seg(table), null, d, xp, tokens,
+                seg(logits), vocab);
     }
 
     @Override
@@ -422,11 +292,7 @@ final class CpuOps implements TransformerOps {
         for (int t = 0; t < tokens; t++) {
             OutputProjectionKernel.permuteInt8(xs, 4L * t * d, d, xp, t * d);
         }
-        MemorySegment ts = seg(tableQ);
-        MemorySegment ss = seg(rowScales);
-        MemorySegment ls = seg(logits);
-        pool.forRange(vocab, (part, from, to) ->
-                OutputProjectionKernel.int8Rows(ts, ss, d, xp, tokens, ls, vocab, from, to));
+        this.logits.run(LogitsCall.Table.INT8, seg(tableQ), seg(rowScales), d, xp, tokens, seg(logits), vocab);
     }
 
     @Override

@@ -4,10 +4,12 @@ import static io.bitnettt.cpu.Host.f32;
 import static io.bitnettt.cpu.Host.floats;
 import static io.bitnettt.cpu.Host.ternary;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
 
 import io.bitnettt.cpu.kernel.ScalarKernels;
+import io.bitnettt.spi.BackendException;
 import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
@@ -127,6 +129,32 @@ class TernaryLinearTest {
             device.ops().ternaryLinearGateUp(xt, tk, tv, k, v);
             assertArrayEquals(ScalarKernels.ternaryLinear(x, tokens, in, wk, 64, 0.25f), floats(k));
             assertArrayEquals(ScalarKernels.ternaryLinear(x, tokens, in, wv, 64, 2f), floats(v));
+        }
+    }
+
+    /** The device reuses one call state for every linear; a rejected call must leave none behind. */
+    @Test
+    void aRejectedFusedCallLeavesTheNextCallsRight() {
+        Random r = new Random(6);
+        int in = 96;
+        float[] x = Host.gaussian(r, in, 1f);
+        byte[] wq = Host.randomTernary(r, 64 * in);
+        byte[] wk = Host.randomTernary(r, 32 * in);
+        try (CpuDevice other = CpuDevice.open(DeviceOptions.defaults().withThreads(1));
+             Tensor foreignX = f32(other, x, 1, in);
+             Tensor xt = f32(device, x, 1, in);
+             Tensor q = device.allocate(TensorSpec.f32(1, 64));
+             Tensor k = device.allocate(TensorSpec.f32(1, 32));
+             Tensor tq = ternary(device, wq, 64, in, 0.5f);
+             Tensor tk = ternary(device, wk, 32, in, 0.25f)) {
+            assertThrows(BackendException.class,
+                    () -> device.ops().ternaryLinearQkv(foreignX, tq, tk, tk, q, k, k));
+            assertThrows(BackendException.class, () -> device.ops().ternaryLinearGateUp(foreignX, tq, tk, q, k));
+            device.ops().ternaryLinear(xt, tk, k);
+            assertArrayEquals(ScalarKernels.ternaryLinear(x, 1, in, wk, 32, 0.25f), floats(k));
+            device.ops().ternaryLinearGateUp(xt, tq, tk, q, k);
+            assertArrayEquals(ScalarKernels.ternaryLinear(x, 1, in, wq, 64, 0.5f), floats(q));
+            assertArrayEquals(ScalarKernels.ternaryLinear(x, 1, in, wk, 32, 0.25f), floats(k));
         }
     }
 

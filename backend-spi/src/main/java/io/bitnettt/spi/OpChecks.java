@@ -26,6 +26,26 @@ public final class OpChecks {
         }
     }
 
+    /*
+     * The fixed-arity overloads below exist so the checks a decode step runs allocate nothing: a
+     * varargs call builds an array, and Shape.of or toArray another.
+     */
+
+    public void requireDType(String op, String name, Tensor t, DType expected) {
+        requireOpen(op, name, t);
+        if (t.dtype() != expected) {
+            throw fail(op, name + " " + t.shape() + " has dtype " + t.dtype() + ", expected " + expected);
+        }
+    }
+
+    public void requireDType(String op, String name, Tensor t, DType first, DType second) {
+        requireOpen(op, name, t);
+        if (t.dtype() != first && t.dtype() != second) {
+            throw fail(op, name + " " + t.shape() + " has dtype " + t.dtype() + ", expected one of ["
+                    + first + ", " + second + "]");
+        }
+    }
+
     public void requireDType(String op, String name, Tensor t, DType... allowed) {
         requireOpen(op, name, t);
         for (DType d : allowed) {
@@ -41,6 +61,30 @@ public final class OpChecks {
         requireOpen(op, name, t);
         if (!t.shape().equals(Shape.of(expected))) {
             throw fail(op, name + " has shape " + t.shape() + ", expected " + Arrays.toString(expected));
+        }
+    }
+
+    public void requireShape(String op, String name, Tensor t, long d0) {
+        requireOpen(op, name, t);
+        Shape shape = t.shape();
+        if (shape.rank() != 1 || shape.dim(0) != d0) {
+            throw fail(op, name + " has shape " + shape + ", expected [" + d0 + "]");
+        }
+    }
+
+    public void requireShape(String op, String name, Tensor t, long d0, long d1) {
+        requireOpen(op, name, t);
+        Shape shape = t.shape();
+        if (shape.rank() != 2 || shape.dim(0) != d0 || shape.dim(1) != d1) {
+            throw fail(op, name + " has shape " + shape + ", expected [" + d0 + ", " + d1 + "]");
+        }
+    }
+
+    /** {@code t} must have the shape of {@code like}. */
+    public void requireShapeOf(String op, String name, Tensor t, Tensor like) {
+        requireOpen(op, name, t);
+        if (!t.shape().equals(like.shape())) {
+            throw fail(op, name + " has shape " + t.shape() + ", expected " + like.shape());
         }
     }
 
@@ -89,7 +133,7 @@ public final class OpChecks {
                     + " with " + heads + " heads");
         }
         requireDType(op, "sin", sin, DType.F32);
-        requireShape(op, "sin", sin, cos.shape().toArray());
+        requireShapeOf(op, "sin", sin, cos);
         return dim;
     }
 
@@ -117,9 +161,9 @@ public final class OpChecks {
         requireRank(op, "kCache", kCache, 2);
         requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
         requireDType(op, "vCache", vCache, DType.F32);
-        requireShape(op, "vCache", vCache, kCache.shape().toArray());
+        requireShapeOf(op, "vCache", vCache, kCache);
         requireDType(op, "out", out, DType.F32);
-        requireShape(op, "out", out, q.shape().toArray());
+        requireShapeOf(op, "out", out, q);
         return dim;
     }
 
@@ -165,7 +209,7 @@ public final class OpChecks {
         requireDType(op, "weight", weight, DType.F32, DType.BF16);
         requireShape(op, "weight", weight, x.shape().dim(1));
         requireDType(op, "out", out, DType.F32);
-        requireShape(op, "out", out, x.shape().toArray());
+        requireShapeOf(op, "out", out, x);
         if (!(eps >= 0f) || Float.isInfinite(eps)) {
             throw fail(op, "eps must be finite and >= 0, was " + eps);
         }
@@ -175,9 +219,9 @@ public final class OpChecks {
     public void elementwise(String op, Tensor a, Tensor b, Tensor out, String aName, String bName) {
         requireDType(op, aName, a, DType.F32);
         requireDType(op, bName, b, DType.F32);
-        requireShape(op, bName, b, a.shape().toArray());
+        requireShapeOf(op, bName, b, a);
         requireDType(op, "out", out, DType.F32);
-        requireShape(op, "out", out, a.shape().toArray());
+        requireShapeOf(op, "out", out, a);
     }
 
     /** Embedding operands: table BF16 or F32 [V, d], ids UINT32 [T], out F32 [T, d]; id values are the backend's to check. */
