@@ -38,6 +38,7 @@ public final class BitNetForward implements AutoCloseable {
     private final Activations step;
     private final Tensor tokenId;   // UINT32 [1], rewritten before each decode step
     private final Tensor position;  // UINT32 [1], rewritten before each decode step
+    private final Positions decodeAt;  // built once: the decode step allocates nothing
     private final Tensor logits;    // F32 [1, vocab]
     private final Tensor best;      // UINT32 [1], on-device argmax of logits
     private final Arena hostArena = Arena.ofShared();
@@ -67,6 +68,7 @@ public final class BitNetForward implements AutoCloseable {
         step = new Activations(device, dims, 1, MemoryPlacement.DEVICE_L1);
         tokenId = device.allocate(TensorSpec.of(DType.UINT32, 1));
         position = device.allocate(TensorSpec.of(DType.UINT32, 1));
+        decodeAt = new Positions.Single(position);
         logits = device.allocate(TensorSpec.f32(1, dims.vocabSize()));
         best = device.allocate(TensorSpec.of(DType.UINT32, 1));
         hostScalar = hostArena.allocate(4);
@@ -172,7 +174,7 @@ public final class BitNetForward implements AutoCloseable {
 
     private void decodeStep() {
         ops.embedding(weights.embedding(), tokenId, step.x);
-        layers(step, new Positions.Single(position));
+        layers(step, decodeAt);
         ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
         if (weights.outputInt8() != null) {
             ops.outputProjectionInt8(step.normed, weights.outputInt8().codes(), weights.outputInt8().rowScales(), logits);
