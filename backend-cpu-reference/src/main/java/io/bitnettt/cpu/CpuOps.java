@@ -24,14 +24,14 @@ final class CpuOps implements TransformerOps {
     private final Scratch scratch;
     private final LinearCall linear;
     private final AttentionCall attention;
-    private final LogitsCall logits;
+    private final LogitsCall projection;
 
     CpuOps(CpuDevice device, WorkerPool pool) {
         this.device = device;
         this.scratch = new Scratch(pool.threads());
         this.linear = new LinearCall(pool, scratch);
         this.attention = new AttentionCall(pool, scratch);
-        this.logits = new LogitsCall(pool);
+        this.projection = new LogitsCall(pool);
     }
 
     /** Frees the scratch buffers; synchronized so a running op finishes first. */
@@ -259,7 +259,7 @@ final class CpuOps implements TransformerOps {
                 MemorySegment.copy(xs, FLOAT, 4L * t * d, xp, t * d, d);
             }
         }
-        this.logits.run(bf16 ? LogitsCall.Table.BF16 : LogitsCall.Table.F32, seg(table), null, d, xp, tokens,
+        projection.run(bf16 ? LogitsCall.Table.BF16 : LogitsCall.Table.F32, seg(table), null, d, xp, tokens,
                 seg(logits), vocab);
     }
 
@@ -292,7 +292,7 @@ final class CpuOps implements TransformerOps {
         for (int t = 0; t < tokens; t++) {
             OutputProjectionKernel.permuteInt8(xs, 4L * t * d, d, xp, t * d);
         }
-        this.logits.run(LogitsCall.Table.INT8, seg(tableQ), seg(rowScales), d, xp, tokens, seg(logits), vocab);
+        projection.run(LogitsCall.Table.INT8, seg(tableQ), seg(rowScales), d, xp, tokens, seg(logits), vocab);
     }
 
     @Override
