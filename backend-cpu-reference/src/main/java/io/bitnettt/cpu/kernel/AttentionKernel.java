@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -39,7 +38,7 @@ public final class AttentionKernel {
                 dot = FloatVector.fromMemorySegment(F, q, qOff + 4L * i, ORDER)
                         .fma(FloatVector.fromMemorySegment(F, k, ko + 4L * i, ORDER), dot);
             }
-            float s = dot.reduceLanes(VectorOperators.ADD);
+            float s = LaneSum.of(dot);
             for (; i < dim; i++) {
                 s += q.get(ValueLayout.JAVA_FLOAT, qOff + 4L * i) * k.get(ValueLayout.JAVA_FLOAT, ko + 4L * i);
             }

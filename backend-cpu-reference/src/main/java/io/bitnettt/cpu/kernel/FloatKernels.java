@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -60,7 +59,7 @@ public final class FloatKernels {
             FloatVector v = FloatVector.fromMemorySegment(F, x, xOff + 4L * i, ORDER);
             acc = v.fma(v, acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc);
         for (; i < n; i++) {
             float v = x.get(FLOAT, xOff + 4L * i);
             sum += v * v;

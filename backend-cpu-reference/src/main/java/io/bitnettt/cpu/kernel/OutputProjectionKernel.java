@@ -24,6 +24,12 @@ public final class OutputProjectionKernel {
     public static final int INT8_CHUNK = 4 * INTS.length();
     /** bf16 values consumed per step: two per int lane. */
     public static final int CHUNK = 2 * INTS.length();
+    /** Whether {@link #bf16FourRows} can sum its four rows in one vector: 4 to 16 lanes. */
+    private static final boolean FOUR_SUMS_IN_ONE = LaneSum.LANES >= 4 && LaneSum.LANES <= 16;
+    /** Where rows 1, 2 and 3 of the four end up in that vector (row 0 in lane 0). */
+    private static final int ROW1_LANE = LaneSum.LANES / 2;
+    private static final int ROW2_LANE = LaneSum.LANES / 4;
+    private static final int ROW3_LANE = ROW1_LANE + ROW2_LANE;
 
     private OutputProjectionKernel() {
     }
@@ -52,7 +58,8 @@ public final class OutputProjectionKernel {
      * activations start at {@code xp[t·d]}. Tokens loop inside the row loop so a table row is read
      * from memory once per call, not once per token. Four rows run together: each activation load
      * serves four rows and eight FMA chains hide the FMA latency that bounds a single row; every row
-     * still sums in its own even/odd order, so results do not depend on the blocking.
+     * still sums in its own even/odd order and {@link LaneSum}'s tree, so results do not depend on
+     * the blocking, and so not on where the thread parts split the rows.
      */
     public static void bf16Rows(MemorySegment table, int d, float[] xp, int tokens, MemorySegment logits, int vocab,
                                 int v0, int v1) {
@@ -97,11 +104,33 @@ public final class OutputProjectionKernel {
             e3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e3);
             o3 = p3.and(hiMask).reinterpretAsFloats().fma(xd, o3);
         }
+        FloatVector s0 = e0.add(o0), s1 = e1.add(o1), s2 = e2.add(o2), s3 = e3.add(o3);
         long out = 4L * t * vocab + 4L * v;
-        logits.set(ValueLayout.JAVA_FLOAT, out, bf16Sum(table, r0, xp, xo, full, d, e0, o0));
-        logits.set(ValueLayout.JAVA_FLOAT, out + 4, bf16Sum(table, r1, xp, xo, full, d, e1, o1));
-        logits.set(ValueLayout.JAVA_FLOAT, out + 8, bf16Sum(table, r2, xp, xo, full, d, e2, o2));
-        logits.set(ValueLayout.JAVA_FLOAT, out + 12, bf16Sum(table, r3, xp, xo, full, d, e3, o3));
+        if (FOUR_SUMS_IN_ONE) {
+            // LaneSum's tree for four rows at once: after a level a row's lanes i and i ^ h are
+            // equal, so after the first level two rows share a vector and after the second all four.
+            FloatVector p01 = s0.add(s0.rearrange(LaneSum.HALF)).blend(s1.add(s1.rearrange(LaneSum.HALF)),
+                    LaneSum.HALF_BIT);
+            FloatVector p23 = s2.add(s2.rearrange(LaneSum.HALF)).blend(s3.add(s3.rearrange(LaneSum.HALF)),
+                    LaneSum.HALF_BIT);
+            FloatVector p = p01.add(p01.rearrange(LaneSum.QUARTER)).blend(p23.add(p23.rearrange(LaneSum.QUARTER)),
+                    LaneSum.QUARTER_BIT);
+            if (LaneSum.LANES >= 8) {
+                p = p.add(p.rearrange(LaneSum.EIGHTH));
+            }
+            if (LaneSum.LANES == 16) {
+                p = p.add(p.rearrange(LaneSum.SIXTEENTH));
+            }
+            logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, p.lane(0)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 4, bf16Tail(table, r1, xp, xo, full, d, p.lane(ROW1_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 8, bf16Tail(table, r2, xp, xo, full, d, p.lane(ROW2_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 12, bf16Tail(table, r3, xp, xo, full, d, p.lane(ROW3_LANE)));
+        } else {
+            logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, LaneSum.of(s0)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 4, bf16Tail(table, r1, xp, xo, full, d, LaneSum.of(s1)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 8, bf16Tail(table, r2, xp, xo, full, d, LaneSum.of(s2)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 12, bf16Tail(table, r3, xp, xo, full, d, LaneSum.of(s3)));
+        }
     }
 
     private static void bf16Row(MemorySegment table, int d, float[] xp, int t, MemorySegment logits, int vocab, int v) {
@@ -118,13 +147,12 @@ public final class OutputProjectionKernel {
                     .fma(FloatVector.fromArray(FLOATS, xp, xo + c), even);
             odd = pair.and(hiMask).reinterpretAsFloats().fma(FloatVector.fromArray(FLOATS, xp, xo + c + half), odd);
         }
-        logits.set(ValueLayout.JAVA_FLOAT, 4L * t * vocab + 4L * v, bf16Sum(table, row, xp, xo, full, d, even, odd));
+        logits.set(ValueLayout.JAVA_FLOAT, 4L * t * vocab + 4L * v,
+                bf16Tail(table, row, xp, xo, full, d, LaneSum.of(even.add(odd))));
     }
 
-    /** A row's dot product from its even/odd vector sums plus the tail past the last full chunk. */
-    private static float bf16Sum(MemorySegment table, long row, float[] xp, int xo, int full, int d, FloatVector even,
-                                 FloatVector odd) {
-        float sum = even.add(odd).reduceLanes(VectorOperators.ADD);
+    /** A row's dot product: {@code sum}, its full chunks' sum, plus the tail past the last full chunk in order. */
+    private static float bf16Tail(MemorySegment table, long row, float[] xp, int xo, int full, int d, float sum) {
         for (int k = full; k < d; k++) {
             sum += Bf16.toFloat(table.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * k)) * xp[xo + k];
         }
@@ -145,7 +173,7 @@ public final class OutputProjectionKernel {
                     FloatVector w = FloatVector.fromMemorySegment(FLOATS, table, row + 4L * k, ByteOrder.nativeOrder());
                     acc = w.fma(FloatVector.fromArray(FLOATS, x, xo + k), acc);
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
+                float sum = LaneSum.of(acc);
                 for (int k = full; k < d; k++) {
                     sum += table.get(ValueLayout.JAVA_FLOAT, row + 4L * k) * x[xo + k];
                 }
@@ -203,7 +231,7 @@ public final class OutputProjectionKernel {
                     a3 = ((FloatVector) w.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(FLOATS, xp, xc + 3 * lanes), a3);
                 }
-                float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+                float sum = LaneSum.of(a0.add(a1).add(a2.add(a3)));
                 for (int k = full; k < d; k++) {
                     sum += table.get(ValueLayout.JAVA_BYTE, row + k) * xp[xo + k];
                 }

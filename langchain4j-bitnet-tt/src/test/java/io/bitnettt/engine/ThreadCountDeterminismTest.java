@@ -1,0 +1,98 @@
+package io.bitnettt.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.bitnettt.model.ModelConfig;
+import io.bitnettt.model.checkpoint.Checkpoint;
+import io.bitnettt.model.checkpoint.CheckpointWriter;
+import io.bitnettt.spi.BackendSelector;
+import io.bitnettt.spi.Device;
+import io.bitnettt.spi.DeviceOptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The CPU backend's logits are bit-identical whatever the thread count and from run to run: a
+ * random checkpoint goes through the loader, a two-block prefill and greedy decode steps on 1, 2
+ * and 3 threads, twice over, and every step's logits must equal the first run's bit for bit. The
+ * first decode step's logits depend on every prefill op through the KV cache.
+ *
+ * <p>The pom runs this class in a JVM of its own with synchronous compilation ({@code -Xbatch}), so
+ * the first runs execute the kernels in the interpreter and C1 and the later ones in C2 at the same
+ * points every time: a sum whose order depends on the JIT tier (as {@code reduceLanes(ADD)}'s did)
+ * or on the partition over threads fails here, not only on a lucky schedule. The pom runs it once
+ * per ternary kernel family.
+ *
+ * <p>The shapes leave tails everywhere: hidden 144 is not a multiple of the bf16 chunk, head size 36
+ * not one of a float vector, 3 threads give one part an odd number of row groups, the vocabulary
+ * splits into parts that are not multiples of four rows, and the 69-token prefill is a full 64-token
+ * block plus a 5-token one (a four-token kernel pass plus one token).
+ */
+class ThreadCountDeterminismTest {
+    private static final ModelConfig CONFIG = ModelConfig.tiny(389, 2, 4, 2, 36, 400, true);
+    private static final int PROMPT = 70;
+    private static final int STEPS = 12;
+    private static final int BLOCK = 64;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void writeCheckpoint() throws IOException {
+        new CheckpointWriter(CONFIG).writeRandom(dir, 31);
+    }
+
+    @ParameterizedTest(name = "int8 output {0}")
+    @ValueSource(booleans = {false, true})
+    void logitsAreBitwiseEqualOnOneTwoAndThreeThreadsAndAcrossRuns(boolean int8Output) {
+        List<int[]> reference = run(1, int8Output);
+        for (int round = 0; round < 2; round++) {
+            for (int threads = 1; threads <= 3; threads++) {
+                List<int[]> logits = run(threads, int8Output);
+                for (int s = 0; s < STEPS; s++) {
+                    assertArrayEquals(reference.get(s), logits.get(s), "decode step " + s + " (step 0 follows the "
+                            + (PROMPT - 1) + "-token prefill) on " + threads + " threads, round " + round
+                            + ": logits differ in their bits from the first 1-thread run");
+                }
+            }
+        }
+    }
+
+    /** Each step's logits as raw float bits; each step feeds the argmax back, as greedy decoding does. */
+    private static List<int[]> run(int threads, boolean int8Output) {
+        List<int[]> steps = new ArrayList<>();
+        try (Checkpoint checkpoint = Checkpoint.open(dir);
+             Device device = BackendSelector.fromServiceLoader().select("cpu")
+                     .open(DeviceOptions.defaults().withThreads(threads));
+             DeviceWeights weights = WeightUploader.upload(checkpoint, device, int8Output);
+             BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONFIG.maxPositionEmbeddings()),
+                     weights, BLOCK)) {
+            int[] prompt = new int[PROMPT];
+            for (int i = 0; i < PROMPT; i++) {
+                prompt[i] = (i * 37 + 5) % CONFIG.vocabSize();
+            }
+            forward.prefill(prompt, 0, PROMPT - 1);
+            float[] logits = new float[CONFIG.vocabSize()];
+            int token = prompt[PROMPT - 1];
+            for (int s = 0; s < STEPS; s++) {
+                forward.decode(token, PROMPT - 1 + s, logits);
+                int[] bits = new int[logits.length];
+                int best = 0;
+                for (int v = 0; v < logits.length; v++) {
+                    bits[v] = Float.floatToRawIntBits(logits[v]);
+                    best = logits[v] > logits[best] ? v : best;
+                }
+                steps.add(bits);
+                token = best;
+            }
+        }
+        return steps;
+    }
+}
