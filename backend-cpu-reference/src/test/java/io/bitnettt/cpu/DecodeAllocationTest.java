@@ -5,12 +5,10 @@ import static io.bitnettt.cpu.Host.gaussian;
 import static io.bitnettt.cpu.Host.randomTernary;
 import static io.bitnettt.cpu.Host.ternary;
 import static io.bitnettt.cpu.Host.u32;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 import io.bitnettt.spi.DeviceOptions;
@@ -30,6 +28,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * other tests call the same kernels on heap segments, C2 compiles them with that mixed profile and
  * boxed vectors for a while (up to 40 KB a step here), which production, passing only native
  * segments, does not do.
+ *
+ * <p>Until C2 has compiled the kernels, Vector API code runs boxed, so the count starts after a
+ * fixed number of warm steps. That JVM compiles synchronously ({@code -Xbatch}, checked here): a
+ * step that triggers a compilation waits for it, so the kernels reach their final code after the
+ * same number of steps on every run however busy the machine, and the check does not wait on a
+ * clock. With either family the last allocation of a fresh JVM came in steps 1600 to 1800 (and a
+ * second device's first 200 steps); {@link #WARM_STEPS} is twice that.
  */
 class DecodeAllocationTest {
     private static final int HIDDEN = 256;
@@ -39,39 +44,32 @@ class DecodeAllocationTest {
     private static final int FFN = 512;
     private static final int VOCAB = 1000;
     private static final int CONTEXT = 64;
-    /** Until C2 has compiled the kernels, Vector API code runs boxed; on 2 busy cores that can take seconds. */
-    private static final long SETTLE_NANOS = 30_000_000_000L;
+    private static final int WARM_STEPS = 4000;
+    /** Windows of 200 steps counted after the warm steps; every one must allocate nothing. */
+    private static final int WINDOWS = 5;
 
     @ParameterizedTest(name = "threads {0}")
     @ValueSource(ints = {1, 2})
     void warmDecodeStepAllocatesNothing(int threads) {
         assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
                 && bean.isThreadAllocatedMemorySupported(), "this JVM does not count allocated bytes per thread");
+        SynchronousCompilation.require();
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (CpuDevice device = CpuDevice.open(DeviceOptions.defaults().withThreads(threads))) {
             Step step = new Step(device, new Random(5));
-            for (int i = 0; i < 3000; i++) {
+            for (int i = 0; i < WARM_STEPS; i++) {
                 step.run(i % CONTEXT);
             }
-            // Allocation while C2 settles is allowed (in one run the multiply-add GEMV boxed vectors
-            // for a thousand steps before its final compilation); an op that allocates per call
-            // never gives a clean window.
-            List<Long> windows = new ArrayList<>();
-            long end = System.nanoTime() + SETTLE_NANOS;
-            while (System.nanoTime() < end) {
+            long[] windows = new long[WINDOWS];
+            for (int w = 0; w < WINDOWS; w++) {
                 long before = bean.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 200; i++) {
                     step.run(i % CONTEXT);
                 }
-                long allocated = bean.getCurrentThreadAllocatedBytes() - before;
-                if (allocated == 0) {
-                    return;
-                }
-                windows.add(allocated);
+                windows[w] = bean.getCurrentThreadAllocatedBytes() - before;
             }
-            fail("every window of 200 warm decode steps on " + threads + " thread(s) allocated for "
-                    + SETTLE_NANOS / 1_000_000_000L + " s; the last ones: "
-                    + windows.subList(Math.max(0, windows.size() - 5), windows.size()) + " bytes");
+            assertArrayEquals(new long[WINDOWS], windows, "bytes allocated by each window of 200 decode steps on "
+                    + threads + " thread(s) after " + WARM_STEPS + " warm ones");
         }
     }
 
