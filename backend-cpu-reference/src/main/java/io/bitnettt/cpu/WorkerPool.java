@@ -1,5 +1,7 @@
 package io.bitnettt.cpu;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -11,7 +13,22 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Why not a {@code ForkJoinPool}: its idle workers park at once, and waking a parked thread
  * took 20 to 60 µs per call on the README's VM, as long as a whole 2560 × 640 GEMV; a decode step
  * makes hundreds of calls. Here a worker spins for {@link #SPIN_NANOS} after each part, so the
- * next op of the same step finds it awake, and only then parks.
+ * next op of the same step usually finds it awake, and only then parks.
+ *
+ * <p>When another process takes a core, a spinning or preempted worker makes things worse than
+ * one thread: the caller waits a whole scheduler slice for a part that the worker holds but does
+ * not run. So:
+ * <ul>
+ *   <li>a part is claimed by whoever comes first: when the caller has finished its own part and a
+ *       worker has not started its one, the caller runs it;</li>
+ *   <li>the caller waits for a started part by spinning briefly, then parks until the worker is
+ *       done, leaving the core to it;</li>
+ *   <li>a worker that was spinning, yet let the caller take its part, was off its core, and a wait
+ *       much longer than the caller's own part means the worker was preempted in it: on either,
+ *       the pool runs the next calls on the caller alone (every part in turn), for a number of
+ *       calls that doubles while it keeps happening, and then tries the workers again.</li>
+ * </ul>
+ * Which thread runs a part never changes a part's number or range, so results do not depend on it.
  */
 final class WorkerPool implements AutoCloseable {
     /** Work on indices {@code [from, to)}; {@code part} is unique among concurrent calls, for per-part scratch. */
@@ -21,14 +38,29 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /** How long an idle worker polls for the next part before it parks. */
-    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** How long the caller polls for a started part before it parks until the worker is done. */
+    static final long WAIT_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** A wait this much longer than the caller's own part counts as the worker having been preempted. */
+    static final long LATE_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** Calls run on the caller alone after the first sign of a taken core, and at most. */
+    static final int MIN_SOLO_CALLS = 32;
+    static final int MAX_SOLO_CALLS = 4096;
 
     private final int threads;
     private final Worker[] workers;
     private long generation;
     private boolean closed;
+    /** Calls left to run on the caller alone, and how many the next sign of contention sets. */
+    private int soloLeft;
+    private int soloNext = MIN_SOLO_CALLS;
 
     WorkerPool(int threads) {
+        this(threads, true);
+    }
+
+    /** With {@code startWorkers} false the workers wait for {@link #startWorkers()}: tests use it to make the caller take every part. */
+    WorkerPool(int threads, boolean startWorkers) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, was " + threads);
         }
@@ -36,8 +68,21 @@ final class WorkerPool implements AutoCloseable {
         this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker(i + 1);
-            workers[i].thread.start();
         }
+        if (startWorkers) {
+            startWorkers();
+        }
+    }
+
+    void startWorkers() {
+        for (Worker w : workers) {
+            w.thread.start();
+        }
+    }
+
+    /** Whether the next call runs on the caller alone because a core looked taken; for tests. */
+    synchronized boolean runsAlone() {
+        return soloLeft > 0;
     }
 
     int threads() {
@@ -56,28 +101,78 @@ final class WorkerPool implements AutoCloseable {
             }
             return;
         }
+        if (soloLeft > 0) {
+            soloLeft--;
+            runAlone(n, parts, body);
+            return;
+        }
         long g = ++generation;
+        Thread caller = Thread.currentThread();
         for (int p = 1; p < parts; p++) {
-            workers[p - 1].post(g, body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+            workers[p - 1].post(g, body, from(n, parts, p), from(n, parts, p + 1), caller);
         }
         Throwable first = null;
+        long start = System.nanoTime();
         try {
-            body.run(0, 0, (int) ((long) n / parts));
+            body.run(0, 0, from(n, parts, 1));
         } catch (RuntimeException | Error e) {
             first = e;
         }
+        long own = System.nanoTime() - start;
+        boolean contended = false;
         for (int p = 1; p < parts; p++) {
-            Throwable t = workers[p - 1].await(g);
-            if (first == null) {
-                first = t;
+            Worker w = workers[p - 1];
+            Throwable t;
+            if (w.steal(g)) {
+                contended |= !w.parkedAtPost;
+                t = runPart(body, p, from(n, parts, p), from(n, parts, p + 1));
+            } else {
+                long waitStart = System.nanoTime();
+                t = w.await(g);
+                contended |= System.nanoTime() - waitStart > own + LATE_NANOS;
             }
+            first = first == null ? t : first;
         }
+        if (contended) {
+            soloLeft = soloNext;
+            soloNext = Math.min(2 * soloNext, MAX_SOLO_CALLS);
+        } else {
+            soloNext = Math.max(soloNext / 2, MIN_SOLO_CALLS);
+        }
+        rethrow(first);
+    }
+
+    /** Every part on the caller, in order, with its usual number and range. */
+    private static void runAlone(int n, int parts, RangeBody body) {
+        Throwable first = null;
+        for (int p = 0; p < parts; p++) {
+            Throwable t = runPart(body, p, from(n, parts, p), from(n, parts, p + 1));
+            first = first == null ? t : first;
+        }
+        rethrow(first);
+    }
+
+    private static Throwable runPart(RangeBody body, int part, int from, int to) {
+        try {
+            body.run(part, from, to);
+            return null;
+        } catch (RuntimeException | Error e) {
+            return e;
+        }
+    }
+
+    private static void rethrow(Throwable first) {
         if (first instanceof RuntimeException e) {
             throw e;
         }
         if (first instanceof Error e) {
             throw e;
         }
+    }
+
+    /** Where part {@code p} of {@code parts} over {@code [0, n)} starts. */
+    private static int from(int n, int parts, int p) {
+        return (int) ((long) n * p / parts);
     }
 
     @Override
@@ -89,16 +184,31 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private static final class Worker implements Runnable {
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Worker.class, "state", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Thread thread;
         private final int part;
-        // written by the caller before the volatile write of posted, read by the worker after reading it
+        // written by the caller before the volatile write of state, read by whoever claims the part
         private RangeBody body;
         private int from;
         private int to;
         private Throwable failure;
-        private volatile long posted;
+        private Thread caller;
+        /** Whether the worker was parked when the caller posted the part it may now take. */
+        boolean parkedAtPost;
+        /** {@code g} once part {@code g} is posted; {@code -g} once the worker or the caller claimed it. */
+        private volatile long state;
         private volatile long done;
         private volatile boolean parked;
+        private volatile boolean callerParked;
         private volatile boolean stopped;
 
         Worker(int part) {
@@ -106,33 +216,52 @@ final class WorkerPool implements AutoCloseable {
             this.thread = Thread.ofPlatform().daemon().name("bitnet-cpu-worker-" + part).unstarted(this);
         }
 
-        void post(long generation, RangeBody body, int from, int to) {
+        void post(long generation, RangeBody body, int from, int to, Thread caller) {
             this.body = body;
             this.from = from;
             this.to = to;
             this.failure = null;
-            posted = generation;
-            if (parked) {
+            this.caller = caller;
+            state = generation;
+            parkedAtPost = parked;
+            if (parkedAtPost) {
                 LockSupport.unpark(thread);
             }
         }
 
+        /** The caller takes part {@code generation} if the worker has not: true if it must run it. */
+        boolean steal(long generation) {
+            if (STATE.compareAndSet(this, generation, -generation)) {
+                body = null;
+                return true;
+            }
+            return false;
+        }
+
+        /** Waits for the worker to finish part {@code generation}, which it claimed; its failure or null. */
         Throwable await(long generation) {
             long start = System.nanoTime();
             while (done != generation) {
-                // when more threads are runnable than cores, yield so the worker can get one
-                if (System.nanoTime() - start < SPIN_NANOS) {
+                if (System.nanoTime() - start < WAIT_SPIN_NANOS) {
                     Thread.onSpinWait();
-                } else {
-                    Thread.yield();
+                    continue;
                 }
+                // Dekker-style handshake with run(): either this re-read sees done or the worker
+                // sees callerParked and unparks; a stale unpark only ends one park early.
+                callerParked = true;
+                if (done != generation) {
+                    LockSupport.park(this);
+                }
+                callerParked = false;
             }
-            body = null;
             return failure;
         }
 
         void stop() {
             stopped = true;
+            if (thread.getState() == Thread.State.NEW) {
+                return;
+            }
             LockSupport.unpark(thread);
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(5));
@@ -150,12 +279,22 @@ final class WorkerPool implements AutoCloseable {
                     return; // stopped
                 }
                 seen = g;
+                if (!STATE.compareAndSet(this, g, -g)) {
+                    continue; // the caller took it
+                }
+                RangeBody b = body;
+                body = null;
                 try {
-                    body.run(part, from, to);
+                    b.run(part, from, to);
                 } catch (Throwable t) {
                     failure = t;
                 }
+                Thread waiting = caller;
+                caller = null;
                 done = g;
+                if (callerParked) {
+                    LockSupport.unpark(waiting);
+                }
             }
         }
 
@@ -163,8 +302,8 @@ final class WorkerPool implements AutoCloseable {
         private long waitForPost(long seen) {
             long spinStart = System.nanoTime();
             while (!stopped) {
-                long g = posted;
-                if (g != seen) {
+                long g = state;
+                if (g > seen) {
                     return g;
                 }
                 if (System.nanoTime() - spinStart < SPIN_NANOS) {
@@ -174,7 +313,7 @@ final class WorkerPool implements AutoCloseable {
                 // Dekker-style handshake with post(): either this re-read sees the new generation
                 // or post() sees parked and unparks; a stale unpark only ends one park early.
                 parked = true;
-                if (posted == seen && !stopped) {
+                if (state <= seen && !stopped) {
                     LockSupport.park(this);
                 }
                 parked = false;

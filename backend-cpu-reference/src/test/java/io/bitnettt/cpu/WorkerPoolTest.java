@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,6 +72,54 @@ class WorkerPoolTest {
             Thread.sleep(WorkerPool.SPIN_NANOS / 1_000_000 + 50); // past the spin: the worker parks
             pool.forRange(2, (part, from, to) -> seen[part]++);
             assertArrayEquals(new int[] {2, 2}, seen);
+        }
+    }
+
+    @Test
+    void partsAWorkerHasNotStartedRunOnTheCallerWithTheirOwnNumbersAndRanges() {
+        // Workers not started: the caller takes every part, as it does when a worker is off its core.
+        try (WorkerPool pool = new WorkerPool(3, false)) {
+            for (int call = 0; call < 2 * WorkerPool.MIN_SOLO_CALLS + 5; call++) {
+                List<int[]> ranges = Collections.synchronizedList(new ArrayList<>());
+                List<Thread> runners = Collections.synchronizedList(new ArrayList<>());
+                pool.forRange(7, (part, from, to) -> {
+                    ranges.add(new int[] {part, from, to});
+                    runners.add(Thread.currentThread());
+                });
+                ranges.sort((a, b) -> Integer.compare(a[0], b[0]));
+                assertArrayEquals(new int[] {0, 0, 2}, ranges.get(0), "call " + call);
+                assertArrayEquals(new int[] {1, 2, 4}, ranges.get(1), "call " + call);
+                assertArrayEquals(new int[] {2, 4, 7}, ranges.get(2), "call " + call);
+                assertEquals(List.of(Thread.currentThread(), Thread.currentThread(), Thread.currentThread()), runners);
+            }
+            // A worker that was not parked yet left its part to the caller: the pool backs off.
+            assertTrue(pool.runsAlone());
+            IllegalStateException boom = new IllegalStateException("part 2 failed");
+            assertSame(boom, assertThrows(IllegalStateException.class, () -> pool.forRange(3, (part, from, to) -> {
+                if (part == 2) {
+                    throw boom;
+                }
+            })));
+        }
+    }
+
+    @Test
+    void workersStartedLateTakeOverAndEveryIndexStillRunsOnce() {
+        try (WorkerPool pool = new WorkerPool(2, false)) {
+            pool.forRange(4, (part, from, to) -> { });
+            pool.startWorkers();
+            for (int call = 0; call < 5000; call++) {
+                int n = call % 37;
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                pool.forRange(n, (part, from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, hits.get(i), "index " + i + " of " + n + ", call " + call);
+                }
+            }
         }
     }
 

@@ -28,7 +28,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -43,6 +45,8 @@ import java.util.stream.Stream;
  *   <li>{@code timeToFirstToken128}: what a 128-token prompt costs before its first token appears,
  *       127 prefill tokens plus the decode step of the last one (TTFT = 1 / ops/s).</li>
  * </ul>
+ * {@code busyLoops} starts that many busy-loop processes ({@code sh -c 'while :; do :; done'}) beside the
+ * forked JVM for the trial, to measure how the thread counts hold up when other work takes cores.
  * The trial prints the load time (open + validate + upload/repack) and, at teardown, the peak
  * resident memory of the forked JVM (VmHWM). A prefill op takes seconds on a CPU, so an
  * iteration is a few ops: JMH always completes at least one per iteration.
@@ -63,6 +67,11 @@ public class DecodeStepBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    @Param({"0"})
+    public int busyLoops;
+
+    private final List<Process> busy = new ArrayList<>();
+
     private Path dir;
     private Device device;
     private DeviceWeights weights;
@@ -80,6 +89,9 @@ public class DecodeStepBenchmark {
             weights = WeightUploader.upload(checkpoint, device);
         }
         forward = new BitNetForward(device, ModelDims.of(config, 1024), weights, 64);
+        for (int i = 0; i < busyLoops; i++) {
+            busy.add(new ProcessBuilder("sh", "-c", "while :; do :; done").start());
+        }
         System.out.printf("%nload (open + validate + upload) of the 2B-4T-shaped checkpoint: %.2f s%n",
                 (System.nanoTime() - start) / 1e9);
         SplittableRandom r = new SplittableRandom(1);
@@ -117,6 +129,7 @@ public class DecodeStepBenchmark {
         } catch (IOException | UnsupportedOperationException e) {
             System.out.println("\npeak resident memory unknown: " + e);
         }
+        busy.forEach(Process::destroyForcibly);
         forward.close();
         weights.close();
         device.close();
