@@ -35,10 +35,13 @@ public final class CpuDevice extends AbstractDevice {
     private final Capabilities capabilities;
     /** Fixed at open so every weight of this device has the same layout. */
     private final TernaryKernel kernel;
+    /** Compiles the kernels in the background while the model loads; null when turned off. */
+    private final KernelWarmup warmup;
 
     CpuDevice(DeviceOptions options) {
         super(NAME);
         this.kernel = TernaryKernel.chosen();
+        boolean warm = warmupEnabled();
         this.pool = new WorkerPool(options.effectiveThreads());
         this.ops = new CpuOps(this, pool);
         long memory = hostMemoryBytes();
@@ -47,6 +50,25 @@ public final class CpuDevice extends AbstractDevice {
             mem.put(p, memory);
         }
         this.capabilities = new Capabilities(EnumSet.allOf(DType.class), mem, false, 1, pool.threads());
+        this.warmup = warm ? new KernelWarmup(this) : null;
+        if (warmup != null) {
+            warmup.start(); // after the field is set: the warm-up's own ops read it
+        }
+    }
+
+    /** System property {@value #WARMUP_PROPERTY}: {@code true} (default) or {@code false}. */
+    static final String WARMUP_PROPERTY = "bitnet.cpu.warmup";
+
+    static boolean warmupEnabled() {
+        String value = System.getProperty(WARMUP_PROPERTY, "true").trim();
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("system property " + WARMUP_PROPERTY + " is '" + value
+                + "'; expected true or false");
     }
 
     /** Opens a device directly, for tests and benchmarks that do not go through the provider. */
@@ -62,6 +84,7 @@ public final class CpuDevice extends AbstractDevice {
     @Override
     public Tensor allocate(TensorSpec spec) {
         requireOpen("allocate");
+        loadActivity(false);
         if (spec.dtype() == DType.TERNARY_INT2) {
             return track(new CpuTernaryTensor(this, spec, layoutOf(spec.shape(), "allocate"), 1f));
         }
@@ -79,9 +102,11 @@ public final class CpuDevice extends AbstractDevice {
             throw new BackendException(NAME, "uploadTernary", "weight [" + out + ", " + in + "] needs positive dims and out divisible by 4");
         }
         TensorSpec spec = TensorSpec.of(DType.TERNARY_INT2, out, in).withPlacement(placement);
+        loadActivity(true);
         CpuTernaryTensor t = track(new CpuTernaryTensor(this, spec, layoutOf(spec.shape(), "uploadTernary"), scale));
         try {
             t.upload(hfPacked);
+            loadActivity(true);
             return t;
         } catch (RuntimeException e) {
             t.close();
@@ -106,12 +131,45 @@ public final class CpuDevice extends AbstractDevice {
         ensureOpen(op);
     }
 
+    /** The start of every op of {@link CpuOps}: checks the device is open and ends the warm-up for others' ops. */
+    void enterOp(String op) {
+        if (warmup != null) {
+            warmup.opStarting();
+        }
+        ensureOpen(op);
+    }
+
+    /** Tells the warm-up the device is loading, so it waits; {@code ternary} for a weight. */
+    void loadActivity(boolean ternary) {
+        if (warmup != null) {
+            warmup.loadActivity(ternary);
+        }
+    }
+
+    /** Whether the background warm-up is still running; for tests. */
+    boolean warmingUp() {
+        return warmup != null && warmup.isRunning();
+    }
+
+    /** A tensor on this device that the caller frees: the device does not track it. */
+    CpuTensor ownTensor(TensorSpec spec) {
+        return new CpuTensor(this, spec, spec.hostBytes());
+    }
+
+    /** A ternary weight on this device that the caller fills ({@code writeHost}) and frees. */
+    CpuTernaryTensor ownTernary(int out, int in, float scale) {
+        return new CpuTernaryTensor(this, TensorSpec.of(DType.TERNARY_INT2, out, in), kernel.layout(out, in), scale);
+    }
+
     void forget(Tensor t) {
         untrack(t);
     }
 
     @Override
     protected void release() {
+        if (warmup != null) {
+            warmup.stop();
+        }
         ops.close();
         pool.close();
     }

@@ -44,7 +44,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void ternaryLinear(Tensor x, Tensor w, Tensor out) {
         String op = "ternaryLinear";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.requireLinear(op, x, w, out);
         CpuTernaryTensor tw = ternary(op, "w", w);
         MemorySegment y = seg(out);
@@ -55,7 +55,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void ternaryLinearQkv(Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v) {
         String op = "ternaryLinearQkv";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.requireLinear(op, x, wq, q);
         checks.requireLinear(op, x, wk, k);
         checks.requireLinear(op, x, wv, v);
@@ -72,7 +72,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void ternaryLinearGateUp(Tensor x, Tensor wGate, Tensor wUp, Tensor gate, Tensor up) {
         String op = "ternaryLinearGateUp";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.requireLinear(op, x, wGate, gate);
         checks.requireLinear(op, x, wUp, up);
         CpuTernaryTensor tg = ternary(op, "wGate", wGate);
@@ -95,7 +95,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
         String op = "rmsNorm";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.rmsNorm(op, x, weight, eps, out);
         int n = x.shape().intDim(1);
         float[] w = scratch.weightRow(n);
@@ -114,7 +114,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void rotaryPrefill(Tensor x, int heads, Tensor cos, Tensor sin, int startPos) {
         String op = "rotaryPrefill";
-        device.requireOpen(op);
+        device.enterOp(op);
         int dim = checks.rotary(op, x, heads, cos, sin);
         int tokens = x.shape().intDim(0);
         checks.positions(op, "cos", cos, startPos, tokens);
@@ -124,7 +124,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void rotaryDecode(Tensor x, int heads, Tensor cos, Tensor sin, Tensor position) {
         String op = "rotaryDecode";
-        device.requireOpen(op);
+        device.enterOp(op);
         int dim = checks.rotary(op, x, heads, cos, sin);
         checks.singleToken(op, "x", x);
         int pos = position(op, position);
@@ -143,7 +143,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void kvCacheFill(Tensor cache, Tensor kv, int startPos) {
         String op = "kvCacheFill";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.kvCache(op, cache, kv);
         checks.positions(op, "cache", cache, startPos, kv.shape().intDim(0));
         long rowBytes = 4L * cache.shape().dim(1);
@@ -153,7 +153,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void kvCacheUpdate(Tensor cache, Tensor kv, Tensor position) {
         String op = "kvCacheUpdate";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.kvCache(op, cache, kv);
         checks.singleToken(op, "kv", kv);
         int pos = position(op, position);
@@ -168,7 +168,7 @@ final class CpuOps implements TransformerOps {
     public synchronized void attentionPrefill(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads,
                                               Tensor out) {
         String op = "attentionPrefill";
-        device.requireOpen(op);
+        device.enterOp(op);
         int dim = checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
         checks.positions(op, "kCache", kCache, startPos, q.shape().intDim(0));
         attend(q, kCache, vCache, startPos, heads, kvHeads, dim, out);
@@ -178,7 +178,7 @@ final class CpuOps implements TransformerOps {
     public synchronized void attentionDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor position, int heads,
                                              int kvHeads, Tensor out) {
         String op = "attentionDecode";
-        device.requireOpen(op);
+        device.enterOp(op);
         int dim = checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
         checks.singleToken(op, "q", q);
         int pos = position(op, position);
@@ -200,7 +200,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void relu2Gate(Tensor gate, Tensor up, Tensor out) {
         String op = "relu2Gate";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.elementwise(op, gate, up, out, "gate", "up");
         FloatKernels.relu2Gate(seg(gate), seg(up), seg(out), gate.shape().elementCount());
     }
@@ -208,7 +208,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void add(Tensor a, Tensor b, Tensor out) {
         String op = "add";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.elementwise(op, a, b, out, "a", "b");
         FloatKernels.add(seg(a), seg(b), seg(out), a.shape().elementCount());
     }
@@ -218,7 +218,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void embedding(Tensor table, Tensor ids, Tensor out) {
         String op = "embedding";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.embedding(op, table, ids, out);
         long vocab = table.shape().dim(0);
         int d = table.shape().intDim(1);
@@ -244,7 +244,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void outputProjection(Tensor x, Tensor table, Tensor logits) {
         String op = "outputProjection";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.outputProjection(op, x, table, logits);
         int tokens = x.shape().intDim(0);
         int d = x.shape().intDim(1);
@@ -271,7 +271,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void outputProjectionInt8(Tensor x, Tensor tableQ, Tensor rowScales, Tensor logits) {
         String op = "outputProjectionInt8";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.requireDType(op, "x", x, DType.F32);
         checks.requireRank(op, "x", x, 2);
         checks.requireDType(op, "tableQ", tableQ, DType.INT8);
@@ -298,7 +298,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void argmax(Tensor logits, Tensor out) {
         String op = "argmax";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.argmax(op, logits, out);
         int tokens = logits.shape().intDim(0);
         int vocab = logits.shape().intDim(1);
@@ -311,7 +311,7 @@ final class CpuOps implements TransformerOps {
     @Override
     public synchronized void topK(Tensor logits, int k, Tensor values, Tensor indices) {
         String op = "topK";
-        device.requireOpen(op);
+        device.enterOp(op);
         checks.topK(op, logits, k, values, indices);
         int vocab = logits.shape().intDim(1);
         scratch.topK(k);

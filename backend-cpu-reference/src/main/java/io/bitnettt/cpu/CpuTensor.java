@@ -50,6 +50,7 @@ class CpuTensor implements Tensor {
         checkUsable("upload");
         requireHostSize("upload", source);
         writeHost(source);
+        device.loadActivity(false);
     }
 
     @Override

@@ -11,6 +11,7 @@ final class VectorInfo {
 
     static String describe() {
         return TernaryLayout.SPECIES + " (" + TernaryLayout.SPECIES.vectorBitSize() + "-bit), ternary kernel "
-                + TernaryKernel.chosen().name().toLowerCase(Locale.ROOT);
+                + TernaryKernel.chosen().name().toLowerCase(Locale.ROOT)
+                + (CpuDevice.warmupEnabled() ? ", kernels warmed up at open" : ", no warm-up");
     }
 }
