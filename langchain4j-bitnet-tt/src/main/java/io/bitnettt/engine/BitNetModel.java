@@ -1,6 +1,8 @@
 package io.bitnettt.engine;
 
 import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
+import io.bitnettt.generate.json.JsonDecoding;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.spi.BackendSelector;
@@ -39,6 +41,7 @@ public final class BitNetModel implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
     private volatile EngineStatistics statistics = EngineStatistics.NONE;
+    private JsonDecoding jsonDecoding;
 
     private BitNetModel(ModelConfig config, Device device, DeviceWeights weights, BitNetForward forward,
                         BpeTokenizer tokenizer) {
@@ -113,14 +116,42 @@ public final class BitNetModel implements AutoCloseable {
     /** Continues raw text (BOS + the text, special-token strings treated as plain text). */
     public GenerationResult complete(String prompt, SamplingParameters params, Consumer<String> onText,
                                      BooleanSupplier cancelled) {
+        return complete(prompt, params, TokenConstraint.NONE, onText, cancelled);
+    }
+
+    /** As {@link #complete(String, SamplingParameters, Consumer, BooleanSupplier)}, restricted by {@code constraint}. */
+    public GenerationResult complete(String prompt, SamplingParameters params, TokenConstraint constraint,
+                                     Consumer<String> onText, BooleanSupplier cancelled) {
         int[] ids = tokenizer.addBos() ? tokenizer.encodeWithBos(prompt, false) : tokenizer.encode(prompt, false);
-        return run(ids, params, onText, cancelled);
+        return run(ids, params, constraint, onText, cancelled);
     }
 
     /** Answers the conversation as the assistant, through the model's chat template. */
     public GenerationResult chat(List<ChatMessage> messages, SamplingParameters params, Consumer<String> onText,
                                  BooleanSupplier cancelled) {
-        return run(template.encode(messages, true), params, onText, cancelled);
+        return chat(messages, params, TokenConstraint.NONE, onText, cancelled);
+    }
+
+    /**
+     * As {@link #chat(List, SamplingParameters, Consumer, BooleanSupplier)}, restricted by {@code constraint}
+     * (e.g. one from {@link #jsonDecoding()}).
+     */
+    public GenerationResult chat(List<ChatMessage> messages, SamplingParameters params, TokenConstraint constraint,
+                                 Consumer<String> onText, BooleanSupplier cancelled) {
+        return run(template.encode(messages, true), params, constraint, onText, cancelled);
+    }
+
+    /**
+     * JSON-constrained decoding over this model's vocabulary, ending documents with the end-of-turn
+     * token (end of text when the tokenizer has none). Built on first use (a pass over the vocabulary),
+     * then shared by all requests with their cached schemas.
+     */
+    public synchronized JsonDecoding jsonDecoding() {
+        if (jsonDecoding == null) {
+            int end = tokenizer.eotId() >= 0 ? tokenizer.eotId() : tokenizer.eosId();
+            jsonDecoding = JsonDecoding.of(tokenizer, config.vocabSize(), end);
+        }
+        return jsonDecoding;
     }
 
     /** Tokens the chat template produces for {@code messages}, with the generation prompt. */
@@ -128,8 +159,8 @@ public final class BitNetModel implements AutoCloseable {
         return template.countTokens(messages, true);
     }
 
-    private GenerationResult run(int[] ids, SamplingParameters params, Consumer<String> onText,
-                                 BooleanSupplier cancelled) {
+    private GenerationResult run(int[] ids, SamplingParameters params, TokenConstraint constraint,
+                                 Consumer<String> onText, BooleanSupplier cancelled) {
         ensureOpen();
         lock.lock();
         try {
@@ -146,7 +177,7 @@ public final class BitNetModel implements AutoCloseable {
                     return decoder.flush();
                 }
             };
-            GenerationResult result = session.generate(ids, params, stopTokens, text, onText, cancelled);
+            GenerationResult result = session.generate(ids, params, stopTokens, constraint, text, onText, cancelled);
             statistics = statistics.plus(result.stats());
             return result;
         } finally {
