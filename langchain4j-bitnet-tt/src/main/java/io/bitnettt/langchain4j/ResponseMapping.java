@@ -1,11 +1,13 @@
 package io.bitnettt.langchain4j;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import io.bitnettt.engine.GenerationResult;
 
+import java.util.Optional;
 import java.util.UUID;
 
 /** Engine results to LangChain4j responses. */
@@ -14,13 +16,20 @@ final class ResponseMapping {
     }
 
     static ChatResponse response(GenerationResult r, String modelName) {
+        return response(r, modelName, OutputPlan.TEXT);
+    }
+
+    /** With tools, an answer that is a whole tool call becomes a {@link ToolExecutionRequest}. */
+    static ChatResponse response(GenerationResult r, String modelName, OutputPlan plan) {
+        Optional<ToolExecutionRequest> call = plan.offersTools() ? ToolCalls.parse(r.text(), plan.tools())
+                : Optional.empty();
         return ChatResponse.builder()
-                .aiMessage(AiMessage.from(r.text()))
+                .aiMessage(call.map(AiMessage::from).orElseGet(() -> AiMessage.from(r.text())))
                 .metadata(BitNetChatResponseMetadata.builder()
                         .id("bitnet-" + UUID.randomUUID())
                         .modelName(modelName)
                         .tokenUsage(new TokenUsage(r.stats().promptTokens(), r.stats().generatedTokens()))
-                        .finishReason(finishReason(r.finishReason()))
+                        .finishReason(call.isPresent() ? FinishReason.TOOL_EXECUTION : finishReason(r.finishReason()))
                         .generationStats(r.stats())
                         .build())
                 .build();

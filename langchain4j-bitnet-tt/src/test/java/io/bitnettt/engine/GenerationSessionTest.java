@@ -2,6 +2,7 @@ package io.bitnettt.engine;
 
 import io.bitnettt.generate.FinishReason;
 import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
 import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
@@ -206,5 +207,71 @@ class GenerationSessionTest {
             expected[i] = token;
         }
         assertArrayEquals(expected, generated);
+    }
+
+    /** Allows one token per step (the one after the reference argmax), and records what the session passes. */
+    private static final class OnlyOneToken implements TokenConstraint {
+        final List<Integer> remaining = new ArrayList<>();
+        final List<Integer> accepted = new ArrayList<>();
+        final int vocab;
+        final int steps;
+
+        OnlyOneToken(int vocab, int steps) {
+            this.vocab = vocab;
+            this.steps = steps;
+        }
+
+        int allowed(int step) {
+            return (7 * step + 3) % vocab;
+        }
+
+        @Override
+        public boolean active() {
+            return accepted.size() < steps;
+        }
+
+        @Override
+        public void mask(float[] logits, int left) {
+            remaining.add(left);
+            float keep = logits[allowed(accepted.size())];
+            Arrays.fill(logits, Float.NEGATIVE_INFINITY);
+            logits[allowed(accepted.size())] = keep;
+        }
+
+        @Override
+        public void accept(int token) {
+            accepted.add(token);
+        }
+    }
+
+    @Test
+    void aConstraintMasksTheFullLogitsInsteadOfTheDevicesArgmaxOrTopK() {
+        int[] unconstrained = run(PROMPT, greedy(6), Set.of()).tokens();
+        for (SamplingParameters p : List.of(greedy(6), SamplingParameters.builder().temperature(1.0).topK(5).seed(3L)
+                .maxNewTokens(6).build())) {
+            session.reset();
+            OnlyOneToken only = new OnlyOneToken(DIMS.vocabSize(), 4);
+            int[] tokens = session.generate(PROMPT, p, Set.of(), only, idText(), s -> { }, () -> false).tokens();
+            assertEquals(6, tokens.length);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(only.allowed(i), tokens[i], "step " + i + " of " + p);
+            }
+            // Budget left when each mask is asked for: 6 tokens, then one fewer each step.
+            assertEquals(List.of(6, 5, 4, 3), only.remaining);
+            assertEquals(Arrays.stream(tokens).boxed().toList(), only.accepted);
+        }
+        assertNotEquals(only(unconstrained, 4), List.of(3, 10, 17, 24), "the constraint must change the output");
+    }
+
+    private static List<Integer> only(int[] tokens, int n) {
+        return Arrays.stream(tokens).limit(n).boxed().toList();
+    }
+
+    @Test
+    void theBudgetAConstraintSeesIsCappedByTheContext() {
+        // Context 24, prompt 5: at most 20 tokens can follow, whatever maxNewTokens says.
+        OnlyOneToken only = new OnlyOneToken(DIMS.vocabSize(), 2);
+        session.generate(PROMPT, greedy(100), Set.of(), only, idText(), s -> { }, () -> false);
+        assertEquals(List.of(20, 19), only.remaining);
     }
 }

@@ -92,7 +92,7 @@ public final class JsonSchemaReader {
         }
         if (s.has("$defs") || s.has("definitions")) {
             if (!path.equals("#")) {
-                throw new UnsupportedSchemaException("nested $defs", "definitions at " + path
+                throw new UnsupportedSchemaException("nested $defs", "nested $defs (at " + path + ")"
                         + " are not supported; put them in the root schema's $defs");
             }
         }
@@ -163,7 +163,7 @@ public final class JsonSchemaReader {
                 || (target.startsWith("#/$defs/") && target.indexOf('/', 8) < 0)
                 || (target.startsWith("#/definitions/") && target.indexOf('/', 14) < 0);
         if (!local) {
-            throw new UnsupportedSchemaException("$ref", "the reference '" + target + "' at " + path
+            throw new UnsupportedSchemaException("$ref", "the $ref '" + target + "' at " + path
                     + " is not supported; only '#', '#/$defs/NAME' and '#/definitions/NAME' are");
         }
         return new SchemaNode.Ref(target);

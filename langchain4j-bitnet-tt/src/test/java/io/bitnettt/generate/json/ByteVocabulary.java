@@ -7,11 +7,11 @@ import java.util.List;
  * Small vocabularies for automaton tests: the 256 single bytes as ids 0-255, optional multi-byte
  * tokens after them, then one special end token.
  */
-final class ByteVocabulary {
+public final class ByteVocabulary {
     private ByteVocabulary() {
     }
 
-    static TokenTrie bytesAnd(List<String> extra) {
+    public static TokenTrie bytesAnd(List<String> extra) {
         return bytesAndRaw(extra.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList());
     }
 
@@ -26,17 +26,17 @@ final class ByteVocabulary {
         return TokenTrie.of(tokens, tokens.length);
     }
 
-    static int endToken(TokenTrie trie) {
+    public static int endToken(TokenTrie trie) {
         return trie.logitsSize() - 1;
     }
 
-    static JsonDecoding decoding(List<String> extra) {
+    public static JsonDecoding decoding(List<String> extra) {
         TokenTrie trie = bytesAnd(extra);
         return new JsonDecoding(trie, endToken(trie));
     }
 
     /** Whether the automaton reads {@code doc} as one whole document. */
-    static boolean accepts(JsonAutomaton a, String doc) {
+    public static boolean accepts(JsonAutomaton a, String doc) {
         int s = a.walk(a.start(), doc.getBytes(StandardCharsets.UTF_8));
         return s != JsonAutomaton.DEAD && a.isComplete(s);
     }
