@@ -224,22 +224,40 @@ public final class JsonAutomaton {
         int count = 0;
         int min = ByteGrammar.UNREACHABLE;
         int max = 0;
-        stateAt[0] = state;
+        // The hot loop of a first visit: fields in locals, the successor table re-read only when it grows.
+        byte[] label = trie.label;
+        int[] depth = trie.depth;
+        int[] subtreeEnd = trie.subtreeEnd;
+        int[] tokenFrom = trie.tokenFrom;
+        int[] tokenIds = trie.tokenIds;
+        int[] at = stateAt;
+        int[] found = collected;
+        int nodes = trie.nodeCount;
+        int[][] table = transitions;
+        at[0] = state;
         int i = 1;
-        while (i < trie.nodeCount) {
-            int s = step(stateAt[trie.depth[i] - 1], trie.label[i] & 0xff);
+        while (i < nodes) {
+            int d = depth[i];
+            int parent = at[d - 1];
+            int b = label[i] & 0xff;
+            int s = table[parent][b];
+            if (s == UNKNOWN) {
+                s = step(parent, b);
+                table = transitions;
+            }
             if (s == DEAD) {
-                i = trie.subtreeEnd[i];
+                i = subtreeEnd[i];
                 continue;
             }
-            stateAt[trie.depth[i]] = s;
-            int from = trie.tokenFrom[i];
-            int to = trie.tokenFrom[i + 1];
+            at[d] = s;
+            int from = tokenFrom[i];
+            int to = tokenFrom[i + 1];
             if (from < to) {
-                min = Math.min(min, distance[s]);
-                max = Math.max(max, distance[s]);
+                int dist = distance[s];
+                min = Math.min(min, dist);
+                max = Math.max(max, dist);
                 for (int k = from; k < to; k++) {
-                    collected[count++] = trie.tokenIds[k];
+                    found[count++] = tokenIds[k];
                 }
             }
             i++;
