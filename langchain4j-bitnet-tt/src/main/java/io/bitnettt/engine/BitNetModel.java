@@ -8,6 +8,7 @@ import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
+import io.bitnettt.spi.MemoryPlacement;
 import io.bitnettt.tokenizer.BpeTokenizer;
 import io.bitnettt.tokenizer.ChatMessage;
 import io.bitnettt.tokenizer.ChatTemplate;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -39,7 +41,8 @@ public final class BitNetModel implements AutoCloseable {
     private final Set<Integer> stopTokens = new HashSet<>();
     // Fair, so that waiting requests are served first come, first served: a queue, not a race.
     private final ReentrantLock lock = new ReentrantLock(true);
-    private volatile boolean closed;
+    private volatile boolean closing;
+    private boolean closed;   // guarded by lock
     private volatile EngineStatistics statistics = EngineStatistics.NONE;
     private JsonDecoding jsonDecoding;
 
@@ -60,6 +63,7 @@ public final class BitNetModel implements AutoCloseable {
 
     /** Loads {@code options.modelDir()} onto the selected backend. */
     public static BitNetModel load(BitNetOptions options) {
+        checkModelFolder(options.modelDir());
         Path tokenizerJson = options.modelDir().resolve("tokenizer.json");
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IllegalArgumentException("model folder " + options.modelDir() + " has no tokenizer.json");
@@ -79,16 +83,31 @@ public final class BitNetModel implements AutoCloseable {
                 throw new IllegalArgumentException("context length " + context + " exceeds max_position_embeddings "
                         + config.maxPositionEmbeddings() + " of " + options.modelDir().resolve("config.json"));
             }
+            ModelDims dims = ModelDims.of(config, context);
+            ContextBudget.check(dims, BitNetForward.KV_CACHE_DTYPE,
+                    device.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM),
+                    options.contextLength() == 0 ? "max_position_embeddings of " + options.modelDir().resolve(
+                            "config.json") : "the requested context length");
             weights = WeightUploader.upload(checkpoint, device, options.int8OutputProjection());
-            BitNetForward forward = new BitNetForward(device, ModelDims.of(config, context), weights,
-                    options.prefillBlock());
+            BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
             return new BitNetModel(config, device, weights, forward, tokenizer);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (weights != null) {
                 weights.close();
             }
             device.close();
             throw e;
+        }
+    }
+
+    /** Fails naming the path when it is missing or not a folder, before anything is opened. */
+    private static void checkModelFolder(Path dir) {
+        String expected = "expected a model folder with config.json, model.safetensors and tokenizer.json";
+        if (!Files.exists(dir)) {
+            throw new IllegalArgumentException("model path " + dir + " does not exist; " + expected);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("model path " + dir + " is a file; " + expected);
         }
     }
 
@@ -162,7 +181,13 @@ public final class BitNetModel implements AutoCloseable {
     private GenerationResult run(int[] ids, SamplingParameters params, TokenConstraint constraint,
                                  Consumer<String> onText, BooleanSupplier cancelled) {
         ensureOpen();
-        lock.lock();
+        try {
+            // Interruptible: a caller interrupted while it waits in the queue gives up its turn.
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for the model; the request did not run");
+        }
         try {
             ensureOpen();
             StreamingDecoder decoder = tokenizer.streamingDecoder(true);
@@ -177,33 +202,60 @@ public final class BitNetModel implements AutoCloseable {
                     return decoder.flush();
                 }
             };
-            GenerationResult result = session.generate(ids, params, stopTokens, constraint, text, onText, cancelled);
+            GenerationResult result = session.generate(ids, params, stopTokens, constraint, text, onText,
+                    () -> closing || cancelled.getAsBoolean());
             statistics = statistics.plus(result.stats());
             return result;
         } finally {
-            lock.unlock();
+            try {
+                if (closing && lock.getHoldCount() == 1) {
+                    // close() was called from inside this request (e.g. by a streaming handler): finish it now.
+                    release();
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (closing) {
             throw new IllegalStateException("this BitNet model is closed");
         }
     }
 
+    /**
+     * Closes the model: a running request stops within one token (its result is {@code CANCELLED}),
+     * requests still waiting fail with {@link IllegalStateException}, and the device is closed once
+     * the running request has stopped. Called from inside a request (a callback of it), the device
+     * is closed when that request returns. Idempotent.
+     */
     @Override
     public void close() {
+        closing = true;
+        if (lock.isHeldByCurrentThread()) {
+            return;
+        }
         lock.lock();
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            forward.close();
-            weights.close();
-            device.close();
+            release();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** True once {@link #close()} was called. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    private void release() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        forward.close();
+        weights.close();
+        device.close();
     }
 }
