@@ -5,6 +5,8 @@ import io.bitnettt.engine.GenerationResult;
 import io.bitnettt.generate.FinishReason;
 import io.bitnettt.generate.GenerationStats;
 import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
+import io.bitnettt.generate.json.Schema;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,7 +18,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bitnet generate [options] PROMPT}: one completion, streamed to standard output after the
- * prompt. Ctrl-C stops it within a token and the command exits with 130.
+ * prompt (with {@code --json} or {@code --json-schema}: one JSON document, alone). Ctrl-C stops it
+ * within a token and the command exits with 130.
  */
 @Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Complete a prompt and stream the text to standard output (no --model: the built-in demo model).")
@@ -32,6 +35,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    JsonOutputOptions json;
+
     @Option(names = "--stats", description = "print token counts, time to first token and decode speed to standard error")
     boolean stats;
 
@@ -45,14 +51,18 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SamplingParameters params = sampling.parameters();
+        Schema schema = json.schema();
         String text = String.join(" ", prompt);
         PrintStream out = console.out();
         AnswerInterrupts interrupts = new AnswerInterrupts(null);
         try (BitNetModel m = model.load(console);
              Interrupts.Registration ctrlC = console.interrupts().handle(interrupts::onInterrupt)) {
+            TokenConstraint constraint = schema == null ? TokenConstraint.NONE : m.jsonDecoding().constraint(schema);
             interrupts.startAnswer();
-            out.print(text);
-            GenerationResult r = m.complete(text, params, piece -> {
+            if (schema == null) {
+                out.print(text); // JSON is printed alone, so that it can be piped on
+            }
+            GenerationResult r = m.complete(text, params, constraint, piece -> {
                 out.print(piece);
                 out.flush();
             }, interrupts::stopRequested);

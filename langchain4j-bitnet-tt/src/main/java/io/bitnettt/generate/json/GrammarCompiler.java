@@ -47,6 +47,16 @@ public final class GrammarCompiler {
         return grammar;
     }
 
+    /**
+     * Compiles {@code schema} only to see that it can be: what a command line checks before it loads
+     * a model.
+     *
+     * @throws UnsupportedSchemaException as {@link JsonDecoding#automaton(Schema)} would
+     */
+    public static void check(Schema schema) {
+        compile(schema);
+    }
+
     /** The start node of the procedure for {@code s}, compiling it on first use. */
     private int procedure(SchemaNode s) {
         Integer known = procedures.get(s);
