@@ -5,6 +5,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import io.bitnettt.engine.BitNetModel;
+import io.bitnettt.engine.GenerationResult;
 import io.bitnettt.generate.SamplingParameters;
 import io.bitnettt.generate.TokenConstraint;
 import io.bitnettt.tokenizer.ChatMessage;
@@ -71,8 +72,8 @@ final class ChatEndpoint implements AutoCloseable {
                 onText.accept(piece);
             }
         };
-        return ResponseMapping.response(engine.chat(request.messages(), request.params(), constraint, shown, cancelled),
-                modelName(), plan);
+        GenerationResult result = engine.chat(request.messages(), request.params(), constraint, shown, cancelled);
+        return ResponseMapping.response(result, modelName(), plan.mayBeCall(constraint) ? plan.tools() : List.of());
     }
 
     BitNetModel engine() {

@@ -84,6 +84,15 @@ record OutputPlan(Kind kind, Schema schema, List<ToolSpecification> tools) {
         };
     }
 
+    /** Whether the answer generated under {@code constraint} can be a tool call. */
+    boolean mayBeCall(TokenConstraint constraint) {
+        return switch (kind) {
+            case TEXT, JSON -> false;
+            case TOOL_CALL, TOOL_CALL_OR_JSON -> true;
+            case TOOL_CALL_OR_TEXT -> ((JsonOrTextConstraint) constraint).choseJson();
+        };
+    }
+
     /** Whether text generated under {@code constraint} may be streamed: a tool call is not text. */
     boolean showsText(TokenConstraint constraint) {
         return switch (kind) {

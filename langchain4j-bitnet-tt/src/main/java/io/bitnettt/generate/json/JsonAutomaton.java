@@ -47,6 +47,8 @@ public final class JsonAutomaton {
     private int[] distance;
     private int[][] transitions;
     private TokenMask[] masks;
+    /** Per state: 0 not yet known, 1 every plain byte leads back to it (string content), 2 not. */
+    private byte[] plainLoop;
     private int stateCount;
     private Map<StateKey, Integer> stateIds;
     private int start;
@@ -78,6 +80,7 @@ public final class JsonAutomaton {
         distance = new int[64];
         transitions = new int[64][];
         masks = new TokenMask[64];
+        plainLoop = new byte[64];
         stateIds = new HashMap<>();
         stateCount = 1;
         configs[DEAD] = new long[0];
@@ -220,6 +223,18 @@ public final class JsonAutomaton {
         }
     }
 
+    /** Whether every plain byte ({@link TokenTrie#isPlain}) leads from {@code state} back to itself. */
+    private boolean loopsOnPlainBytes(int state) {
+        if (plainLoop[state] == 0) {
+            boolean loops = true;
+            for (int b = 0x20; b < 0x7f && loops; b++) {
+                loops = !TokenTrie.isPlain(b) || step(state, b) == state;
+            }
+            plainLoop[state] = (byte) (loops ? 1 : 2);
+        }
+        return plainLoop[state] == 1;
+    }
+
     private TokenMask computeMask(int state) {
         int count = 0;
         int min = ByteGrammar.UNREACHABLE;
@@ -230,6 +245,7 @@ public final class JsonAutomaton {
         int[] subtreeEnd = trie.subtreeEnd;
         int[] tokenFrom = trie.tokenFrom;
         int[] tokenIds = trie.tokenIds;
+        boolean[] plain = trie.plainSubtree;
         int[] at = stateAt;
         int[] found = collected;
         int nodes = trie.nodeCount;
@@ -246,6 +262,18 @@ public final class JsonAutomaton {
                 table = transitions;
             }
             if (s == DEAD) {
+                i = subtreeEnd[i];
+                continue;
+            }
+            if (s == parent && plain[i] && loopsOnPlainBytes(s)) {
+                table = transitions; // the check may have discovered states
+                // Inside a string: the whole subtree stays in this state, its tokens are one range.
+                int from = tokenFrom[i];
+                int to = tokenFrom[subtreeEnd[i]];
+                System.arraycopy(tokenIds, from, found, count, to - from);
+                count += to - from;
+                min = Math.min(min, distance[s]);
+                max = Math.max(max, distance[s]);
                 i = subtreeEnd[i];
                 continue;
             }
@@ -396,6 +424,7 @@ public final class JsonAutomaton {
             distance = Arrays.copyOf(distance, size);
             transitions = Arrays.copyOf(transitions, size);
             masks = Arrays.copyOf(masks, size);
+            plainLoop = Arrays.copyOf(plainLoop, size);
         }
         int id = stateCount++;
         configs[id] = set;

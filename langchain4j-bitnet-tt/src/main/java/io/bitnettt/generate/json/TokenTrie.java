@@ -23,6 +23,12 @@ public final class TokenTrie {
     /** Tokens ending at node i: tokenIds[tokenFrom[i]] until tokenIds[tokenFrom[i + 1]]. */
     final int[] tokenFrom;
     final int[] tokenIds;
+    /**
+     * Whether node i and everything below it spell only printable ASCII other than {@code "} and
+     * {@code \}: inside a JSON string such a subtree leaves the state as it is, so a mask can take
+     * all its tokens at once (most of an English vocabulary).
+     */
+    final boolean[] plainSubtree;
     /** Bytes of every token in the trie, by id (null for specials and holes). */
     final byte[][] bytesOf;
     final int tokenCount;
@@ -89,6 +95,16 @@ public final class TokenTrie {
         while (top > 0) {
             subtreeEnd[open[--top]] = nodes;
         }
+        plainSubtree = new boolean[nodes];
+        for (int i = nodes - 1; i >= 1; i--) {
+            int b = label[i] & 0xff;
+            boolean plain = isPlain(b);
+            // Children follow their parent in preorder: scan them by jumping from subtree to subtree.
+            for (int c = i + 1; plain && c < subtreeEnd[i]; c = subtreeEnd[c]) {
+                plain = plainSubtree[c];
+            }
+            plainSubtree[i] = plain;
+        }
         tokenFrom = new int[nodes + 1];
         for (int k = 0; k < count; k++) {
             tokenFrom[tokenNode[k] + 1]++;
@@ -101,6 +117,11 @@ public final class TokenTrie {
         for (int k = 0; k < count; k++) {
             tokenIds[fill[tokenNode[k]]++] = ids[k];
         }
+    }
+
+    /** A byte that JSON string content may hold as it is: printable ASCII except the quote and backslash. */
+    static boolean isPlain(int b) {
+        return b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
     }
 
     /**

@@ -21,7 +21,9 @@ class TokenMaskTest {
             b("é"), b("😀"), new byte[] {(byte) 0xf0, (byte) 0x9f}, new byte[] {(byte) 0x98, (byte) 0x80},
             b("\"name\":\""), b("\",\"age\":"), b("}}"), b("}]"), b("\\n"), b("\\u00"), b(" "), b("\n"),
             b("{\"value\":"), b(",\"children\":[]"), b("\"}]}"), b("e+"), b("-0"), b("red"), b("\"gr"),
-            b("ey\""));
+            b("ey\""),
+            // Nested plain tokens (one subtree taken at once inside strings) and a plain prefix with a quote below it.
+            b("na"), b("nam"), b("Hello"), b("Hello world"), b("Hello \""), b("Hello \\n"));
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
