@@ -47,7 +47,7 @@ class AiServicesStructuredOutputTest {
     void aRecordWithNestedListsAndAnEnumComesBackTyped() throws Exception {
         RecordingListener listener = new RecordingListener();
         List<Plan> plans = new ArrayList<>();
-        try (BitNetChatModel greedy = DemoChat.greedy().maxOutputTokens(160).build()) {
+        try (BitNetChatModel greedy = DemoChat.greedy().threads(1).maxOutputTokens(160).build()) {
             for (long seed = 0; seed < 3; seed++) {
                 listener.clear();
                 try (BitNetChatModel model = BitNetChatModel.builder().model(greedy.engine()).modelName("bitnet-demo")
@@ -104,7 +104,7 @@ class AiServicesStructuredOutputTest {
         RecordingListener listener = new RecordingListener();
         Toolbox toolbox = new Toolbox();
         AtomicInteger requests = new AtomicInteger();
-        try (BitNetChatModel model = DemoChat.greedy().maxOutputTokens(48).listener(listener).build()) {
+        try (BitNetChatModel model = DemoChat.greedy().threads(1).maxOutputTokens(48).listener(listener).build()) {
             Assistant assistant = AiServices.builder(Assistant.class)
                     .chatModel(model)
                     .tools(toolbox)

@@ -55,7 +55,7 @@ class ToolCallingTest {
 
     @BeforeAll
     static void load() {
-        greedy = DemoChat.greedy().maxOutputTokens(64).build();
+        greedy = DemoChat.greedy().threads(1).maxOutputTokens(64).build();
     }
 
     @AfterAll
