@@ -238,6 +238,7 @@ void paged_update_cache(const Tensor& cache, const Tensor& input, const std::vec
     const uint64_t tile_bytes = tensor_bytes({kTile, kTile}, cdtype, Layout::TILE);
     launch(c.device(), op, compute ? compute->text() : "", false, [=](DeviceImpl& dev) {
         read_all(dev, *src);
+        if (idx) read_all(dev, *idx);
         const uint32_t heads = cshape[1], seq = cshape[2], d = cshape[3];
         // Each head's row is read-modify-written as one tile row.
         const uint64_t touched = static_cast<uint64_t>(users) * heads * ((d + kTile - 1) / kTile) * tile_bytes;
@@ -329,6 +330,7 @@ Tensor sdpa_decode(const Tensor& q, const Tensor& k, const Tensor& v, const Sdpa
     const uint64_t row_tile_bytes = tensor_bytes({kTile, d}, dk, Layout::TILE);
     launch(iq.device(), op, config.text(), false, [=](DeviceImpl& dev) {
         read_all(dev, *bq);
+        if (bp) read_all(dev, *bp);
         write_all(dev, *bo);
         std::vector<uint32_t> positions(batch);
         for (uint32_t b = 0; b < batch; ++b) {
