@@ -18,10 +18,10 @@ HD_RULE(kSameDevice, "ttnn (every op)", "tensor.same_device", "operands must be 
         "ttnn/cpp/ttnn/operations/*/device/*_device_operation.cpp (\"need to be on the same device\")");
 HD_RULE(kBlockFloatTile, "ttnn::empty", "tensor_spec.block_float_tile",
         "BFLOAT8_B and BFLOAT4_B tensors must be in TILE layout",
-        "ttnn/api/ttnn/tensor/tensor_spec.hpp (TensorSpec validation of block-float page configs)");
+        "tt_metal/impl/tensor/spec/tensor_spec.cpp (\"Only TILE layout is supported for BFLOAT8_B dtype\")");
 HD_RULE(kShardedL1, "ttnn::empty", "memory_config.shard_spec",
         "a sharded memory config needs a shard spec whose grid fits the device and whose shards cover the tensor",
-        "tt_metal/api/tt-metalium/buffer.hpp, ttnn/api/ttnn/tensor/tensor_spec.hpp (shard spec validation)");
+        "tt_metal/impl/tensor/spec/tensor_spec.cpp (shard grid fit), tt_metal/impl/buffers/buffer.cpp");
 HD_RULE(kNoWriteInCapture, "ttnn::copy_to_device", "trace.no_write_in_capture",
         "writes are not supported during trace capture", "tt_metal/distributed/fd_mesh_command_queue.cpp");
 HD_RULE(kNoReadInCapture, "ttnn::from_device", "trace.no_read_in_capture",
@@ -30,9 +30,10 @@ HD_RULE(kRegion, "tt::tt_metal::copy_to_device", "copy_to_device.region",
         "a BufferRegion write must lie inside the buffer", "tt_metal/api/tt-metalium/buffer.hpp (is_valid_region)");
 HD_RULE(kTraceNested, "ttnn::operations::trace::begin_trace_capture", "trace.nested",
         "a trace capture cannot begin while another is being captured",
-        "tt_metal/distributed/fd_mesh_command_queue.cpp (record_begin)");
+        "tt_metal/distributed/mesh_device.cpp (begin_mesh_trace: \"CQ is already being used for tracing\")");
 HD_RULE(kTraceUnknown, "ttnn::operations::trace::execute_trace", "trace.unknown_id",
-        "the trace id must name a captured trace that was not released", "tt_metal/distributed/mesh_trace.cpp");
+        "the trace id must name a captured trace that was not released",
+        "tt_metal/distributed/mesh_device.cpp (get_mesh_trace), tt_metal/distributed/mesh_trace.cpp");
 HD_RULE(kTraceBlocking, "ttnn::operations::trace", "trace.no_blocking_in_capture",
         "blocking calls and synchronization are not supported while a trace is recorded",
         "tt_metal/distributed/fd_mesh_command_queue.cpp (\"Blocking is not supported when recording a trace\")");
@@ -286,6 +287,11 @@ void check_count(const Tensor& t, std::size_t count) {
 void write(Tensor& dst, const float* data, std::size_t count) {
     check_count(dst, count);
     TensorImpl& t = dst.impl();
+    if (!t.buffer->stores_data) {
+        // Count-only: the transfer is counted, nothing is converted or kept.
+        write_words(dst, {}, "write");
+        return;
+    }
     std::vector<uint32_t> words(count);
     if (hd::is_float(t.dtype)) {
         std::vector<float> v(data, data + count);

@@ -25,7 +25,7 @@ HD_RULE(kConcatMatch, "ttnn::concat", "concat.match",
         "inputs must share rank, layout, dtype, sharding and every dimension but the concat one",
         "ttnn/cpp/ttnn/operations/data_movement/concat/device/concat_device_operation.cpp");
 HD_RULE(kToLayoutBlockFloat, "ttnn::to_layout", "to_layout.block_float_row_major",
-        "BFLOAT8_B and BFLOAT4_B tensors cannot be ROW_MAJOR", "ttnn/api/ttnn/tensor/tensor_spec.hpp");
+        "BFLOAT8_B and BFLOAT4_B tensors cannot be ROW_MAJOR", "tt_metal/impl/tensor/spec/tensor_spec.cpp");
 HD_RULE(kShardInput, "ttnn::interleaved_to_sharded", "interleaved_to_sharded.input",
         "the input must be interleaved and the output config sharded with a shard spec",
         "ttnn/cpp/ttnn/operations/data_movement/sharded/interleaved_to_sharded/device/interleaved_to_sharded_op.cpp");

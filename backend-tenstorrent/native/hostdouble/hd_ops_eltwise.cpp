@@ -8,16 +8,18 @@
 namespace bttshim::nn::hd {
 
 HD_RULE(kHifi4Fp32, "ttnn (ops with a compute config)", "compute_config.hifi4_fp32_acc",
-        "HiFi4 with fp32_dest_acc_en can give wrong results on Wormhole (hardware issue #38306); use HiFi3 or lower",
+        "HiFi4 with fp32_dest_acc_en can give wrong results on Wormhole (hardware issue #38306); TT-NN's defaults avoid "
+        "it, the double refuses it: use HiFi3 or lower",
         "ttnn/cpp/ttnn/operations/matmul/device/matmul_device_operation.cpp (#38306)");
 HD_RULE(kTypecastMemoryLayout, "ttnn::typecast", "typecast.memory_layout",
         "input and output memory layouts must match (interleaved to interleaved, sharded to sharded)",
         "ttnn/cpp/ttnn/operations/copy/typecast/device/typecast_device_op.cpp");
 HD_RULE(kTypecastBlockFloatTile, "ttnn::typecast", "typecast.block_float_tile",
-        "a BFLOAT8_B / BFLOAT4_B result needs a TILE input", "ttnn/api/ttnn/tensor/tensor_spec.hpp");
+        "a BFLOAT8_B / BFLOAT4_B result needs a TILE input", "tt_metal/impl/tensor/spec/tensor_spec.cpp");
 HD_RULE(kBitcastSize, "ttnn::bitcast", "bitcast.same_width",
-        "bitcast reinterprets 32-bit words: input and output must be 32-bit dtypes (FLOAT32, INT32, UINT32)",
-        "ttnn/cpp/ttnn/operations/eltwise/unary/device/unary_program_factory.cpp (BITCAST keeps the data format size)");
+        "input and output must be 32-bit dtypes (FLOAT32, INT32, UINT32); TT-NN does not check this, the double does: "
+        "BITCAST packs the input's words in the output's data format, so other widths would reinterpret garbage",
+        "ttnn/cpp/ttnn/operations/eltwise/unary/device/unary_program_factory.cpp (BITCAST output data format)");
 HD_RULE(kBinaryLayout, "ttnn::add / ttnn::multiply", "binary.layout",
         "operands must be TILE or ROW_MAJOR and share one layout",
         "ttnn/cpp/ttnn/operations/eltwise/binary_ng/device/binary_ng_device_operation.cpp");

@@ -67,7 +67,8 @@ HD_RULE(kSdpaChunk, "ttnn::transformer::scaled_dot_product_attention_decode", "s
         "the K chunk (the largest power of two dividing S, at most 512) must be a multiple of 32",
         "ttnn/cpp/ttnn/operations/transformer/sdpa_decode/sdpa_decode.cpp");
 HD_RULE(kSdpaCurPos, "ttnn::transformer::scaled_dot_product_attention_decode", "sdpa_decode.cur_pos",
-        "causal decode needs cur_pos (one position per user, each < S) or an INT32 ROW_MAJOR cur_pos_tensor whose last dim is the batch",
+        "causal decode needs cur_pos (one position per user, each < S) or an INT32 ROW_MAJOR cur_pos_tensor whose last dim "
+        "is the batch (TT-NN checks the tensor's form in paged mode; the kernel reads it so in both)",
         "ttnn/cpp/ttnn/operations/transformer/sdpa_decode/device/sdpa_decode_device_operation.cpp, "
         "sdpa_decode_program_factory.cpp");
 

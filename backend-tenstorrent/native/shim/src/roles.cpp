@@ -1,7 +1,7 @@
 // Derived device forms of ABI tensors: what a TT-NN op needs that the ABI tensor is not.
 //
 // Each is made once, outside trace capture (a conversion captured into a trace would run on every
-// replay), from host data: the last upload of a small UINT32 tensor, or one read-back of a table.
+// replay): from the last upload of a small UINT32 tensor, or by converting a table on the device.
 // Later uploads rewrite them in place (their addresses may be baked into a trace). A tensor written
 // by an op since its last upload has stale copies; reading one is refused (BTT_ERR_STATE).
 #include <algorithm>
@@ -71,11 +71,10 @@ nn::Tensor table_rm(Ctx& c, TensorRec& table) {
             fail(BTT_ERR_STATE, std::string(c.op()) + ": table " + shape_text(table.dims) +
                                     " was written by an op; its BFLOAT16 ROW_MAJOR copy is built from uploads");
         }
-        std::vector<float> values = nn::read_f32(table.dev);  // once per table
-        nn::Tensor t = nn::empty(c.device(), {static_cast<uint32_t>(table.rows()), static_cast<uint32_t>(table.cols())},
-                                 nn::DataType::BFLOAT16, nn::Layout::ROW_MAJOR, kDram);
-        nn::write(t, values.data(), values.size());
-        table.table_rm = t;
+        // Converted once on the device (typecast, untilize); later uploads rewrite the copy from the host.
+        nn::Tensor t = table.dev;
+        if (table.dtype != BTT_DTYPE_BFLOAT16) t = nn::typecast(t, nn::DataType::BFLOAT16, kDram);
+        table.table_rm = nn::to_layout(t, nn::Layout::ROW_MAJOR, kDram);
     }
     c.reads_derived(table, "BFLOAT16 ROW_MAJOR copy");
     return *table.table_rm;
