@@ -19,15 +19,15 @@ import java.util.List;
 import java.util.Map;
 
 /** A GGUF file read onto the heap, edited, and written back: for files the real tools do not make. */
-final class GgufEdit {
+public final class GgufEdit {
 
-    record Tensor(String name, GgmlType type, long[] ne, byte[] data) {
+    public record Tensor(String name, GgmlType type, long[] ne, byte[] data) {
     }
 
-    final Map<String, GgufValue> metadata = new LinkedHashMap<>();
+    public final Map<String, GgufValue> metadata = new LinkedHashMap<>();
     final List<Tensor> tensors = new ArrayList<>();
 
-    static GgufEdit of(Path gguf) {
+    public static GgufEdit of(Path gguf) {
         GgufEdit e = new GgufEdit();
         try (GgufFile f = GgufFile.open(gguf)) {
             f.metadata().asMap().forEach((k, v) -> e.metadata.put(k, onHeap(v)));
@@ -76,7 +76,7 @@ final class GgufEdit {
         return this;
     }
 
-    Path write(Path file) {
+    public Path write(Path file) {
         GgufWriter w = new GgufWriter();
         metadata.forEach(w::put);
         for (Tensor t : tensors) {
