@@ -69,7 +69,7 @@ final class GgufTernary {
                 yield pack(file, t, out, in, TernaryRows.i2s(data, cols), scale, arena);
             }
             case TQ2_0 -> pack(file, t, out, in, TernaryRows.tq2(data, cols), Float.NaN, arena);
-            case TQ1_0 -> pack(file, t, out, in, TernaryRows.tq1(data, cols), Float.NaN, arena);
+            case TQ1_0 -> pack(file, t, out, in, TernaryRows.viaCodes(TernaryRows.tq1(data, cols), cols), Float.NaN, arena);
             case F32, F16, BF16 -> fromFloats(file, t, out, in, data, arena);
             default -> throw fail(file, t, "type " + t.type() + " is not a ternary type; expected I2_S (bitnet.cpp),"
                     + " TQ1_0 or TQ2_0 (llama.cpp), or F16, BF16, F32 weights");
@@ -80,29 +80,14 @@ final class GgufTernary {
      * Decodes every row and packs four rows a byte. {@code tensorScale} is the per-tensor scale, or
      * NaN when the rows carry it (TQ types).
      */
-    private static Result pack(GgufFile file, GgufTensorInfo t, long out, long in, TernaryRows.Decoder decoder,
+    private static Result pack(GgufFile file, GgufTensorInfo t, long out, long in, TernaryRows.PackedDecoder decoder,
                                float tensorScale, Arena arena) {
         int rows = Math.toIntExact(out);
         int cols = Math.toIntExact(in);
         int p = rows / 4;
         MemorySegment packed = arena.allocate((long) p * cols, 8);
         TernaryRows.Row[] found = new TernaryRows.Row[rows];
-        IntStream.range(0, p).parallel().forEach(r -> {
-            byte[][] codes = new byte[4][cols];
-            boolean valid = true;
-            for (int i = 0; i < 4; i++) {
-                found[i * p + r] = decoder.decode((long) i * p + r, codes[i]);
-                valid &= found[i * p + r].problem() == null;
-            }
-            if (!valid) {
-                return;
-            }
-            byte[] row = new byte[cols];
-            for (int c = 0; c < cols; c++) {
-                row[c] = (byte) (codes[0][c] | codes[1][c] << 2 | codes[2][c] << 4 | codes[3][c] << 6);
-            }
-            MemorySegment.copy(row, 0, packed, ValueLayout.JAVA_BYTE, (long) r * cols, cols);
-        });
+        IntStream.range(0, p).parallel().forEach(r -> decoder.decode(r, p, packed, found));
         for (TernaryRows.Row row : found) {
             if (row.problem() != null) {
                 throw fail(file, t, row.problem());
@@ -136,13 +121,13 @@ final class GgufTernary {
             return new Result(AbsmeanQuantizer.quantize(master, out, in, arena), true, false);
         }
         if (scale == 0) {
-            return pack(file, t, out, in, (row, codes) -> {
+            return pack(file, t, out, in, TernaryRows.viaCodes((row, codes) -> {
                 java.util.Arrays.fill(codes, (byte) 1);
                 return new TernaryRows.Row(Float.NaN, false, null);
-            }, 1f, arena);
+            }, Math.toIntExact(in)), 1f, arena);
         }
         int cols = Math.toIntExact(in);
-        return pack(file, t, out, in, (row, codes) -> {
+        return pack(file, t, out, in, TernaryRows.viaCodes((row, codes) -> {
             float[] v = new float[cols];
             master.read(row * cols, v);
             boolean nonZero = false;
@@ -151,7 +136,7 @@ final class GgufTernary {
                 nonZero |= v[c] != 0;
             }
             return new TernaryRows.Row(Float.NaN, nonZero, null);
-        }, scale, arena);
+        }, cols), scale, arena);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.bitnettt.model.gguf;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
@@ -59,71 +60,155 @@ final class TernaryRows {
         Row decode(long row, byte[] codes);
     }
 
-    /** I2_S: the tensor's data is its codes followed by the f32 scale; rows start on group boundaries. */
-    static Decoder i2s(MemorySegment data, int in) {
-        int rowBytes = in / 4;
-        return (row, codes) -> {
-            byte[] packed = new byte[rowBytes];
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, row * rowBytes, packed, 0, rowBytes);
-            boolean nonZero = false;
-            for (int g = 0; g < rowBytes / 32; g++) {
-                int base = g * I2S_GROUP;
-                for (int p = 0; p < 32; p++) {
-                    int b = packed[g * 32 + p] & 0xFF;
-                    if ((b & (b >>> 1) & 0x55) != 0) {
-                        int shift = 6;
-                        while (((b >>> shift) & 3) != 3) {
-                            shift -= 2;
-                        }
-                        long col = base + (6 - shift) / 2 * 32L + p;
-                        return Row.invalid("invalid I2_S code 3 (only 0, 1, 2 mean -1, 0, +1) for weight [" + row
-                                + ", " + col + "]");
-                    }
-                    nonZero |= b != 0x55;
-                    codes[base + p] = (byte) (b >>> 6);
-                    codes[base + 32 + p] = (byte) ((b >>> 4) & 3);
-                    codes[base + 64 + p] = (byte) ((b >>> 2) & 3);
-                    codes[base + 96 + p] = (byte) (b & 3);
-                }
+    /**
+     * Decodes the four weight rows {@code r + i·p} (i = 0..3) and writes packed row r of the Hugging
+     * Face layout ({@code in} bytes at {@code r·in}: row {@code r + i·p} in bits 2i..2i+1), recording
+     * what each row held in {@code found[r + i·p]}.
+     */
+    interface PackedDecoder {
+        void decode(int r, int p, MemorySegment out, Row[] found);
+    }
+
+    /** The generic path: each row into codes, then four codes a byte. */
+    static PackedDecoder viaCodes(Decoder decoder, int in) {
+        return (r, p, out, found) -> {
+            byte[][] codes = new byte[4][in];
+            boolean valid = true;
+            for (int i = 0; i < 4; i++) {
+                found[i * p + r] = decoder.decode((long) i * p + r, codes[i]);
+                valid &= found[i * p + r].problem() == null;
             }
-            return new Row(Float.NaN, nonZero, null);
+            if (!valid) {
+                return;
+            }
+            byte[] row = new byte[in];
+            for (int c = 0; c < in; c++) {
+                row[c] = (byte) (codes[0][c] | codes[1][c] << 2 | codes[2][c] << 4 | codes[3][c] << 6);
+            }
+            MemorySegment.copy(row, 0, out, ValueLayout.JAVA_BYTE, (long) r * in, in);
         };
     }
 
-    /** TQ2_0: 2-bit codes, least significant first, with an f16 scale per block of 256. */
-    static Decoder tq2(MemorySegment data, int in) {
-        int blocks = in / TQ_BLOCK;
-        return (row, codes) -> {
-            byte[] raw = new byte[blocks * TQ2_BLOCK_BYTES];
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, row * raw.length, raw, 0, raw.length);
-            BlockScales scales = new BlockScales(row);
-            for (int k = 0; k < blocks; k++) {
-                int at = k * TQ2_BLOCK_BYTES;
-                int base = k * TQ_BLOCK;
-                boolean nonZero = false;
-                for (int h = 0; h < 2; h++) {
-                    for (int m = 0; m < 32; m++) {
-                        int b = raw[at + 32 * h + m] & 0xFF;
-                        if ((b & (b >>> 1) & 0x55) != 0) {
-                            int l = 0;
-                            while (((b >>> (2 * l)) & 3) != 3) {
-                                l++;
-                            }
-                            return Row.invalid("invalid TQ2_0 code 3 (only 0, 1, 2 mean -1, 0, +1) for weight ["
-                                    + row + ", " + (base + 128 * h + 32 * l + m) + "]");
-                        }
-                        nonZero |= b != 0x55;
-                        for (int l = 0; l < 4; l++) {
-                            codes[base + 128 * h + 32 * l + m] = (byte) ((b >>> (2 * l)) & 3);
-                        }
-                    }
-                }
-                String problem = scales.block(k, f16(raw, at + 64), nonZero, codes, base);
-                if (problem != null) {
-                    return Row.invalid(problem);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** The low bit of every 2-bit field. */
+    private static final long LOW_BITS = 0x5555_5555_5555_5555L;
+    /** The low two bits of every byte. */
+    private static final long LOW_PAIR = 0x0303_0303_0303_0303L;
+
+    /**
+     * Four codes a byte in both layouts, so eight bytes of each of the four source rows give 32
+     * packed bytes with a few shifts and masks on longs: the field at shift s of every byte of the
+     * four rows' longs, merged into bits 0, 2, 4, 6, is eight consecutive packed bytes.
+     */
+    private static long merge(long a, long b, long c, long d, int shift) {
+        return (a >>> shift) & LOW_PAIR | ((b >>> shift) & LOW_PAIR) << 2 | ((c >>> shift) & LOW_PAIR) << 4
+                | ((d >>> shift) & LOW_PAIR) << 6;
+    }
+
+    /** The column, within its 8-byte run, of the first code 3 in {@code v}, whose fields sit at shifts {@code shifts}. */
+    private static int firstCode3(long v, int[] shifts, int stride) {
+        for (int j = 0; j < 8; j++) {
+            int b = (int) (v >>> (8 * j)) & 0xFF;
+            for (int k = 0; k < 4; k++) {
+                if (((b >>> shifts[k]) & 3) == 3) {
+                    return k * stride + j;
                 }
             }
-            return scales.row();
+        }
+        throw new IllegalStateException();
+    }
+
+    private static final int[] I2S_SHIFTS = {6, 4, 2, 0};
+    private static final int[] TQ2_SHIFTS = {0, 2, 4, 6};
+
+    /**
+     * I2_S: row R's codes are the {@code in/4} bytes at {@code R·in/4} (rows start on group
+     * boundaries), element {@code 32·k + j} of a group in bits {@code 6−2k} of byte j.
+     */
+    static PackedDecoder i2s(MemorySegment data, int in) {
+        int rowBytes = in / 4;
+        return (r, p, out, found) -> {
+            long[] at = new long[4];
+            long[] bad = {-1, -1, -1, -1};
+            boolean[] nonZero = new boolean[4];
+            for (int i = 0; i < 4; i++) {
+                at[i] = ((long) i * p + r) * rowBytes;
+            }
+            long outAt = (long) r * in;
+            long[] v = new long[4];
+            for (int g = 0; g < rowBytes; g += 32) {
+                for (int q = 0; q < 32; q += 8) {
+                    for (int i = 0; i < 4; i++) {
+                        v[i] = data.get(LONG, at[i] + g + q);
+                        if ((v[i] & (v[i] >>> 1) & LOW_BITS) != 0 && bad[i] < 0) {
+                            bad[i] = 4L * g + firstCode3(v[i], I2S_SHIFTS, 32) + q;
+                        }
+                        nonZero[i] |= v[i] != LOW_BITS;
+                    }
+                    for (int k = 0; k < 4; k++) {
+                        out.set(LONG, outAt + 4L * g + 32 * k + q, merge(v[0], v[1], v[2], v[3], 6 - 2 * k));
+                    }
+                }
+            }
+            for (int i = 0; i < 4; i++) {
+                long row = (long) i * p + r;
+                found[(int) row] = bad[i] < 0 ? new Row(Float.NaN, nonZero[i], null)
+                        : Row.invalid("invalid I2_S code 3 (only 0, 1, 2 mean -1, 0, +1) for weight [" + row + ", "
+                        + bad[i] + "]");
+            }
+        };
+    }
+
+    /**
+     * TQ2_0: row R is {@code in/256} blocks of 66 bytes; element {@code 128·h + 32·l + j} of a
+     * block is in bits {@code 2l} of byte {@code 32·h + j}, and the block's f16 {@code d} follows
+     * its 64 bytes of codes.
+     */
+    static PackedDecoder tq2(MemorySegment data, int in) {
+        int blocks = in / TQ_BLOCK;
+        long rowBytes = (long) blocks * TQ2_BLOCK_BYTES;
+        return (r, p, out, found) -> {
+            BlockScales[] scales = new BlockScales[4];
+            String[] problem = new String[4];
+            for (int i = 0; i < 4; i++) {
+                scales[i] = new BlockScales((long) i * p + r);
+            }
+            long outAt = (long) r * in;
+            long[][] v = new long[4][8];
+            for (int k = 0; k < blocks; k++) {
+                int base = k * TQ_BLOCK;
+                for (int i = 0; i < 4; i++) {
+                    long at = ((long) i * p + r) * rowBytes + (long) k * TQ2_BLOCK_BYTES;
+                    boolean blockNonZero = false;
+                    for (int w = 0; w < 8; w++) {
+                        v[i][w] = data.get(LONG, at + 8L * w);
+                        if ((v[i][w] & (v[i][w] >>> 1) & LOW_BITS) != 0 && problem[i] == null) {
+                            int h = w / 4;
+                            int col = base + 128 * h + firstCode3(v[i][w], TQ2_SHIFTS, 32) + 8 * (w % 4);
+                            problem[i] = "invalid TQ2_0 code 3 (only 0, 1, 2 mean -1, 0, +1) for weight ["
+                                    + ((long) i * p + r) + ", " + col + "]";
+                        }
+                        blockNonZero |= v[i][w] != LOW_BITS;
+                    }
+                    float d = Float.float16ToFloat(data.get(SHORT, at + 64));
+                    String bad = scales[i].block(k, d, blockNonZero);
+                    if (bad != null && problem[i] == null) {
+                        problem[i] = bad;
+                    }
+                    if (d == 0) {
+                        Arrays.fill(v[i], LOW_BITS); // a block with d = 0 holds zeros whatever its codes
+                    }
+                }
+                for (int w = 0; w < 8; w++) {
+                    long colAt = outAt + base + 128L * (w / 4) + 8L * (w % 4);
+                    for (int l = 0; l < 4; l++) {
+                        out.set(LONG, colAt + 32L * l, merge(v[0][w], v[1][w], v[2][w], v[3][w], 2 * l));
+                    }
+                }
+            }
+            for (int i = 0; i < 4; i++) {
+                found[i * p + r] = problem[i] != null ? Row.invalid(problem[i]) : scales[i].row();
+            }
         };
     }
 
@@ -151,9 +236,13 @@ final class TernaryRows {
                         nonZero |= (codes[base + 240 + j + 4 * n] = trit(raw[at + 48 + j], n)) != 1;
                     }
                 }
-                String problem = scales.block(k, f16(raw, at + 52), nonZero, codes, base);
+                float d = f16(raw, at + 52);
+                String problem = scales.block(k, d, nonZero);
                 if (problem != null) {
                     return Row.invalid(problem);
+                }
+                if (d == 0) {
+                    Arrays.fill(codes, base, base + TQ_BLOCK, (byte) 1);
                 }
             }
             return scales.row();
@@ -185,12 +274,13 @@ final class TernaryRows {
             this.row = row;
         }
 
-        String block(int k, float d, boolean blockNonZero, byte[] codes, int base) {
+        /** The caller turns the codes of a block with {@code d = 0} into zeros. */
+        String block(int k, float d, boolean blockNonZero) {
             if (d == 0) {
-                java.util.Arrays.fill(codes, base, base + TQ_BLOCK, (byte) 1);
                 return null;
             }
             if (!(d > 0) || Float.isInfinite(d)) {
+                int base = k * TQ_BLOCK;
                 return "block " + k + " of row " + row + " (columns " + base + ".." + (base + TQ_BLOCK - 1)
                         + ") has scale d = " + d + ", expected a finite number >= 0";
             }
