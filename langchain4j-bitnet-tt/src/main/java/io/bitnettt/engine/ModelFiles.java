@@ -32,27 +32,30 @@ final class ModelFiles implements AutoCloseable {
     private final BpeTokenizer tokenizer;
     private final AutoCloseable owner;
     private final Path configSource;
+    private final String contextKey;
 
     private ModelFiles(ModelConfig config, HostWeights weights, BpeTokenizer tokenizer, AutoCloseable owner,
-                       Path configSource) {
+                       Path configSource, String contextKey) {
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.owner = owner;
         this.configSource = configSource;
+        this.contextKey = contextKey;
     }
 
     static ModelFiles open(Path path) {
         if (Files.isRegularFile(path)) {
             if (!GgufFile.isGguf(path)) {
-                throw new IllegalArgumentException("model file " + path + " is not a GGUF file (it does not start with"
-                        + " \"GGUF\"); expected a .gguf file or a Hugging Face model folder");
+                throw new IllegalArgumentException("model path " + path + " is a file but not a GGUF file (it does not"
+                        + " start with \"GGUF\"); expected a .gguf file or a Hugging Face model folder with config.json,"
+                        + " model.safetensors and tokenizer.json");
             }
             return gguf(path);
         }
         if (!Files.isDirectory(path)) {
             throw new IllegalArgumentException("model path " + path + " does not exist; expected a Hugging Face model"
-                    + " folder or a .gguf file");
+                    + " folder with config.json, model.safetensors and tokenizer.json, or a .gguf file");
         }
         if (!Files.exists(path.resolve("config.json"))) {
             List<Path> ggufs = ggufFilesIn(path);
@@ -71,7 +74,8 @@ final class ModelFiles implements AutoCloseable {
         GgufCheckpoint checkpoint = GgufCheckpoint.open(file);
         try {
             BpeTokenizer tokenizer = GgufTokenizer.read(checkpoint.file());
-            return new ModelFiles(checkpoint.config(), checkpoint, tokenizer, checkpoint, file);
+            return new ModelFiles(checkpoint.config(), checkpoint, tokenizer, checkpoint, file,
+                    checkpoint.architecture() + ".context_length");
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -85,7 +89,8 @@ final class ModelFiles implements AutoCloseable {
         }
         BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerJson);
         Checkpoint checkpoint = Checkpoint.open(dir);
-        return new ModelFiles(checkpoint.config(), checkpoint, tokenizer, checkpoint, dir.resolve("config.json"));
+        return new ModelFiles(checkpoint.config(), checkpoint, tokenizer, checkpoint, dir.resolve("config.json"),
+                "max_position_embeddings");
     }
 
     private static List<Path> ggufFilesIn(Path dir) {
@@ -112,6 +117,11 @@ final class ModelFiles implements AutoCloseable {
     /** The file the config came from (config.json or the GGUF file), for messages. */
     Path configSource() {
         return configSource;
+    }
+
+    /** Where the model's context length comes from, e.g. {@code max_position_embeddings of x/config.json}. */
+    String contextSource() {
+        return contextKey + " of " + configSource;
     }
 
     @Override
