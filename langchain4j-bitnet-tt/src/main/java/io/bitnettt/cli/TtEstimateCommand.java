@@ -3,8 +3,10 @@ package io.bitnettt.cli;
 import io.bitnettt.engine.ModelDims;
 import io.bitnettt.estimate.DecodeEstimateReport;
 import io.bitnettt.estimate.EmulatorDecodeCounts;
+import io.bitnettt.gguf.GgufFile;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.ModelConfigJson;
+import io.bitnettt.model.gguf.GgufModelConfig;
 import io.bitnettt.tt.roofline.Roofline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,9 +52,9 @@ final class TtEstimateCommand implements Callable<Integer> {
             description = "decodes before measuring; the first captures the step (default: ${DEFAULT-VALUE})")
     int warmUp;
 
-    @Option(names = "--model", paramLabel = "DIR",
-            description = "take the shapes from DIR/config.json (only that file is read); "
-                    + "default: microsoft/bitnet-b1.58-2B-4T")
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "take the shapes from PATH/config.json or from a GGUF file's metadata (no weights are "
+                    + "read); default: microsoft/bitnet-b1.58-2B-4T")
     Path model;
 
     @Option(names = "--op-overhead-us", paramLabel = "X",
@@ -87,13 +89,14 @@ final class TtEstimateCommand implements Callable<Integer> {
             }
         }
         Roofline roofline = new Roofline(overheadUs * 1e-6);
-        ModelConfig config = model == null ? ModelConfig.bitnet2B4T()
-                : ModelConfigJson.read(model.resolve(ModelConfigJson.FILE_NAME));
+        boolean gguf = model != null && GgufFile.isGguf(model);
+        Path shapes = model == null || gguf ? model : model.resolve(ModelConfigJson.FILE_NAME);
+        ModelConfig config = model == null ? ModelConfig.bitnet2B4T() : gguf ? GgufModelConfig.read(model)
+                : ModelConfigJson.read(shapes);
         PrintStream out = console.out();
         out.println("## Tenstorrent decode estimate (count-only emulator + roofline; an estimate, not a measurement)");
         out.println();
-        out.println("Shapes: " + (model == null ? "microsoft/bitnet-b1.58-2B-4T" : model.resolve(
-                ModelConfigJson.FILE_NAME)) + ": " + DecodeEstimateReport.describe(
+        out.println("Shapes: " + (model == null ? "microsoft/bitnet-b1.58-2B-4T" : shapes) + ": " + DecodeEstimateReport.describe(
                 ModelDims.of(config, config.maxPositionEmbeddings())) + ".");
         out.println();
         DecodeEstimateReport report = new DecodeEstimateReport(roofline);

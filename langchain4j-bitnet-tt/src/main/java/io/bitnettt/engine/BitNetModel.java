@@ -127,6 +127,15 @@ public final class BitNetModel implements AutoCloseable {
         return run(template.encode(messages, true), params, onText, cancelled);
     }
 
+    /**
+     * Fails with the reason when this model's vocabulary cannot run the chat template (it has no
+     * {@code <|eot_id|>}); {@link #complete} works either way. Lets a chat front end refuse before
+     * its first prompt.
+     */
+    public void requireChat() {
+        template.requireEot();
+    }
+
     /** Tokens the chat template produces for {@code messages}, with the generation prompt. */
     public int countTokens(List<ChatMessage> messages) {
         return template.countTokens(messages, true);

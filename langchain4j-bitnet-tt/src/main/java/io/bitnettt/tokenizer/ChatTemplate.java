@@ -32,7 +32,8 @@ public final class ChatTemplate {
         return tokenizer.eotId() >= 0;
     }
 
-    private void requireEot() {
+    /** Fails, saying why, when the vocabulary lacks the end-of-turn token (see {@link #supported}). */
+    public void requireEot() {
         if (!supported()) {
             throw new TokenizerException("the tokenizer has no " + EOT + " token, which the BitNet chat template needs"
                     + " to end each turn; this model can only continue raw text (bitnet generate, BitNetModel.complete)");

@@ -43,6 +43,13 @@ public final class GgufModelConfig {
         return arch;
     }
 
+    /** The config of the GGUF file at {@code path}, reading only its header. */
+    public static ModelConfig read(java.nio.file.Path path) {
+        try (GgufFile file = GgufFile.open(path)) {
+            return read(file);
+        }
+    }
+
     /** Reads and validates the config; the tensors are checked against it by the loader. */
     public static ModelConfig read(GgufFile file) {
         GgufMetadata m = file.metadata();
