@@ -1,6 +1,5 @@
 package io.bitnettt.model.gguf;
 
-import io.bitnettt.gguf.GgmlType;
 import io.bitnettt.gguf.GgufFile;
 import io.bitnettt.gguf.GgufTensorInfo;
 import io.bitnettt.model.CheckpointException;
@@ -12,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -38,7 +36,6 @@ import java.util.stream.IntStream;
  */
 final class GgufTernary {
 
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** What became of one projection. */
@@ -195,9 +192,5 @@ final class GgufTernary {
 
     static CheckpointException fail(GgufFile file, GgufTensorInfo t, String problem) {
         return new CheckpointException(file.fileName(), t.name(), problem);
-    }
-
-    static List<GgmlType> ternaryTypes() {
-        return List.of(GgmlType.I2_S, GgmlType.TQ1_0, GgmlType.TQ2_0);
     }
 }
