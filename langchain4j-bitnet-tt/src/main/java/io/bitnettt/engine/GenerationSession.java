@@ -70,9 +70,17 @@ public final class GenerationSession {
         // The last prompt token always runs through decode: that is where logits come from.
         int reuse = Math.min(commonPrefix(prompt), n - 1);
         cachedLength = reuse;
-        forward.prefill(prompt, reuse, n - 1);
-        System.arraycopy(prompt, reuse, cached, reuse, n - 1 - reuse);
-        cachedLength = n - 1;
+        // Block by block, so that a long prompt can be cancelled too; what was computed stays reusable.
+        for (int from = reuse; from < n - 1; from += forward.prefillBlock()) {
+            if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                GenerationStats stats = GenerationStats.of(n, reuse, 0, start, 0, System.nanoTime());
+                return new GenerationResult("", new int[0], FinishReason.CANCELLED, stats);
+            }
+            int to = Math.min(n - 1, from + forward.prefillBlock());
+            forward.prefill(prompt, from, to);
+            System.arraycopy(prompt, from, cached, from, to - from);
+            cachedLength = to;
+        }
 
         Sampler sampler = new Sampler(params, forward.dims().vocabSize());
         boolean onDeviceArgmax = params.isGreedy() && !params.hasPenalties();

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class GenerationSessionTest {
     private static final ModelDims DIMS = new ModelDims(96, 64, 160, 2, 4, 2, 16, 1e-5f, 10000.0, 24);
     private static final TinyModel MODEL = new TinyModel(DIMS, 99);
+    private static final int PREFILL_BLOCK = 3;
     private static final int[] PROMPT = {1, 40, 41, 7, 13};
 
     private Device device;
@@ -32,7 +33,7 @@ class GenerationSessionTest {
     void open() {
         device = BackendSelector.fromServiceLoader().select("cpu").open(DeviceOptions.defaults().withThreads(2));
         weights = TinyModelUpload.upload(device, MODEL);
-        forward = new BitNetForward(device, DIMS, weights, 3);
+        forward = new BitNetForward(device, DIMS, weights, PREFILL_BLOCK);
         session = new GenerationSession(forward);
     }
 
@@ -149,13 +150,32 @@ class GenerationSessionTest {
 
     @Test
     void cancellationStopsWithinOneTokenAndLeavesTheSessionUsable() {
-        AtomicInteger polls = new AtomicInteger();
-        GenerationResult r = session.generate(PROMPT, greedy(50), Set.of(), idText(), s -> { },
-                () -> polls.incrementAndGet() > 3);
+        AtomicInteger shown = new AtomicInteger();
+        // Cancelled once the third token is shown: no fourth token is computed.
+        GenerationResult r = session.generate(PROMPT, greedy(50), Set.of(), idText(), s -> shown.incrementAndGet(),
+                () -> shown.get() >= 3);
         assertEquals(FinishReason.CANCELLED, r.finishReason());
         assertEquals(3, r.tokens().length);
         GenerationResult after = run(PROMPT, greedy(5), Set.of());
         assertArrayEquals(referenceGreedy(PROMPT, 5), after.tokens());
+    }
+
+    /** A long prompt can be cancelled between prefill blocks; what was prefilled is reused next time. */
+    @Test
+    void cancellationDuringPrefillStopsBeforeTheFirstTokenAndKeepsThePrefix() {
+        int[] longPrompt = new int[DIMS.contextLength() - 2];
+        for (int i = 0; i < longPrompt.length; i++) {
+            longPrompt[i] = 1 + (i * 7) % (DIMS.vocabSize() - 1);
+        }
+        AtomicInteger polls = new AtomicInteger();
+        // The first poll comes before the first block, the second after it: one block is computed.
+        GenerationResult r = session.generate(longPrompt, greedy(5), Set.of(), idText(), s -> { },
+                () -> polls.incrementAndGet() > 1);
+        assertEquals(FinishReason.CANCELLED, r.finishReason());
+        assertEquals(0, r.tokens().length);
+        GenerationResult again = run(longPrompt, greedy(3), Set.of());
+        assertEquals(PREFILL_BLOCK, again.stats().reusedPrefixTokens());
+        assertArrayEquals(referenceGreedy(longPrompt, 3), again.tokens());
     }
 
     @Test
