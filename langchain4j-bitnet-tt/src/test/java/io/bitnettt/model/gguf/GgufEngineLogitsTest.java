@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The engine loaded from each GGUF of the fixture runs as the model those files were made from:
  * <ul>
  *   <li>bit-identical logits to the engine loaded from the Hugging Face folder, at every step of
- *       HF's greedy path. This runs on the {@code tenstorrent-emulator} backend, whose C kernels
+ *       HF's greedy path. This runs on the {@code tenstorrent-emulator} backend (the TT-NN shim over the host double), whose kernels
  *       give the same bits on every run; the {@code cpu} backend's do not yet (a float
  *       {@code reduceLanes(ADD)} sums in a different order once C2 compiles it, so two runs of
  *       the same model in one JVM differ in the last bit), which would make a bit-for-bit check
