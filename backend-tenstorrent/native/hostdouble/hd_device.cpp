@@ -112,12 +112,13 @@ Tensor allocate(DeviceImpl& dev, const Shape& shape, DataType dtype, Layout layo
     }
     used += bytes;
     dev.counters.allocations += 1;
+    auto buffer = std::make_shared<Buffer>();
     if (dev.live_traces > 0 && !dev.capturing) {
         // tt_metal/impl/allocator/allocator.cpp (verify_safe_allocation): a buffer allocated while a trace
-        // lives may be overwritten by a replay unless it is freed before the replay.
-        dev.stats["hazard:allocation while a trace is live"] += 1;
+        // lives may take the address of one of its intermediates, and a replay then overwrites it,
+        // unless it is freed before the replay. execute_trace counts those still allocated.
+        dev.allocated_while_live.push_back(buffer);
     }
-    auto buffer = std::make_shared<Buffer>();
     buffer->device = &dev;
     buffer->type = memory.buffer;
     buffer->bytes = bytes;
@@ -420,6 +421,15 @@ void execute_trace(Device& device, uint32_t id, bool blocking) {
     hd::check(!dev.capturing, hd::kTraceBlocking, "replay of trace " + std::to_string(id) + " while another records");
     auto it = dev.traces.find(id);
     hd::check(it != dev.traces.end() && it->second.ended, hd::kTraceUnknown, "trace " + std::to_string(id));
+    std::vector<std::weak_ptr<hd::Buffer>> still;
+    for (const std::weak_ptr<hd::Buffer>& w : dev.allocated_while_live) {
+        std::shared_ptr<hd::Buffer> b = w.lock();
+        if (b && b->allocated) {
+            dev.stats["hazard:replay over a buffer allocated while a trace lived"] += 1;
+            still.push_back(w);
+        }
+    }
+    dev.allocated_while_live.swap(still);
     // A replay runs fixed programs on fixed buffers: nothing is allocated.
     for (const hd::Program& p : it->second.programs) dev.queue.push_back(p);
     if (blocking) hd::drain_and_check(dev);
@@ -430,6 +440,7 @@ void release_trace(Device& device, uint32_t id) {
     auto it = dev.traces.find(id);
     hd::check(it != dev.traces.end(), hd::kTraceUnknown, "release of trace " + std::to_string(id));
     if (it->second.ended) dev.live_traces -= 1;
+    if (dev.live_traces == 0) dev.allocated_while_live.clear();
     dev.traces.erase(it);
 }
 

@@ -82,6 +82,7 @@ struct DeviceImpl : std::enable_shared_from_this<DeviceImpl> {
     std::map<uint32_t, hd::Trace> traces;
     uint32_t next_trace = 1;
     uint32_t live_traces = 0;
+    std::vector<std::weak_ptr<hd::Buffer>> allocated_while_live;  // see hd_device.cpp allocate()
     std::string pending_error;  // first failure of a program, reported by the next barrier
 
     bool count_only() const { return options.count_only; }
