@@ -51,6 +51,7 @@ final class ChatCommand implements Callable<Integer> {
         SamplingParameters params = sampling.parameters();
         PrintStream out = console.out();
         try (BitNetModel m = model.load(console)) {
+            m.requireChat();
             ConsoleLines input = new ConsoleLines(console.in());
             AnswerInterrupts interrupts = new AnswerInterrupts(input);
             try (Interrupts.Registration ctrlC = console.interrupts().handle(interrupts::onInterrupt)) {

@@ -1,5 +1,6 @@
 package io.bitnettt.cli;
 
+import io.bitnettt.download.FileSelection;
 import io.bitnettt.download.HubDownloader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -8,11 +9,15 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code bitnet download [REPO] [--dir DIR] [--revision REV] [--endpoint URL]}. */
+/** {@code bitnet download [REPO] [--file PATH]... [--dir DIR] [--revision REV] [--endpoint URL]}. */
 @Command(name = "download", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Download a model from the Hugging Face hub, with a progress bar on standard error.",
+                "A model folder comes whole; a GGUF repository (GGUF files, no config.json) gives its one .gguf "
+                        + "file, or the one named with --file.",
                 "Partial files resume; sizes and sha256 are checked against the hub's metadata. "
                         + "A token in $HF_TOKEN is sent for gated repositories."})
 final class DownloadCommand implements Callable<Integer> {
@@ -21,6 +26,10 @@ final class DownloadCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "REPO", defaultValue = HubDownloader.DEFAULT_REPO,
             description = "Hugging Face repository (default: ${DEFAULT-VALUE})")
     String repo;
+
+    @Option(names = "--file", paramLabel = "PATH",
+            description = "only this file of the repository, e.g. ggml-model-i2_s.gguf (repeatable)")
+    List<String> files = new ArrayList<>();
 
     @Option(names = "--dir", paramLabel = "DIR", description = "target folder (default: models/<repository name>)")
     Path dir;
@@ -47,8 +56,11 @@ final class DownloadCommand implements Callable<Integer> {
         Path target = dir != null ? dir : Path.of("models", repo.substring(repo.lastIndexOf('/') + 1));
         HubDownloader downloader = HubDownloader.builder().baseUrl(base).token(System.getenv("HF_TOKEN"))
                 .progress(console.err()).build();
-        Path done = downloader.download(repo, revision, target);
-        console.out().println("downloaded " + repo + " to " + done);
+        FileSelection selection = files.isEmpty() ? FileSelection.model() : FileSelection.paths(files);
+        List<Path> done = downloader.download(repo, revision, target, selection);
+        // A single GGUF file is the model; otherwise the folder is.
+        Path model = done.size() == 1 && done.getFirst().toString().endsWith(".gguf") ? done.getFirst() : target;
+        console.out().println("downloaded " + repo + " to " + model);
         return 0;
     }
 }

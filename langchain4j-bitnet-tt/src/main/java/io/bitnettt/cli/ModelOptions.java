@@ -16,8 +16,8 @@ final class ModelOptions {
     CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "PATH",
-            description = "model folder (Hugging Face: config.json, model.safetensors, tokenizer.json); "
-                    + "default: the built-in demo model")
+            description = "a Hugging Face model folder (config.json, model.safetensors, tokenizer.json) or a GGUF "
+                    + "file (bitnet.cpp's I2_S, llama.cpp's TQ1_0/TQ2_0, F16); default: the built-in demo model")
     Path model;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",

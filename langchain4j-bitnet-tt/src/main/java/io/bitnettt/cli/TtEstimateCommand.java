@@ -3,8 +3,10 @@ package io.bitnettt.cli;
 import io.bitnettt.engine.ModelDims;
 import io.bitnettt.estimate.DecodeEstimateReport;
 import io.bitnettt.estimate.EmulatorDecodeCounts;
+import io.bitnettt.gguf.GgufFile;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.ModelConfigJson;
+import io.bitnettt.model.gguf.GgufModelConfig;
 import io.bitnettt.tt.roofline.Roofline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,15 +22,17 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code bitnet tt-estimate}: the decode tokens/s estimate per Tenstorrent card, from the emulator's
- * counts of the engine's real decode step at the model's full shapes (see {@link EmulatorDecodeCounts}).
+ * {@code bitnet tt-estimate}: the decode tokens/s estimate per Tenstorrent card, from the counts of the
+ * engine's real decode step at the model's full shapes, run through the TT-NN shim over the count-only
+ * host double of TT-NN (see {@link EmulatorDecodeCounts}).
  */
 @Command(name = "tt-estimate", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Estimated decode tokens/s per Tenstorrent card (an estimate from published card "
                 + "specifications, not a measurement).",
-                "Runs the engine's decode step on the Tenstorrent emulator in count-only mode (nothing is stored "
-                        + "or computed, so full shapes fit in a few GB) and prints the counts per token, a "
-                        + "cross-check against the analytic model, and the estimated tokens/s per card."})
+                "Runs the engine's decode step through the TT-NN shim over the host double of TT-NN in "
+                        + "count-only mode (nothing is stored or computed, so full shapes fit in a few GB) and prints "
+                        + "the TT-NN ops, bytes and replays per token, a cross-check against the analytic model, and "
+                        + "the estimated tokens/s per card."})
 final class TtEstimateCommand implements Callable<Integer> {
     static final int DEFAULT_CONTEXT = 128;
 
@@ -50,9 +54,9 @@ final class TtEstimateCommand implements Callable<Integer> {
             description = "decodes before measuring; the first captures the step (default: ${DEFAULT-VALUE})")
     int warmUp;
 
-    @Option(names = "--model", paramLabel = "DIR",
-            description = "take the shapes from DIR/config.json (only that file is read); "
-                    + "default: microsoft/bitnet-b1.58-2B-4T")
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "take the shapes from PATH/config.json or from a GGUF file's metadata (no weights are "
+                    + "read); default: microsoft/bitnet-b1.58-2B-4T")
     Path model;
 
     @Option(names = "--op-overhead-us", paramLabel = "X",
@@ -87,13 +91,15 @@ final class TtEstimateCommand implements Callable<Integer> {
             }
         }
         Roofline roofline = new Roofline(overheadUs * 1e-6);
-        ModelConfig config = model == null ? ModelConfig.bitnet2B4T()
-                : ModelConfigJson.read(model.resolve(ModelConfigJson.FILE_NAME));
+        boolean gguf = model != null && GgufFile.isGguf(model);
+        Path shapes = model == null || gguf ? model : model.resolve(ModelConfigJson.FILE_NAME);
+        ModelConfig config = model == null ? ModelConfig.bitnet2B4T() : gguf ? GgufModelConfig.read(model)
+                : ModelConfigJson.read(shapes);
         PrintStream out = console.out();
-        out.println("## Tenstorrent decode estimate (count-only emulator + roofline; an estimate, not a measurement)");
+        out.println("## Tenstorrent decode estimate (TT-NN shim over the count-only host double + roofline; an estimate, "
+                + "not a measurement)");
         out.println();
-        out.println("Shapes: " + (model == null ? "microsoft/bitnet-b1.58-2B-4T" : model.resolve(
-                ModelConfigJson.FILE_NAME)) + ": " + DecodeEstimateReport.describe(
+        out.println("Shapes: " + (model == null ? "microsoft/bitnet-b1.58-2B-4T" : shapes) + ": " + DecodeEstimateReport.describe(
                 ModelDims.of(config, config.maxPositionEmbeddings())) + ".");
         out.println();
         DecodeEstimateReport report = new DecodeEstimateReport(roofline);

@@ -4,7 +4,6 @@ import io.bitnettt.generate.SamplingParameters;
 import io.bitnettt.generate.TokenConstraint;
 import io.bitnettt.generate.json.JsonDecoding;
 import io.bitnettt.model.ModelConfig;
-import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
@@ -14,8 +13,6 @@ import io.bitnettt.tokenizer.ChatMessage;
 import io.bitnettt.tokenizer.ChatTemplate;
 import io.bitnettt.tokenizer.StreamingDecoder;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -61,53 +58,41 @@ public final class BitNetModel implements AutoCloseable {
         stopTokens.addAll(config.eosTokenIds());
     }
 
-    /** Loads {@code options.modelDir()} onto the selected backend. */
+    /**
+     * Loads {@code options.modelDir()} (a Hugging Face folder or a GGUF file, see {@link ModelFiles})
+     * onto the selected backend. The files are read and checked before the device is opened.
+     */
     public static BitNetModel load(BitNetOptions options) {
-        checkModelFolder(options.modelDir());
-        Path tokenizerJson = options.modelDir().resolve("tokenizer.json");
-        if (!Files.isRegularFile(tokenizerJson)) {
-            throw new IllegalArgumentException("model folder " + options.modelDir() + " has no tokenizer.json");
-        }
-        BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerJson);
-        Device device = BackendSelector.fromServiceLoader().select(options.backend())
-                .open(DeviceOptions.defaults().withThreads(options.threads()));
-        DeviceWeights weights = null;
-        try (Checkpoint checkpoint = Checkpoint.open(options.modelDir())) {
-            ModelConfig config = checkpoint.config();
+        try (ModelFiles files = ModelFiles.open(options.modelDir())) {
+            ModelConfig config = files.config();
+            BpeTokenizer tokenizer = files.tokenizer();
             if (tokenizer.vocabSize() > config.vocabSize()) {
-                throw new IllegalArgumentException("tokenizer.json in " + options.modelDir() + " has "
-                        + tokenizer.vocabSize() + " tokens but config.json vocab_size is " + config.vocabSize());
+                throw new IllegalArgumentException("the tokenizer of " + options.modelDir() + " has "
+                        + tokenizer.vocabSize() + " tokens but the model's vocab_size is " + config.vocabSize());
             }
             int context = options.contextLength() == 0 ? config.maxPositionEmbeddings() : options.contextLength();
             if (context > config.maxPositionEmbeddings()) {
-                throw new IllegalArgumentException("context length " + context + " exceeds max_position_embeddings "
-                        + config.maxPositionEmbeddings() + " of " + options.modelDir().resolve("config.json"));
+                throw new IllegalArgumentException("context length " + context + " exceeds the model's maximum of "
+                        + config.maxPositionEmbeddings() + " (" + files.contextSource() + ")");
             }
-            ModelDims dims = ModelDims.of(config, context);
-            ContextBudget.check(dims, BitNetForward.KV_CACHE_DTYPE,
-                    device.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM),
-                    options.contextLength() == 0 ? "max_position_embeddings of " + options.modelDir().resolve(
-                            "config.json") : "the requested context length");
-            weights = WeightUploader.upload(checkpoint, device, options.int8OutputProjection());
-            BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
-            return new BitNetModel(config, device, weights, forward, tokenizer);
-        } catch (RuntimeException | Error e) {
-            if (weights != null) {
-                weights.close();
+            Device device = BackendSelector.fromServiceLoader().select(options.backend())
+                    .open(DeviceOptions.defaults().withThreads(options.threads()));
+            DeviceWeights weights = null;
+            try {
+                ModelDims dims = ModelDims.of(config, context);
+                ContextBudget.check(dims, BitNetForward.KV_CACHE_DTYPE,
+                        device.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM),
+                        options.contextLength() == 0 ? files.contextSource() : "the requested context length");
+                weights = WeightUploader.upload(files.weights(), device, options.int8OutputProjection());
+                BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
+                return new BitNetModel(config, device, weights, forward, tokenizer);
+            } catch (RuntimeException | Error e) {
+                if (weights != null) {
+                    weights.close();
+                }
+                device.close();
+                throw e;
             }
-            device.close();
-            throw e;
-        }
-    }
-
-    /** Fails naming the path when it is missing or not a folder, before anything is opened. */
-    private static void checkModelFolder(Path dir) {
-        String expected = "expected a model folder with config.json, model.safetensors and tokenizer.json";
-        if (!Files.exists(dir)) {
-            throw new IllegalArgumentException("model path " + dir + " does not exist; " + expected);
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("model path " + dir + " is a file; " + expected);
         }
     }
 
@@ -171,6 +156,15 @@ public final class BitNetModel implements AutoCloseable {
             jsonDecoding = JsonDecoding.of(tokenizer, config.vocabSize(), end);
         }
         return jsonDecoding;
+    }
+
+    /**
+     * Fails with the reason when this model's vocabulary cannot run the chat template (it has no
+     * {@code <|eot_id|>}); {@link #complete} works either way. Lets a chat front end refuse before
+     * its first prompt.
+     */
+    public void requireChat() {
+        template.requireEot();
     }
 
     /** Tokens the chat template produces for {@code messages}, with the generation prompt. */

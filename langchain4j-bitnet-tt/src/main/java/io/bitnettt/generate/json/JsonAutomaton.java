@@ -57,7 +57,7 @@ public final class JsonAutomaton {
     JsonAutomaton(ByteGrammar grammar, TokenTrie trie, int endToken, MaskScratch scratch) {
         if (endToken < 0 || endToken >= trie.logitsSize() || trie.bytes(endToken) != null) {
             throw new IllegalArgumentException("the end token " + endToken
-                    + " must be a special token inside the logits [0, " + trie.logitsSize() + ")");
+                    + " must lie inside the logits [0, " + trie.logitsSize() + ") and outside the token trie");
         }
         this.grammar = grammar;
         this.trie = trie;

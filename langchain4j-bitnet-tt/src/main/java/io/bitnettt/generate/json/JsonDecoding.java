@@ -35,10 +35,10 @@ public final class JsonDecoding {
 
     /**
      * @param logitsSize how many ids the model's logits cover
-     * @param endToken   the token that ends a document (end of turn); must be a special token
+     * @param endToken   the token that ends a document (end of turn); never part of one
      */
     public static JsonDecoding of(BpeTokenizer tokenizer, int logitsSize, int endToken) {
-        return new JsonDecoding(TokenTrie.of(tokenizer, logitsSize), endToken);
+        return new JsonDecoding(TokenTrie.of(tokenizer, logitsSize, endToken), endToken);
     }
 
     public TokenTrie trie() {

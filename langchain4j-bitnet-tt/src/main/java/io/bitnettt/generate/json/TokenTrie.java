@@ -126,9 +126,10 @@ public final class TokenTrie {
 
     /**
      * The trie of {@code tokenizer}'s ordinary tokens for a model whose logits cover
-     * {@code logitsSize} ids (at least the tokenizer's).
+     * {@code logitsSize} ids (at least the tokenizer's), without {@code excluded} (the end token, in
+     * case a vocabulary does not mark it special).
      */
-    public static TokenTrie of(BpeTokenizer tokenizer, int logitsSize) {
+    public static TokenTrie of(BpeTokenizer tokenizer, int logitsSize, int... excluded) {
         if (logitsSize < tokenizer.vocabSize()) {
             throw new IllegalArgumentException("the logits cover " + logitsSize + " ids but the tokenizer has "
                     + tokenizer.vocabSize());
@@ -143,6 +144,11 @@ public final class TokenTrie {
                 bytes[id] = b.length == 0 ? null : b;
             } catch (TokenizerException hole) {
                 // An unassigned id: never generated.
+            }
+        }
+        for (int id : excluded) {
+            if (id >= 0 && id < bytes.length) {
+                bytes[id] = null;
             }
         }
         return new TokenTrie(logitsSize, bytes);
