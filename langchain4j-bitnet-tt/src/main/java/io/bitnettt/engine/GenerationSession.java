@@ -144,11 +144,17 @@ public final class GenerationSession {
                 reason = FinishReason.STOP_TOKEN;
                 break;
             }
-            StopStringMatcher.Result r = stops.accept(decoder.accept(next));
-            emit(r.text(), text, onText);
-            if (r.stopped()) {
-                reason = FinishReason.STOP_STRING;
-                break;
+            String piece = decoder.accept(next);
+            if (constrained) {
+                // The constraint decides where a document ends; a stop string inside it would cut it invalid.
+                emit(piece, text, onText);
+            } else {
+                StopStringMatcher.Result r = stops.accept(piece);
+                emit(r.text(), text, onText);
+                if (r.stopped()) {
+                    reason = FinishReason.STOP_STRING;
+                    break;
+                }
             }
             if (count == params.maxNewTokens()) {
                 reason = FinishReason.LENGTH;

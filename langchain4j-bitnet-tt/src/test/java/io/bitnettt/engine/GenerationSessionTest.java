@@ -287,6 +287,24 @@ class GenerationSessionTest {
         return Arrays.stream(tokens).limit(n).boxed().toList();
     }
 
+    /** Stop strings apply to free text only: one inside a constrained stretch would cut a document. */
+    @Test
+    void stopStringsDoNotCutAConstrainedStretchButStopFreeText() {
+        int[] tokens = session.generate(PROMPT, greedy(6), Set.of(), new OnlyOneToken(DIMS.vocabSize(), 4), idText(),
+                s -> { }, () -> false).tokens();
+        OnlyOneToken only = new OnlyOneToken(DIMS.vocabSize(), 4);
+        // idText shows token t as "<t>": one stop string is the second constrained token, one the first free token.
+        String constrainedToken = "<" + only.allowed(1) + ">";
+        String freeToken = "<" + tokens[4] + ">";
+        session.reset();
+        SamplingParameters p = SamplingParameters.builder().temperature(0).maxNewTokens(6)
+                .stopStrings(constrainedToken, freeToken).build();
+        GenerationResult r = session.generate(PROMPT, p, Set.of(), only, idText(), s -> { }, () -> false);
+        assertEquals(FinishReason.STOP_STRING, r.finishReason());
+        assertArrayEquals(Arrays.copyOf(tokens, 5), r.tokens());
+        assertTrue(r.text().contains(constrainedToken) && !r.text().contains(freeToken), r.text());
+    }
+
     @Test
     void theBudgetAConstraintSeesIsCappedByTheContext() {
         // Context 24, prompt 5: at most 20 tokens can follow, whatever maxNewTokens says.
