@@ -235,6 +235,7 @@ DeviceInfo device_info(Device& device) {
     info.dram_banks = dev.options.dram_banks;
     info.l1_bytes_per_core = dev.options.l1_bytes_per_core;
     info.dram_bytes = dev.dram_capacity;
+    info.count_only = dev.count_only();
     return info;
 }
 

@@ -162,6 +162,7 @@ TensorRec& Ctx::tensor(btt_tensor handle, const char* role) {
 }
 
 void Ctx::written(TensorRec& t, Value v) {
+    if (capturing() && dev_.capture_saved.count(t.handle) == 0) dev_.capture_saved.emplace(t.handle, t.value);
     t.value = std::move(v);
     t.op_written = true;
     t.derived_current = false;
@@ -533,6 +534,7 @@ btt_status btt_trace_begin(btt_device* device, btt_trace* out) {
         dev.capture_derived_reads.clear();
         dev.capture_op_writes.clear();
         dev.capture_derived_writes.clear();
+        dev.capture_saved.clear();
         *out = handle;
     });
 }
@@ -550,6 +552,15 @@ btt_status btt_trace_end(btt_device* device, btt_trace trace) {
         rec.derived_reads = dev.capture_derived_reads;
         rec.op_writes = dev.capture_op_writes;
         rec.derived_writes = dev.capture_derived_writes;
+        // The recorded ops wrote tensors that hold nothing yet: the trace keeps them for its replays, and
+        // each tensor goes back to its value from before the capture.
+        for (auto& [h, before] : dev.capture_saved) {
+            if (TensorRec* t = dev.tensors.find(h)) {
+                rec.values[h] = t->value;
+                t->value = before;
+            }
+        }
+        dev.capture_saved.clear();
         // The trace replays fixed buffer addresses: the tensors it touched stay allocated while it lives.
         for (btt_tensor h : dev.capture_touched) {
             if (TensorRec* t = dev.tensors.find(h)) {
@@ -579,6 +590,9 @@ btt_status btt_trace_execute(btt_device* device, btt_trace trace, int32_t blocki
             }
         }
         nn::execute_trace(dev.dev, rec.id, blocking != 0);
+        for (auto& [h, v] : rec.values) {
+            if (TensorRec* t = dev.tensors.find(h)) t->value = v;
+        }
         for (btt_tensor h : rec.op_writes) {
             if (TensorRec* t = dev.tensors.find(h)) {
                 t->op_written = true;

@@ -41,12 +41,17 @@ int32_t checked_position(uint32_t value) {
     return static_cast<int32_t>(value);
 }
 
-/* A weight's values as the host holds them: [rows, cols] logical, row-major (zeros in count-only mode). */
-std::vector<float> host_values(TensorRec& t) { return nn::read_f32(t.plain); }
+/* A weight's values as the host holds them: [rows, cols] logical, row-major; none in count-only mode, where
+ * the device keeps no float data (the one-time read-back at load is then not counted). */
+std::vector<float> host_values(btt_device& dev, TensorRec& t) {
+    if (dev.info.count_only) return {};
+    return nn::read_f32(t.plain);
+}
 
 /* [rows, cols] -> [cols, rows] into `out` at column offset `col0` of a [cols, width] matrix. */
 void transpose_into(const std::vector<float>& in, uint64_t rows, uint64_t cols, std::vector<float>& out, uint64_t width,
                     uint64_t col0) {
+    if (in.empty()) return;  // count-only
     for (uint64_t r = 0; r < rows; ++r)
         for (uint64_t c = 0; c < cols; ++c) out[c * width + col0 + r] = in[r * cols + c];
 }
@@ -63,8 +68,15 @@ nn::MemoryConfig dram_weight_memory(const btt_device& dev, uint64_t k, uint64_t 
 nn::Tensor upload_new(Ctx& c, const std::vector<float>& values, uint32_t rows, uint32_t cols, nn::DataType dtype,
                       const nn::MemoryConfig& memory) {
     nn::Tensor t = nn::empty(c.device(), {rows, cols}, dtype, nn::Layout::TILE, memory);
-    nn::write(t, values.data(), values.size());
+    // Count-only: an empty buffer; the double counts the transfer without reading it.
+    static const float kNone = 0.0f;
+    nn::write(t, values.empty() ? &kNone : values.data(), static_cast<std::size_t>(rows) * cols);
     return t;
+}
+
+/* The host buffer a new [rows, cols] copy is built in: none in count-only mode. */
+std::vector<float> host_buffer(const btt_device& dev, uint64_t rows, uint64_t cols) {
+    return dev.info.count_only ? std::vector<float>{} : std::vector<float>(rows * cols);
 }
 
 }  // namespace
@@ -113,6 +125,22 @@ nn::Tensor table_rm(Ctx& c, TensorRec& table) {
     }
     c.reads_derived(table, "BFLOAT16 ROW_MAJOR copy");
     return *table.table_rm;
+}
+
+nn::Tensor gamma_rm(Ctx& c, TensorRec& w) {
+    if (!w.gamma_rm) {
+        c.forbid_in_capture("a BFLOAT16 ROW_MAJOR copy of the norm weight");
+        if (w.op_written) {
+            fail(BTT_ERR_STATE, std::string(c.op()) + ": weight " + shape_text(w.dims) +
+                                    " was written by an op; its BFLOAT16 sticks are built from uploads");
+        }
+        nn::Tensor t = w.plain;
+        if (w.dtype != BTT_DTYPE_BFLOAT16) t = nn::typecast(t, nn::DataType::BFLOAT16, kDram);
+        if (w.layout != BTT_LAYOUT_ROW_MAJOR) t = nn::to_layout(t, nn::Layout::ROW_MAJOR, kDram);
+        w.gamma_rm = nn::reshape(t, {1, 1, static_cast<uint32_t>(w.elements() / 32), 32}, kDram);
+    }
+    c.reads_derived(w, "BFLOAT16 ROW_MAJOR sticks");
+    return *w.gamma_rm;
 }
 
 void cache_heads(Ctx& c, TensorRec& cache, uint32_t kv_heads) {
@@ -176,8 +204,8 @@ nn::Tensor decode_weight(Ctx& c, TensorRec& w) {
     if (!w.decode_weight) {
         c.forbid_in_capture("the pre-transposed, DRAM-sharded decode copy of a weight");
         const uint64_t n = w.dims[0], k = w.dims[1];
-        std::vector<float> t(n * k);
-        transpose_into(host_values(w), n, k, t, n, 0);
+        std::vector<float> t = host_buffer(c.dev(), k, n);
+        transpose_into(host_values(c.dev(), w), n, k, t, n, 0);
         w.decode_weight = upload_new(c, t, static_cast<uint32_t>(k), static_cast<uint32_t>(n), data_type(w.dtype),
                                      dram_weight_memory(c.dev(), k, n));
     }
@@ -192,10 +220,10 @@ nn::Tensor fused_qkv_weight(Ctx& c, std::array<TensorRec*, 3> ws) {
     const uint64_t k = ws[0]->dims[1];
     uint64_t width = 0;
     for (TensorRec* w : ws) width += static_cast<uint64_t>(w->dims[0]);
-    std::vector<float> t(k * width);
+    std::vector<float> t = host_buffer(c.dev(), k, width);
     uint64_t col = 0;
     for (TensorRec* w : ws) {
-        transpose_into(host_values(*w), static_cast<uint64_t>(w->dims[0]), k, t, width, col);
+        transpose_into(host_values(c.dev(), *w), static_cast<uint64_t>(w->dims[0]), k, t, width, col);
         col += static_cast<uint64_t>(w->dims[0]);
     }
     nn::Tensor fused = upload_new(c, t, static_cast<uint32_t>(k), static_cast<uint32_t>(width), data_type(ws[0]->dtype),
@@ -220,15 +248,23 @@ const LmHead& lm_head(Ctx& c, TensorRec& table) {
         const uint64_t cb = per_bank * (in0_block_w * 3 * bf8_tile + 2 * out_tile) + 8 * out_tile;
         if (4 * cb <= 3 * l1 || chunks >= vocab / 32) break;
     }
-    // A width-sharded concat takes three or more inputs (concat_device_operation.cpp).
+    // Equal chunks give equal output grids, which a sharded concat needs; and a width-sharded concat takes
+    // three or more inputs (concat_device_operation.cpp).
+    const uint32_t nt = tiles(vocab);
+    for (uint32_t c2 = chunks > 1 ? std::max(chunks, 3u) : 1u; c2 <= 2 * chunks + 2 && c2 <= nt; ++c2) {
+        if (nt % c2 == 0) {
+            chunks = c2;
+            break;
+        }
+    }
     if (chunks == 2) chunks = 3;
     LmHead head;
-    const std::vector<float> values = host_values(table);
+    const std::vector<float> values = host_values(c.dev(), table);
     const uint64_t step = round_up32((vocab + chunks - 1) / chunks);
     for (uint64_t first = 0; first < vocab; first += step) {
         const uint64_t width = std::min(step, vocab - first);
-        std::vector<float> t(hidden * width);
-        for (uint64_t r = 0; r < width; ++r)
+        std::vector<float> t = host_buffer(c.dev(), hidden, width);
+        for (uint64_t r = 0; r < width && !values.empty(); ++r)
             for (uint64_t col = 0; col < hidden; ++col) t[col * width + r] = values[(first + r) * hidden + col];
         head.chunks.push_back(upload_new(c, t, static_cast<uint32_t>(hidden), static_cast<uint32_t>(width),
                                          nn::DataType::BFLOAT8_B, dram_weight_memory(c.dev(), hidden, width)));
@@ -251,8 +287,9 @@ void refresh_derived(btt_device& dev, TensorRec& t, const void* host) {
             int32_t v = checked_position(data[0]);
             nn::write_region(*t.position_i32, &v, 0, sizeof v);
         }
-    } else if (t.table_rm) {
-        nn::write(*t.table_rm, static_cast<const float*>(host), n);
+    } else {
+        if (t.table_rm) nn::write(*t.table_rm, static_cast<const float*>(host), n);
+        if (t.gamma_rm) nn::write(*t.gamma_rm, static_cast<const float*>(host), n);
     }
     t.op_written = false;
     t.derived_current = false;
@@ -286,6 +323,7 @@ void release_tensor(btt_device& dev, TensorRec& t) {
     if (t.ids) nn::deallocate(*t.ids);
     if (t.position_i32) nn::deallocate(*t.position_i32);
     if (t.table_rm) nn::deallocate(*t.table_rm);
+    if (t.gamma_rm) nn::deallocate(*t.gamma_rm);
 }
 
 }  // namespace bttshim

@@ -88,6 +88,9 @@ struct TensorRec {
     bool derived_current = false;
     // Float [rows, cols] table: BFLOAT16 ROW_MAJOR [rows, cols] in DRAM, the table form of ttnn::embedding.
     std::optional<nn::Tensor> table_rm;
+    // Float [n] norm weight: BFLOAT16 ROW_MAJOR [1, 1, n/32, 32] sticks in DRAM, the gamma form tt_transformers'
+    // sharded norms read (n * 2 bytes instead of a 32-row FLOAT32 tile row).
+    std::optional<nn::Tensor> gamma_rm;
     // A KV cache after its first use with known heads: `plain` is [1, kv_heads, seq_padded, D] TILE in DRAM
     // (BFLOAT8_B in performance mode, BFLOAT16 in accuracy mode); cache_scale is the scale of what it stores.
     uint32_t kv_heads = 0;
@@ -114,6 +117,9 @@ struct TraceRec {
     std::set<btt_tensor> derived_reads;  // tensors whose upload-built copies the trace reads
     std::set<btt_tensor> op_writes;      // tensors the trace writes through ops
     std::set<btt_tensor> derived_writes; // UINT32 tensors whose derived forms the trace writes (argmax, plus_one)
+    // Where the values the trace writes live: the tensors its ops allocated during capture. Capture runs
+    // nothing, so until the first replay each tensor keeps the value it had before (its eager step's).
+    std::map<btt_tensor, Value> values;
 };
 
 /* The tied (or untied) output table as the decode step's LM head: column chunks of the transposed
@@ -170,6 +176,7 @@ struct btt_device {
     std::set<btt_tensor> capture_derived_reads;
     std::set<btt_tensor> capture_op_writes;
     std::set<btt_tensor> capture_derived_writes;
+    std::map<btt_tensor, bttshim::Value> capture_saved;  // values of tensors before the capture wrote them
 };
 
 namespace bttshim {
@@ -229,6 +236,8 @@ nn::Tensor position_i32(Ctx& c, TensorRec& position);
 nn::Tensor ids(Ctx& c, TensorRec& ids);
 /* The BFLOAT16 ROW_MAJOR copy of a float table. */
 nn::Tensor table_rm(Ctx& c, TensorRec& table);
+/* The BFLOAT16 ROW_MAJOR [1, 1, n/32, 32] sticks of a float [n] norm weight (n a multiple of 32). */
+nn::Tensor gamma_rm(Ctx& c, TensorRec& weight);
 /* Makes a cache [S, Hkv*D] the [1, Hkv, S rounded up to 32, D] TILE tensor SDPA decode reads. */
 void cache_heads(Ctx& c, TensorRec& cache, uint32_t kv_heads);
 /* The [D, D] BFLOAT16 matrix R with x . R = rotate_half(x) per head. */

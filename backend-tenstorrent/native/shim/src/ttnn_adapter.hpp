@@ -158,6 +158,7 @@ struct DeviceInfo {
     uint32_t cores = 0;
     uint32_t grid_x = 8;      // compute_with_storage_grid_size
     uint32_t dram_banks = 12; // DRAM channels: the banks a DRAM width-sharded weight spreads over
+    bool count_only = false;  // the host double's count-only mode: float data is neither stored nor read
     uint64_t l1_bytes_per_core = 0;
     uint64_t dram_bytes = 0;
 };

@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
  */
 final class MiniDecoder implements AutoCloseable {
     static final int LAYERS = 1;
-    static final int VOCAB = 61, HIDDEN = 128, HEADS = 4, KV_HEADS = 2, HEAD_DIM = 32, FFN = 68, CONTEXT = 45;
+    static final int VOCAB = 61, HIDDEN = 128, HEADS = 4, KV_HEADS = 2, HEAD_DIM = 32, FFN = 64, CONTEXT = 45;
     private static final float EPS = 1e-5f;
 
     private final Device device;
