@@ -66,6 +66,8 @@ class EmulatorDecodeCountsTest {
         EmulatorDecodeCounts.Measurement m = EmulatorDecodeCounts.measure(TINY, 8, 2, 4);
         DecodeCounts c = m.perToken();
         assertEquals(28, OPS_PER_LAYER);
+        assertEquals(OPS_PER_LAYER, m.opsPerLayer(), "measured against the one-layer model");
+        assertEquals(14, m.opsOutsideLayers());
         assertEquals(70, c.ops(), m.total().toString());
         assertEquals(4 * 37, m.total().abiCalls(), m.total().toString());
         assertEquals(172_700, c.dramBytesRead(), m.total().toString());
