@@ -119,9 +119,10 @@ class EmulatorDecodeCountsTest {
      *       multiply into codes before each of the 4 quantized inputs (QKV, WO, FF1/FF3, FF2) and one
      *       dequantizing multiply of QKV: 11 more (the WO and FF2 dequantizations ride on the residual adds,
      *       addcmul; FF1/FF3's on the gate multiply and the sub-norm). No
-     *       TT-NN op at 622c6fb9 computes a per-token absmax and the codes together, or takes a tensor
-     *       factor inside another op's fused activations, so each quantization costs 2 ops; 28 x 30 layers
-     *       alone is 840, past 800.</li>
+     *       TT-NN op at 622c6fb9 computes a per-token absmax and int8 codes together (the nearest,
+     *       experimental deepseek_prefill per_token_cast_to_fp8, casts 128-wide blocks to e4m3 from DRAM
+     *       ROW_MAJOR), or takes a tensor factor inside another op's fused activations, so each
+     *       quantization costs 2 ops; 28 x 30 layers alone is 840, past 800.</li>
      *   <li>DRAM per token at context 128: 1,533,943,660 B read (30 x 67,840 bfloat4_b tiles = 1,172,275,200
      *       B; the bfloat8_b LM head 348,856,320 B; KV cache, norms, gathers) + 1,305,860 B written, under
      *       1.6 GB.</li>
