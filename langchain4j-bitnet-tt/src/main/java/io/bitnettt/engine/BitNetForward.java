@@ -21,6 +21,12 @@ import java.util.List;
  *
  * <p>A prompt is processed as blocks without logits, then its last token goes through the decode
  * step, which produces logits: so only the (captured) decode step ever needs the output projection.
+ *
+ * <p>The decode step ends with the argmax written into its own token input and, where the backend
+ * can ({@link TransformerOps#supportsIncrementPosition()}), the position advanced on the device: a
+ * greedy step then writes nothing from the host and reads back only the 4-byte token. The host remembers
+ * what the device holds and writes the token or position only when the caller asks for another one
+ * (a sampled token, a new position).
  */
 public final class BitNetForward implements AutoCloseable {
     /** Element type of the KV cache, [context, kvDim] per layer for K and for V. */
@@ -36,11 +42,13 @@ public final class BitNetForward implements AutoCloseable {
     private final List<Tensor> kCache = new ArrayList<>();
     private final List<Tensor> vCache = new ArrayList<>();
     private final Activations step;
-    private final Tensor tokenId;   // UINT32 [1], rewritten before each decode step
-    private final Tensor position;  // UINT32 [1], rewritten before each decode step
+    private final Tensor tokenId;   // UINT32 [1]: the step's input token; the step's argmax overwrites it
+    private final Tensor position;  // UINT32 [1]: the step's position; the step advances it where it can
     private final Positions decodeAt;  // built once: the decode step allocates nothing
     private final Tensor logits;    // F32 [1, vocab]
-    private final Tensor best;      // UINT32 [1], on-device argmax of logits
+    private final boolean advancesOnDevice;
+    private int deviceToken = -1;     // what tokenId holds, -1 when unknown (the step's argmax wrote it)
+    private int devicePosition = -1;  // what position holds, -1 before the first write
     private final Arena hostArena = Arena.ofShared();
     private final MemorySegment hostScalar;
     private Activations block;
@@ -70,7 +78,7 @@ public final class BitNetForward implements AutoCloseable {
         position = device.allocate(TensorSpec.of(DType.UINT32, 1));
         decodeAt = new Positions.Single(position);
         logits = device.allocate(TensorSpec.f32(1, dims.vocabSize()));
-        best = device.allocate(TensorSpec.of(DType.UINT32, 1));
+        advancesOnDevice = ops.supportsIncrementPosition();
         hostScalar = hostArena.allocate(4);
     }
 
@@ -120,15 +128,20 @@ public final class BitNetForward implements AutoCloseable {
         }
         runDecode(token, pos);
         // Straight into the caller's array: no intermediate host copy of the vocabulary.
-        logits.download(MemorySegment.ofArray(out));
+        readBack(logits, MemorySegment.ofArray(out));
         return out;
     }
 
-    /** As {@link #decode} for greedy decoding: only the argmax id crosses back from the device. */
+    /**
+     * As {@link #decode} for greedy decoding: only the argmax id crosses back from the device, and when
+     * {@code token} and {@code pos} are what the previous step left there (its argmax, its position + 1)
+     * nothing crosses to it.
+     */
     public int decodeArgmax(int token, int pos) {
         runDecode(token, pos);
-        best.download(hostScalar);
-        return hostScalar.get(ValueLayout.JAVA_INT, 0);
+        readBack(tokenId, hostScalar);
+        deviceToken = hostScalar.get(ValueLayout.JAVA_INT, 0);
+        return deviceToken;
     }
 
     /**
@@ -168,12 +181,32 @@ public final class BitNetForward implements AutoCloseable {
             throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
                     + dims.vocabSize() + ")");
         }
-        writeScalar(tokenId, token);
-        writeScalar(position, pos);
+        if (deviceToken != token) {
+            writeScalar(tokenId, token);
+        }
+        if (devicePosition != pos) {
+            writeScalar(position, pos);
+        }
+        // The step overwrites the token with its argmax (unknown here until read) and may advance the position;
+        // until it has run, neither is known (a failed step leaves both to be written again).
+        deviceToken = -1;
+        devicePosition = -1;
         if (decodeStep == null) {
             decodeStep = device.capture(this::decodeStep);
         } else {
             decodeStep.replay();
+        }
+        devicePosition = advancesOnDevice ? pos + 1 : pos;
+    }
+
+    /** Reads a result of the step just run; a failure there (a replay fails at its first read) forgets the device state. */
+    private void readBack(Tensor t, MemorySegment into) {
+        try {
+            t.download(into);
+        } catch (RuntimeException e) {
+            deviceToken = -1;
+            devicePosition = -1;
+            throw e;
         }
     }
 
@@ -186,8 +219,12 @@ public final class BitNetForward implements AutoCloseable {
         } else {
             ops.outputProjection(step.normed, weights.output(), logits);
         }
-        // Inside the captured step, so greedy decoding is one replay; a sampling caller ignores it.
-        ops.argmax(logits, best);
+        // Inside the captured step, so greedy decoding is one replay: the argmax becomes the next step's input
+        // token, and the position advances on the device; a sampling caller writes its own token instead.
+        ops.argmax(logits, tokenId);
+        if (advancesOnDevice) {
+            ops.incrementPosition(position);
+        }
     }
 
     private void layers(Activations a, Positions at) {
@@ -231,6 +268,11 @@ public final class BitNetForward implements AutoCloseable {
     private void writeScalar(Tensor t, int value) {
         hostScalar.set(ValueLayout.JAVA_INT, 0, value);
         t.upload(hostScalar);
+        if (t == tokenId) {
+            deviceToken = value;
+        } else {
+            devicePosition = value;
+        }
     }
 
     private Tensor uploadF32(float[] values, long rows, long cols) {
@@ -258,7 +300,7 @@ public final class BitNetForward implements AutoCloseable {
         step.close();
         kCache.forEach(Tensor::close);
         vCache.forEach(Tensor::close);
-        List.of(cos, sin, tokenId, position, logits, best).forEach(Tensor::close);
+        List.of(cos, sin, tokenId, position, logits).forEach(Tensor::close);
         hostArena.close();
     }
 }
