@@ -1,9 +1,12 @@
 /*
  * bitnet_tt.h: the C ABI between the Java Tenstorrent backend (Panama FFI) and a device library.
  *
- * Two libraries implement this header:
- *   - libbitnet_ttnn.so : C++ shim over the TT-NN C++ API (native/shim, CMake, needs TT-Metalium);
- *   - libbitnet_tt_emu.so: a C emulator of the device (native/emulator, built by Maven with gcc).
+ * One implementation, the shim (native/shim: these entry points and the fused primitives written
+ * as TT-NN ops), linked against one of two adapters of those ops:
+ *   - libbitnet_ttnn.so: the real TT-NN adapter (CMake, needs TT-Metalium and a card);
+ *   - libbitnet_ttnn_hostdouble.so: the host double of TT-NN (native/hostdouble, built by Maven
+ *     with g++ and bundled in the jar), which checks each op's preconditions, computes its numerics
+ *     and counts what it costs.
  * The Java side only ever sees this header, so both are driven by the same bindings.
  *
  * Conventions
@@ -24,18 +27,30 @@
  *     execution time, so a replay after rewriting them advances the step.
  *   - Activations are [T, features]; ternary weights [out, in] with values exactly -1, 0, +1 stored
  *     in BFLOAT4_B or BFLOAT8_B and a float scale applied after the matmul.
- *   - The numerics of each op are those of the matching method of io.bitnettt.spi.TransformerOps.
+ *   - The numerics of each op are those of the matching method of io.bitnettt.spi.TransformerOps, as
+ *     far as TT-NN computes them (see native/shim/README.md, "Numerics").
+ *   - Tensors get their device form from their use, as TT-NN's ops require (native/shim/README.md):
+ *     a FLOAT32 KV cache becomes BFLOAT16 [1, Hkv, S, D] at its first btt_attention; embedding
+ *     tables and cos/sin tables get a BFLOAT16 ROW_MAJOR copy; UINT32 ids and positions get a padded
+ *     and an INT32 copy. Such copies are made outside trace capture and rewritten by uploads, so a
+ *     tensor whose copy is read must be written by uploads only (an op's write makes it stale:
+ *     BTT_ERR_STATE at the next use, until the next upload).
  */
 #ifndef BITNET_TT_H
 #define BITNET_TT_H
 
 #include <stdint.h>
 
+/* The entry points stay exported when an implementation is built with -fvisibility=hidden. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define BTT_ABI_VERSION 1
+#define BTT_ABI_VERSION 2
 
 typedef int32_t btt_status;
 enum {
@@ -73,19 +88,20 @@ enum {
 
 /* Indices into the array filled by btt_counters_read. */
 enum {
-    BTT_COUNTER_OPS = 0,                 /* ops executed on the device (eagerly or by a replay) */
+    BTT_COUNTER_OPS = 0,                 /* TT-NN device programs executed (eagerly or by a replay) */
     BTT_COUNTER_HOST_TO_DEVICE_BYTES = 1,/* bytes of device representation written by uploads */
     BTT_COUNTER_DEVICE_TO_HOST_BYTES = 2,/* bytes of device representation read by downloads */
-    BTT_COUNTER_ALLOCATIONS = 3,         /* tensor allocations, including an op's internal temporaries */
+    BTT_COUNTER_ALLOCATIONS = 3,         /* device buffer allocations, op outputs and temporaries included */
     BTT_COUNTER_DEALLOCATIONS = 4,
-    BTT_COUNTER_LAYOUT_CONVERSIONS = 5,  /* on-device tilize/untilize or dtype conversions an op had to insert */
+    BTT_COUNTER_LAYOUT_CONVERSIONS = 5,  /* tilize/untilize programs run, explicit or inside a composite op */
     BTT_COUNTER_TRACE_CAPTURES = 6,
     BTT_COUNTER_TRACE_REPLAYS = 7,
     BTT_COUNTER_DRAM_BYTES_READ = 8,     /* bytes ops read from DRAM-resident tensors (for rooflines) */
     BTT_COUNTER_DRAM_BYTES_WRITTEN = 9,
     BTT_COUNTER_DRAM_BYTES_IN_USE = 10,  /* gauges, not reset by btt_counters_reset */
     BTT_COUNTER_L1_BYTES_IN_USE = 11,
-    BTT_COUNTER_COUNT = 12
+    BTT_COUNTER_ABI_CALLS = 12,          /* fused primitives (btt_ternary_linear, ...) executed */
+    BTT_COUNTER_COUNT = 13
 };
 
 typedef struct btt_device btt_device;
@@ -98,18 +114,19 @@ typedef struct btt_device_config {
     int32_t device_id;               /* PCIe device index */
     uint64_t l1_small_size;          /* bytes reserved for L1_SMALL (0: library default) */
     uint64_t trace_region_size;      /* bytes reserved for traces (0: library default) */
-    uint64_t dram_bytes;             /* emulator: DRAM capacity (0: 12 GiB, an n150) */
-    uint64_t l1_bytes_per_core;      /* emulator: L1 per core (0: 1464 KiB) */
-    uint32_t cores;                  /* emulator: worker cores (0: 64, an 8x8 grid) */
+    uint64_t dram_bytes;             /* host double: DRAM capacity (0: 12 GiB, an n150) */
+    uint64_t l1_bytes_per_core;      /* host double: L1 per core (0: 1464 KiB) */
+    uint32_t cores;                  /* host double: worker cores (0: 64, an 8x8 grid) */
     uint32_t flags;                  /* BTT_FLAG_* */
 } btt_device_config;
 
-/* Emulator: keep shapes, counters and capacity accounting but store and compute nothing, so the
- * full 2B-4T shapes can be counted on a small machine (downloads then return zeros). */
+/* Host double: keep shapes, counters and capacity accounting but store and compute nothing (integer
+ * tensors excepted: positions still steer what is counted), so the full 2B-4T shapes can be counted
+ * on a small machine (float downloads then return zeros). */
 #define BTT_FLAG_COUNT_ONLY 1u
 
 typedef struct btt_device_info {
-    char arch[32];                   /* "wormhole_b0", "blackhole", "emulator" */
+    char arch[32];                   /* "wormhole_b0", "blackhole", "host-double" */
     uint32_t cores;
     uint32_t reserved;
     uint64_t dram_bytes;
@@ -118,7 +135,7 @@ typedef struct btt_device_info {
 
 /* ---- library ---- */
 int32_t btt_abi_version(void);
-/* "ttnn" or "emulator". */
+/* The adapter the shim is linked against: "ttnn" or "ttnn-host-double". */
 const char *btt_implementation(void);
 /* The last error message of the calling thread ("" if none). */
 const char *btt_last_error(void);
@@ -132,6 +149,11 @@ btt_status btt_device_info_get(btt_device *device, btt_device_info *out);
 btt_status btt_synchronize(btt_device *device);
 btt_status btt_counters_read(btt_device *device, uint64_t *values, uint32_t count);
 btt_status btt_counters_reset(btt_device *device);
+/* Per-key execution counts since the last reset: "op:<TT-NN op>", "compute:<op> <compute config>",
+ * "program:<op> <program config>". btt_op_stats_size gives the number of entries; btt_op_stat copies
+ * entry index's key (NUL-terminated, truncated to key_capacity) and count. */
+btt_status btt_op_stats_size(btt_device *device, uint32_t *entries);
+btt_status btt_op_stat(btt_device *device, uint32_t index, char *key, uint32_t key_capacity, uint64_t *count);
 
 /* ---- tensors ---- */
 btt_status btt_tensor_allocate(btt_device *device, uint32_t dtype, uint32_t layout, uint32_t memory,
@@ -170,6 +192,10 @@ btt_status btt_trace_release(btt_device *device, btt_trace trace);
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
 #endif
 
 #endif /* BITNET_TT_H */

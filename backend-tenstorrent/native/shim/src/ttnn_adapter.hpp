@@ -1,8 +1,18 @@
-// The one place the shim calls TT-NN. Every function is a thin wrapper over one TT-NN entry point
-// whose signature was checked against the sources named in ../VERIFIED_API.md; when a TT-Metalium
-// release moves a signature, this file (and ttnn_adapter.cpp) is what a person with a card fixes.
+// The TT-NN adapter layer: the one interface between the shim's logic and TT-NN.
+//
+// The shim (bitnet_tt_abi.cpp, primitives.cpp) sees only the types below, never a TT-NN header, so it
+// compiles anywhere. Two adapters implement this header:
+//   - ttnn_adapter_real.cpp: thin one-to-one wrappers over TT-NN (CMake, needs TT-Metalium);
+//   - native/hostdouble/*.cpp: a host double of the same ops that checks the preconditions each op
+//     enforces on a card, computes its numerics and counts what it costs (built by Maven with g++).
+//
+// Each function mirrors one TT-NN entry point; its comment names it. Options structs take the
+// optional parameters, so an op gains a parameter (a program config, a sharded output) without
+// touching its callers. Adding an op means: declare it here, wrap it in ttnn_adapter_real.cpp,
+// implement it with its rules in the host double.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,87 +20,265 @@
 #include <utility>
 #include <vector>
 
-#include "ttnn/device.hpp"
-#include "ttnn/tensor/tensor.hpp"
-#include "ttnn/tensor/types.hpp"
-
 namespace bttshim::nn {
 
-using Tensor = ::ttnn::Tensor;
-using Mesh = ::ttnn::MeshDevice;
+/* ---- value types mirroring TT-NN's ---- */
 
-/* ---- device ---- */
-std::shared_ptr<Mesh> open_device(int device_id, std::size_t l1_small_size, std::size_t trace_region_size);
-void close_device(Mesh& mesh);
-void synchronize(Mesh& mesh);
+enum class DataType : uint32_t { BFLOAT16, FLOAT32, UINT32, BFLOAT8_B, BFLOAT4_B, UINT16, INT32 };
+enum class Layout : uint32_t { ROW_MAJOR, TILE };
+enum class BufferType : uint32_t { DRAM, L1 };
+enum class MemoryLayout : uint32_t { INTERLEAVED, HEIGHT_SHARDED, WIDTH_SHARDED, BLOCK_SHARDED };
+enum class ShardOrientation : uint32_t { ROW_MAJOR, COL_MAJOR };
+
+const char* name(DataType d);
+const char* name(Layout l);
+const char* name(BufferType b);
+const char* name(MemoryLayout m);
+
+/* A rectangle of worker cores starting at (0, 0). */
+struct CoreGrid {
+    uint32_t x = 1;
+    uint32_t y = 1;
+    uint32_t cores() const { return x * y; }
+    bool operator==(const CoreGrid&) const = default;
+};
+
+struct ShardSpec {
+    CoreGrid grid;
+    uint32_t height = 0;  // shard shape in elements
+    uint32_t width = 0;
+    ShardOrientation orientation = ShardOrientation::ROW_MAJOR;
+    bool operator==(const ShardSpec&) const = default;
+};
+
+struct MemoryConfig {
+    MemoryLayout layout = MemoryLayout::INTERLEAVED;
+    BufferType buffer = BufferType::DRAM;
+    std::optional<ShardSpec> shard = std::nullopt;
+
+    static MemoryConfig dram() { return {MemoryLayout::INTERLEAVED, BufferType::DRAM, std::nullopt}; }
+    static MemoryConfig l1() { return {MemoryLayout::INTERLEAVED, BufferType::L1, std::nullopt}; }
+    static MemoryConfig sharded(MemoryLayout layout, ShardSpec spec) { return {layout, BufferType::L1, spec}; }
+    bool is_sharded() const { return layout != MemoryLayout::INTERLEAVED; }
+    bool operator==(const MemoryConfig&) const = default;
+    std::string text() const;
+};
+
+enum class MathFidelity : uint32_t { LoFi, HiFi2, HiFi3, HiFi4 };
+const char* name(MathFidelity f);
+
+/* ttnn::WormholeComputeKernelConfig. */
+struct ComputeConfig {
+    MathFidelity fidelity = MathFidelity::HiFi2;
+    bool math_approx = false;
+    bool fp32_dest_acc = true;
+    bool packer_l1_acc = false;
+    bool operator==(const ComputeConfig&) const = default;
+    std::string text() const;
+};
+
+using Shape = std::vector<uint32_t>;
+std::string shape_text(const Shape& s);
+/* Bytes a tensor occupies on a card: 32x32 tiles (bf16 2048 B, fp32 4096 B, bfloat8_b 1088 B and
+ * bfloat4_b 576 B with their shared exponents) for TILE; dense sticks for ROW_MAJOR. */
+uint64_t storage_bytes(const Shape& shape, DataType dtype, Layout layout);
+
+/* ---- handles: each adapter defines the Impl types ---- */
+
+struct TensorImpl;
+struct DeviceImpl;
+
+/* A device tensor handle with TT-NN's value semantics: copies share one device buffer. */
+class Tensor {
+public:
+    Tensor() = default;
+    explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+    bool valid() const { return impl_ != nullptr; }
+    Shape shape() const;  // logical
+    DataType dtype() const;
+    Layout layout() const;
+    MemoryConfig memory() const;
+    TensorImpl& impl() const { return *impl_; }
+    const std::shared_ptr<TensorImpl>& ptr() const { return impl_; }
+
+private:
+    std::shared_ptr<TensorImpl> impl_;
+};
+
+class Device {
+public:
+    Device() = default;
+    explicit Device(std::shared_ptr<DeviceImpl> impl) : impl_(std::move(impl)) {}
+    DeviceImpl& impl() const { return *impl_; }
+    bool valid() const { return impl_ != nullptr; }
+
+private:
+    std::shared_ptr<DeviceImpl> impl_;
+};
+
+/* ---- device: ttnn::open_mesh_device, MeshDevice::close, distributed::Synchronize ---- */
+
+struct DeviceOptions {
+    int device_id = 0;
+    std::size_t l1_small_size = 32 * 1024;
+    std::size_t trace_region_size = 64ull << 20;
+    // The host double's capacities (0: an n150); the real adapter ignores them.
+    uint64_t dram_bytes = 0;
+    uint64_t l1_bytes_per_core = 0;
+    uint32_t cores = 0;
+    bool count_only = false;
+};
+
+struct DeviceInfo {
+    std::string arch;
+    uint32_t cores = 0;
+    uint64_t l1_bytes_per_core = 0;
+    uint64_t dram_bytes = 0;
+};
+
+/* "ttnn" (the real adapter) or "ttnn-host-double". */
+const char* adapter_name();
 int device_count();
-std::string arch_name(Mesh& mesh);
-uint32_t worker_cores(Mesh& mesh);
-uint64_t l1_bytes_per_core(Mesh& mesh);
-uint64_t dram_bytes(Mesh& mesh);
+Device open_device(const DeviceOptions& options);
+void close_device(Device& device);
+DeviceInfo device_info(Device& device);
+/* Waits until every enqueued op has run; a failure found while running comes back here. */
+void synchronize(Device& device);
 
-/* ---- enums (the ABI's values equal ttnn::DataType / ttnn::Layout, mapped explicitly anyway) ---- */
-::ttnn::DataType data_type(uint32_t btt_dtype);
-::ttnn::Layout layout(uint32_t btt_layout);
-::ttnn::MemoryConfig memory_config(uint32_t btt_memory);
+/* What the device did, counted by the adapter (the real one counts what its wrappers dispatch). */
+struct Counters {
+    uint64_t ops = 0;                   // TT-NN device programs executed (eagerly or by a replay)
+    uint64_t host_to_device_bytes = 0;
+    uint64_t device_to_host_bytes = 0;
+    uint64_t allocations = 0;           // device buffers allocated, op outputs included
+    uint64_t deallocations = 0;
+    uint64_t layout_conversions = 0;    // tilize/untilize programs, explicit or inside a composite op
+    uint64_t dram_bytes_read = 0;
+    uint64_t dram_bytes_written = 0;
+    uint64_t dram_bytes_in_use = 0;     // gauges
+    uint64_t l1_bytes_in_use = 0;
+};
+Counters counters(Device& device);
+void reset_counters(Device& device);
+/* Per-key execution counts: "op:<ttnn op>", "compute:<op> <config>", "program:<op> <config>". */
+std::vector<std::pair<std::string, uint64_t>> op_stats(Device& device);
 
-/* ---- tensors ---- */
-const ::ttnn::MemoryConfig& l1();
-Tensor allocate(Mesh& mesh, const std::vector<uint32_t>& shape, ::ttnn::DataType dtype, ::ttnn::Layout layout,
-                const ::ttnn::MemoryConfig& memory);
-/* Host data (dense logical row-major) converted to dtype/layout on the host, then written into the
- * existing device buffer of dst, so its address (baked into captured traces) never changes. */
-void write_f32(Tensor& dst, const float* data, std::size_t count);
-void write_u32(Tensor& dst, const uint32_t* data, std::size_t count);
-void write_i32(Tensor& dst, const int32_t* data, std::size_t count);
-/* Blocking read of the logical elements (padding removed, block floats expanded). */
+/* ---- tensors: ttnn::empty, Tensor::from_span + copy_to_device, from_device + to_vector ---- */
+
+Tensor empty(Device& device, const Shape& shape, DataType dtype, Layout layout, const MemoryConfig& memory);
+/* Whole-tensor writes of dense logical row-major host data, converted on the host to the tensor's
+ * dtype and layout, into dst's existing buffer (its address, baked into traces, never changes). */
+void write(Tensor& dst, const float* data, std::size_t count);
+void write(Tensor& dst, const uint32_t* data, std::size_t count);
+void write(Tensor& dst, const int32_t* data, std::size_t count);
+/* copy_to_device with a BufferRegion: raw bytes at a byte offset of a ROW_MAJOR 32-bit tensor. */
+void write_region(Tensor& dst, const void* bytes, uint64_t offset, uint64_t size);
+/* Blocking reads of the logical elements (padding removed, block floats expanded). */
 std::vector<float> read_f32(const Tensor& src);
 std::vector<uint32_t> read_u32(const Tensor& src);
+/* copy_to_host with a BufferRegion (blocking). */
+void read_region(const Tensor& src, void* bytes, uint64_t offset, uint64_t size);
+/* ttnn::deallocate(t, force=true): frees the buffer even if other handles share it. */
 void deallocate(Tensor& t);
-void copy_into(const Tensor& src, Tensor& dst);
+/* Bytes the tensor occupies on the device. */
+uint64_t device_bytes(const Tensor& t);
 
 /* ---- data movement ---- */
-Tensor reshape(const Tensor& t, const std::vector<int32_t>& shape,
-               const std::optional<::ttnn::MemoryConfig>& memory = std::nullopt);
-Tensor slice(const Tensor& t, const std::vector<int32_t>& begins, const std::vector<int32_t>& ends);
-Tensor concat(const std::vector<Tensor>& parts, int32_t dim);
-Tensor permute(const Tensor& t, const std::vector<int64_t>& order, const ::ttnn::MemoryConfig& memory);
-Tensor to_layout(const Tensor& t, ::ttnn::Layout layout, const ::ttnn::MemoryConfig& memory);
-Tensor typecast(const Tensor& t, ::ttnn::DataType dtype);
-/* Height-sharded L1 copy of an [.., rows, width] tensor on one core, as paged_update_cache requires. */
-Tensor height_sharded_one_core(const Tensor& t, uint32_t shard_rows, uint32_t shard_width);
 
-/* ---- element-wise and reductions (results in L1 unless an output is given) ---- */
-Tensor abs(const Tensor& t);
-Tensor neg(const Tensor& t);
-Tensor relu(const Tensor& t);
-Tensor reciprocal(const Tensor& t);
-Tensor round_half_even(const Tensor& t);
-Tensor clamp(const Tensor& t, float lo, float hi);
-Tensor max_last_dim(const Tensor& t);
-Tensor add(const Tensor& a, const Tensor& b, const std::optional<Tensor>& out = std::nullopt);
-Tensor multiply(const Tensor& a, const Tensor& b, const std::optional<Tensor>& out = std::nullopt);
-Tensor multiply(const Tensor& a, float b);
+/* ttnn::copy(src, dst): same logical shape and layout; dtype may differ (TILE only). */
+void copy(const Tensor& src, Tensor& dst);
+/* ttnn::reshape: a view when TT-NN can (same last dim, same second-to-last or tile-aligned ones). */
+Tensor reshape(const Tensor& t, const Shape& shape, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::slice with unit steps. */
+Tensor slice(const Tensor& t, const Shape& begins, const Shape& ends,
+             const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::concat. */
+Tensor concat(const std::vector<Tensor>& parts, int dim, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::to_layout (tilize / untilize). */
+Tensor to_layout(const Tensor& t, Layout layout, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::typecast. */
+Tensor typecast(const Tensor& t, DataType dtype, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::bitcast: the same 32-bit words read as another 32-bit dtype. */
+Tensor bitcast(const Tensor& t, DataType dtype, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::interleaved_to_sharded. */
+Tensor interleaved_to_sharded(const Tensor& t, const MemoryConfig& sharded);
 
-/* ---- fused ops ---- */
-/* x . w^T with FP32 accumulation at HiFi4, result in out_dtype. */
-Tensor linear_transpose_b(const Tensor& x, const Tensor& w, ::ttnn::DataType out_dtype);
-Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps);
-Tensor embedding(const Tensor& ids, const Tensor& table, ::ttnn::DataType out_dtype);
-/* cache [1, Hkv, S, D]; input height-sharded [1, 1, Hkv, D]; row index from a device INT32 [1] tensor
- * (position) or, when position is empty, from the host value. */
-void paged_update_cache(const Tensor& cache, const Tensor& input, const std::optional<Tensor>& position,
-                        uint32_t host_position);
-/* q [1, 1, H, D]; caches [1, Hkv, S, D]; attends to rows 0..pos inclusive. */
-Tensor sdpa_decode(const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& position,
-                   uint32_t host_position, float scale);
-Tensor argmax_last_dim(const Tensor& t);
-std::pair<Tensor, Tensor> topk_last_dim(const Tensor& t, uint32_t k);
+/* ---- element-wise and reductions ---- */
 
-/* ---- traces ---- */
-uint32_t begin_trace(Mesh& mesh);
-void end_trace(Mesh& mesh, uint32_t id);
-void execute_trace(Mesh& mesh, uint32_t id, bool blocking);
-void release_trace(Mesh& mesh, uint32_t id);
+Tensor abs(const Tensor& t, const std::optional<MemoryConfig>& memory = std::nullopt);
+Tensor neg(const Tensor& t, const std::optional<MemoryConfig>& memory = std::nullopt);
+Tensor relu(const Tensor& t, const std::optional<MemoryConfig>& memory = std::nullopt);
+Tensor reciprocal(const Tensor& t, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::round(t, decimals). */
+Tensor round(const Tensor& t, int32_t decimals, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::clamp(t, min, max). */
+Tensor clamp(const Tensor& t, float lo, float hi, const std::optional<MemoryConfig>& memory = std::nullopt);
+/* ttnn::max(t, dim, keepdim). */
+Tensor max(const Tensor& t, int dim, bool keepdim, const std::optional<MemoryConfig>& memory = std::nullopt);
+
+struct BinaryOptions {
+    std::optional<DataType> dtype = std::nullopt;
+    std::optional<MemoryConfig> memory = std::nullopt;
+    std::optional<Tensor> output = std::nullopt;
+};
+/* ttnn::add / ttnn::multiply with broadcasting; scalar forms. */
+Tensor add(const Tensor& a, const Tensor& b, const BinaryOptions& options = {});
+Tensor multiply(const Tensor& a, const Tensor& b, const BinaryOptions& options = {});
+Tensor multiply(const Tensor& a, float b, const BinaryOptions& options = {});
+
+/* ---- matmul, norms, transformer ops ---- */
+
+struct LinearOptions {
+    bool transpose_b = false;
+    std::optional<MemoryConfig> memory = std::nullopt;
+    std::optional<DataType> dtype = std::nullopt;
+    std::optional<ComputeConfig> compute = std::nullopt;
+    std::optional<Tensor> output = std::nullopt;
+};
+/* ttnn::linear (no bias). */
+Tensor linear(const Tensor& a, const Tensor& b, const LinearOptions& options);
+
+/* ttnn::rms_norm(x, eps, weight). */
+Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight,
+                const std::optional<MemoryConfig>& memory, const std::optional<ComputeConfig>& compute);
+
+struct EmbeddingOptions {
+    std::optional<Layout> layout = std::nullopt;
+    std::optional<DataType> dtype = std::nullopt;
+    std::optional<MemoryConfig> memory = std::nullopt;
+};
+/* ttnn::embedding(ids, table, ...). */
+Tensor embedding(const Tensor& ids, const Tensor& table, const EmbeddingOptions& options);
+
+/* ttnn::experimental::paged_update_cache without a page table: one row per head of each user at the
+ * user's index, from update_idxs (host) or update_idxs_tensor (device INT32). In place. */
+void paged_update_cache(const Tensor& cache, const Tensor& input, const std::vector<uint32_t>& update_idxs,
+                        const std::optional<Tensor>& update_idxs_tensor,
+                        const std::optional<ComputeConfig>& compute);
+
+struct SdpaDecodeOptions {
+    bool causal = true;
+    std::vector<uint32_t> cur_pos = {};
+    std::optional<Tensor> cur_pos_tensor = std::nullopt;
+    std::optional<float> scale = std::nullopt;
+    std::optional<MemoryConfig> memory = std::nullopt;
+    std::optional<ComputeConfig> compute = std::nullopt;
+};
+/* ttnn::transformer::scaled_dot_product_attention_decode(q [1, B, H, D], k/v [B, Hkv, S, D]). */
+Tensor sdpa_decode(const Tensor& q, const Tensor& k, const Tensor& v, const SdpaDecodeOptions& options);
+
+/* ttnn::argmax(t, dim, keepdim, sub_core_grids, memory, output). */
+Tensor argmax(const Tensor& t, int dim, bool keepdim, const std::optional<MemoryConfig>& memory,
+              const std::optional<Tensor>& output);
+/* ttnn::topk(t, k, dim, largest, sorted) -> {values, indices}. */
+std::pair<Tensor, Tensor> topk(const Tensor& t, uint32_t k, int dim, bool largest, bool sorted,
+                               const std::optional<MemoryConfig>& memory);
+
+/* ---- traces: ttnn::operations::trace ---- */
+
+uint32_t begin_trace(Device& device);
+void end_trace(Device& device, uint32_t id);
+void execute_trace(Device& device, uint32_t id, bool blocking);
+void release_trace(Device& device, uint32_t id);
 
 }  // namespace bttshim::nn

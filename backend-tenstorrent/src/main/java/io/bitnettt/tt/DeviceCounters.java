@@ -5,10 +5,14 @@ import io.bitnettt.tt.ffi.BttCounter;
 /**
  * The device's counters ({@code btt_counters_read}). All are cumulative since the last reset except
  * the two gauges {@link #dramBytesInUse} and {@link #l1BytesInUse}.
+ *
+ * @param ops        TT-NN device programs executed (the shim's ops, eagerly or by replays)
+ * @param abiCalls   fused primitives of the C ABI executed ({@code btt_ternary_linear}, ...)
  */
 public record DeviceCounters(long ops, long hostToDeviceBytes, long deviceToHostBytes, long allocations,
                              long deallocations, long layoutConversions, long traceCaptures, long traceReplays,
-                             long dramBytesRead, long dramBytesWritten, long dramBytesInUse, long l1BytesInUse) {
+                             long dramBytesRead, long dramBytesWritten, long dramBytesInUse, long l1BytesInUse,
+                             long abiCalls) {
 
     static DeviceCounters of(long[] v) {
         if (v.length != BttCounter.COUNT) {
@@ -19,7 +23,8 @@ public record DeviceCounters(long ops, long hostToDeviceBytes, long deviceToHost
                 v[BttCounter.DEALLOCATIONS.index()], v[BttCounter.LAYOUT_CONVERSIONS.index()],
                 v[BttCounter.TRACE_CAPTURES.index()], v[BttCounter.TRACE_REPLAYS.index()],
                 v[BttCounter.DRAM_BYTES_READ.index()], v[BttCounter.DRAM_BYTES_WRITTEN.index()],
-                v[BttCounter.DRAM_BYTES_IN_USE.index()], v[BttCounter.L1_BYTES_IN_USE.index()]);
+                v[BttCounter.DRAM_BYTES_IN_USE.index()], v[BttCounter.L1_BYTES_IN_USE.index()],
+                v[BttCounter.ABI_CALLS.index()]);
     }
 
     /** What happened between {@code earlier} and this reading; the gauges keep this reading's values. */
@@ -29,6 +34,6 @@ public record DeviceCounters(long ops, long hostToDeviceBytes, long deviceToHost
                 deallocations - earlier.deallocations, layoutConversions - earlier.layoutConversions,
                 traceCaptures - earlier.traceCaptures, traceReplays - earlier.traceReplays,
                 dramBytesRead - earlier.dramBytesRead, dramBytesWritten - earlier.dramBytesWritten,
-                dramBytesInUse, l1BytesInUse);
+                dramBytesInUse, l1BytesInUse, abiCalls - earlier.abiCalls);
     }
 }

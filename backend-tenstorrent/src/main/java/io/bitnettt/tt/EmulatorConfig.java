@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Settings of an emulated device. Zero capacities mean the emulator's defaults (an n150: 12 GiB
- * DRAM, 64 cores of 1464 KiB L1).
+ * Settings of a device of the host double of TT-NN (backend {@code tenstorrent-emulator}). Zero
+ * capacities mean its defaults (an n150: 12 GiB DRAM, 64 cores of 1464 KiB L1).
  *
  * @param dramBytes      DRAM capacity
  * @param l1BytesPerCore L1 per core

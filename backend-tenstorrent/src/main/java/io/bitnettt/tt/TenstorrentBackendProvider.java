@@ -12,7 +12,7 @@ import io.bitnettt.tt.ffi.BttLibrary;
 
 /**
  * A Tenstorrent card through the TT-NN shim ({@code libbitnet_ttnn.so}) over Panama FFI. Available
- * only when the shim loads, is the TT-NN implementation (not the emulator) and sees a device.
+ * only when the shim loads, is linked against TT-NN (not the host double) and sees a device.
  */
 public final class TenstorrentBackendProvider implements BackendProvider {
     public static final String NAME = "tenstorrent";
@@ -36,9 +36,9 @@ public final class TenstorrentBackendProvider implements BackendProvider {
             return Availability.unavailable(found.problem());
         }
         BttLibrary lib = found.library();
-        if (!lib.implementation().equals("ttnn")) {
+        if (!lib.implementation().equals(TtLibraries.TTNN)) {
             return Availability.unavailable(lib.origin() + " implements '" + lib.implementation()
-                    + "', not TT-NN; the emulator is the explicit backend '" + TenstorrentEmulatorProvider.NAME + "'");
+                    + "', not TT-NN; the host double is the explicit backend '" + TenstorrentEmulatorProvider.NAME + "'");
         }
         int count;
         try {

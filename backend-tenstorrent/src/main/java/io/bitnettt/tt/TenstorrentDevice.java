@@ -20,7 +20,8 @@ import java.util.EnumSet;
 import java.util.Map;
 
 /**
- * A Tenstorrent device (a card through the TT-NN shim, or the emulator) driven over the C ABI.
+ * A Tenstorrent device driven over the C ABI: the shim over TT-NN on a card, or the same shim over the
+ * host double of TT-NN.
  *
  * <p>Every native call holds this device's monitor, the one {@link AbstractDevice#close()} takes,
  * so a close waits for a call in flight and no call ever reaches a closed device: a closed device
@@ -56,11 +57,11 @@ public final class TenstorrentDevice extends AbstractDevice {
     }
 
     /**
-     * Opens an emulated device with the library {@link TtLibraries#emulator()} finds: the system
-     * property {@value TtLibraries#EMULATOR_PROPERTY} or the copy inside this jar.
+     * Opens the shim over the host double of TT-NN with the library {@link TtLibraries#hostDouble()}
+     * finds: the system property {@value TtLibraries#HOST_DOUBLE_PROPERTY} or the copy inside this jar.
      */
     public static TenstorrentDevice openEmulator(EmulatorConfig config) {
-        BttLibrary lib = TtLibraries.emulator().orElseThrow(TenstorrentEmulatorProvider.NAME);
+        BttLibrary lib = TtLibraries.hostDouble().orElseThrow(TenstorrentEmulatorProvider.NAME);
         return open(lib, TenstorrentEmulatorProvider.NAME, config.toNative(0));
     }
 
@@ -262,6 +263,19 @@ public final class TenstorrentDevice extends AbstractDevice {
         requireOpen("counters");
         nat.synchronize("counters");
         return DeviceCounters.of(nat.counters("counters"));
+    }
+
+    /**
+     * What the device executed since the last reset, by key: {@code op:<TT-NN op>} per op,
+     * {@code compute:<op> <config>} per compute kernel config, {@code program:<op> <config>} per
+     * program config, {@code view:} for zero-cost views and {@code hazard:} for what a card would
+     * not survive (see native/hostdouble/README.md). The real TT-NN adapter reports what its wrappers
+     * dispatched.
+     */
+    public synchronized java.util.Map<String, Long> opStats() {
+        requireOpen("opStats");
+        nat.synchronize("opStats");
+        return nat.opStats("opStats");
     }
 
     /** Zeroes the cumulative counters (not the in-use gauges). */

@@ -8,9 +8,10 @@ import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.tt.ffi.BttLibrary;
 
 /**
- * The device emulator behind the same ABI: for tests, counting and rooflines without a card. It is
- * never picked by {@code auto} (a missing card must not silently turn into a slow emulator), only by
- * its name. Capacities come from the {@code tt.emulator.*} device properties ({@link EmulatorConfig}).
+ * The TT-NN shim over the host double of TT-NN: the shim's own code without a card, for tests,
+ * counting and rooflines. It is never picked by {@code auto} (a missing card must not silently turn
+ * into a slow stand-in), only by its name. Capacities come from the {@code tt.emulator.*} device
+ * properties ({@link EmulatorConfig}).
  */
 public final class TenstorrentEmulatorProvider implements BackendProvider {
     public static final String NAME = "tenstorrent-emulator";
@@ -33,15 +34,16 @@ public final class TenstorrentEmulatorProvider implements BackendProvider {
 
     @Override
     public Availability probe() {
-        TtLibraries.Found found = TtLibraries.emulator();
+        TtLibraries.Found found = TtLibraries.hostDouble();
         if (!found.ok()) {
             return Availability.unavailable(found.problem());
         }
         BttLibrary lib = found.library();
-        if (!lib.implementation().equals("emulator")) {
-            return Availability.unavailable(lib.origin() + " implements '" + lib.implementation() + "', not the emulator");
+        if (!lib.implementation().equals(TtLibraries.HOST_DOUBLE)) {
+            return Availability.unavailable(lib.origin() + " implements '" + lib.implementation() + "', not the shim over "
+                    + "the host double of TT-NN");
         }
-        return Availability.available("emulated device from " + lib.origin() + " (chosen only by name)");
+        return Availability.available("TT-NN shim over the host double from " + lib.origin() + " (chosen only by name)");
     }
 
     @Override
@@ -56,6 +58,6 @@ public final class TenstorrentEmulatorProvider implements BackendProvider {
         } catch (IllegalArgumentException e) {
             throw new BackendUnavailableException(NAME, "bad emulator options: " + e.getMessage());
         }
-        return TenstorrentDevice.open(TtLibraries.emulator().orElseThrow(NAME), NAME, config.toNative(options.deviceId()));
+        return TenstorrentDevice.open(TtLibraries.hostDouble().orElseThrow(NAME), NAME, config.toNative(options.deviceId()));
     }
 }

@@ -11,16 +11,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
-/** Finds and loads the two implementations of {@code bitnet_tt.h}: the TT-NN shim and the emulator. */
+/**
+ * Finds and loads the two builds of the shim behind {@code bitnet_tt.h}: over TT-NN (a card) and over
+ * the host double of TT-NN (bundled in this jar).
+ */
 public final class TtLibraries {
     /** Path of the TT-NN shim; without it {@value #SHIM_FILE} is looked up on the library path. */
     public static final String SHIM_PROPERTY = "bitnet.tt.library";
     public static final String SHIM_FILE = "libbitnet_ttnn.so";
-    /** Path of the emulator; without it the copy inside this jar is used. */
-    public static final String EMULATOR_PROPERTY = "bitnet.tt.emulator.library";
-    public static final String EMULATOR_RESOURCE = "/native/linux-x86_64/libbitnet_tt_emu.so";
+    /** Path of the shim over the host double; without it the copy inside this jar is used. */
+    public static final String HOST_DOUBLE_PROPERTY = "bitnet.tt.hostdouble.library";
+    public static final String HOST_DOUBLE_FILE = "libbitnet_ttnn_hostdouble.so";
+    public static final String HOST_DOUBLE_RESOURCE = "/native/linux-x86_64/" + HOST_DOUBLE_FILE;
+    /** {@code btt_implementation()} of each build. */
+    public static final String TTNN = "ttnn";
+    public static final String HOST_DOUBLE = "ttnn-host-double";
 
-    private static Path extractedEmulator;
+    private static Path extractedHostDouble;
 
     private TtLibraries() {
     }
@@ -61,31 +68,31 @@ public final class TtLibraries {
         }
     }
 
-    public static Found emulator() {
-        String configured = System.getProperty(EMULATOR_PROPERTY);
+    public static Found hostDouble() {
+        String configured = System.getProperty(HOST_DOUBLE_PROPERTY);
         if (configured != null && !configured.isBlank()) {
             Path p = Path.of(configured.trim());
             if (!Files.isRegularFile(p)) {
-                return Found.problem("emulator library " + p + " (from system property " + EMULATOR_PROPERTY
+                return Found.problem("host-double library " + p + " (from system property " + HOST_DOUBLE_PROPERTY
                         + ") does not exist");
             }
-            return load(p, "emulator library " + p + " (from " + EMULATOR_PROPERTY + ")");
+            return load(p, "host-double library " + p + " (from " + HOST_DOUBLE_PROPERTY + ")");
         }
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "");
         if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            return Found.problem("the bundled emulator is built for linux-x86_64 only, this is " + os + "-" + arch
-                    + "; set " + EMULATOR_PROPERTY + " to a build of it");
+            return Found.problem("the bundled host double is built for linux-x86_64 only, this is " + os + "-" + arch
+                    + "; set " + HOST_DOUBLE_PROPERTY + " to a build of it");
         }
         try {
-            Path p = extractEmulator();
+            Path p = extractHostDouble();
             if (p == null) {
-                return Found.problem("system property " + EMULATOR_PROPERTY + " is unset and this jar holds no "
-                        + EMULATOR_RESOURCE.substring(1));
+                return Found.problem("system property " + HOST_DOUBLE_PROPERTY + " is unset and this jar holds no "
+                        + HOST_DOUBLE_RESOURCE.substring(1));
             }
-            return load(p, "bundled emulator library " + p);
+            return load(p, "bundled host-double library " + p);
         } catch (IOException e) {
-            return Found.problem("cannot extract the bundled emulator library: " + e);
+            return Found.problem("cannot extract the bundled host-double library: " + e);
         }
     }
 
@@ -97,19 +104,19 @@ public final class TtLibraries {
         }
     }
 
-    /** Copies the jar's emulator to a temporary file once per JVM (dlopen needs a file). */
-    private static synchronized Path extractEmulator() throws IOException {
-        if (extractedEmulator != null) {
-            return extractedEmulator;
+    /** Copies the jar's host-double build to a temporary file once per JVM (dlopen needs a file). */
+    private static synchronized Path extractHostDouble() throws IOException {
+        if (extractedHostDouble != null) {
+            return extractedHostDouble;
         }
-        try (InputStream in = TtLibraries.class.getResourceAsStream(EMULATOR_RESOURCE)) {
+        try (InputStream in = TtLibraries.class.getResourceAsStream(HOST_DOUBLE_RESOURCE)) {
             if (in == null) {
                 return null;
             }
-            Path tmp = Files.createTempFile("libbitnet_tt_emu", ".so");
+            Path tmp = Files.createTempFile("libbitnet_ttnn_hostdouble", ".so");
             tmp.toFile().deleteOnExit();
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            extractedEmulator = tmp;
+            extractedHostDouble = tmp;
             return tmp;
         }
     }

@@ -10,7 +10,11 @@ import io.bitnettt.spi.MemoryPlacement;
 import io.bitnettt.spi.OpenDevices;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
+import io.bitnettt.tt.ffi.BttDType;
+import io.bitnettt.tt.ffi.BttDevice;
 import io.bitnettt.tt.ffi.BttException;
+import io.bitnettt.tt.ffi.BttLayout;
+import io.bitnettt.tt.ffi.BttMemory;
 import io.bitnettt.tt.ffi.BttStatus;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +23,11 @@ import java.lang.foreign.MemorySegment;
 import static io.bitnettt.tt.Host.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Misuse ends in a BackendException naming the op, never in a crash of the JVM. */
+/**
+ * Misuse ends in a BackendException naming the op, never in a crash of the JVM: deallocated tensors,
+ * wrong dtypes and shapes, exhausted L1, a TT-NN rule broken below the shim, stale device copies, and
+ * calls after close.
+ */
 class BadUseTest {
     private static final String EMU = TenstorrentEmulatorProvider.NAME;
 
@@ -116,10 +124,67 @@ class BadUseTest {
             Tensor out = d.allocate(TensorSpec.f32(1, 3));
             d.ops().embedding(table, u32(d, 9), out); // id 9 of 5 rows: known only when the op runs
             BackendException e = assertThrows(BackendException.class, () -> floats(out));
-            assertTrue(e.getMessage().contains("btt_embedding"), e.getMessage());
+            assertTrue(e.getMessage().contains("ttnn::embedding: id 9"), e.getMessage());
             // The error was reported once; the device goes on.
             d.ops().embedding(table, u32(d, 4), out);
             assertArrayEquals(new float[3], floats(out));
+        }
+    }
+
+    @Test
+    void aRuleOfATtnnOpComesBackAsAnExceptionNamingTheOpAndTheRule() {
+        try (TenstorrentDevice d = Emulator.open()) {
+            // Java never makes a ROW_MAJOR float tensor; the raw ABI can, and ttnn::rms_norm refuses it.
+            BttDevice nat = d.nat();
+            long x = nat.allocate(BttDType.FLOAT32, BttLayout.ROW_MAJOR, BttMemory.DRAM, new long[] {2, 64}, "test");
+            long w = nat.allocate(BttDType.FLOAT32, BttLayout.TILE, BttMemory.DRAM, new long[] {64}, "test");
+            BttException e = assertThrows(BttException.class, () -> nat.rmsNorm(x, w, 1e-5f, x, "rmsNorm"));
+            assertEquals("rmsNorm", e.operation());
+            assertEquals(BttStatus.DEVICE, e.status());
+            assertTrue(e.getMessage().contains("btt_rms_norm: TT-NN: ttnn::rms_norm: rule rms_norm.tile_input broken"),
+                    e.getMessage());
+            // The device goes on.
+            Tensor a = f32(d, new float[] {1, 2}, 1, 2);
+            d.ops().add(a, a, a);
+            assertArrayEquals(new float[] {2, 4}, floats(a));
+        }
+    }
+
+    @Test
+    void anL1ExhaustedInsideAnOpIsAnOutOfMemoryErrorNamingTheOp() {
+        // 2 cores of 16 KiB: x [64, 96] F32 is 24 KiB, too much for L1, but fine in DRAM; the quantization's
+        // L1 intermediates of the same shape are not.
+        try (TenstorrentDevice d = Emulator.open(EmulatorConfig.defaults().withL1(16 * 1024, 2))) {
+            Tensor x = f32(d, new float[64 * 96], 64, 96);
+            Tensor w = ternary(d, new byte[32 * 96], 32, 96, 1f);
+            Tensor y = d.allocate(TensorSpec.f32(64, 32));
+            BttException e = assertThrows(BttException.class, () -> d.ops().ternaryLinear(x, w, y));
+            assertEquals("ternaryLinear", e.operation());
+            assertTrue(e.isOutOfMemory(), e.getMessage());
+            assertTrue(e.getMessage().contains("Out of Memory") && e.getMessage().contains("L1"), e.getMessage());
+            Tensor small = f32(d, new float[] {3}, 1, 1);
+            d.ops().add(small, small, small);
+            assertArrayEquals(new float[] {6}, floats(small));
+        }
+    }
+
+    @Test
+    void anIdsTensorWrittenByAnOpIsRefusedAsEmbeddingIdsUntilItIsUploaded() {
+        try (TenstorrentDevice d = Emulator.open()) {
+            Tensor table = bf16(d, new float[] {1, 2, 3, 4, 5, 6}, 3, 2);
+            Tensor token = u32(d, 1);
+            Tensor x = d.allocate(TensorSpec.f32(1, 2));
+            d.ops().embedding(table, token, x);
+            // argmax writes the token on the device; the ids' padded copy is rewritten by uploads only.
+            d.ops().argmax(f32(d, new float[] {0, 0, 9}, 1, 3), token);
+            BttException e = assertThrows(BttException.class, () -> d.ops().embedding(table, token, x));
+            assertEquals("embedding", e.operation());
+            assertEquals(BttStatus.STATE, e.status());
+            assertTrue(e.getMessage().contains("stale"), e.getMessage());
+            assertArrayEquals(new int[] {2}, ints(token));
+            token.upload(MemorySegment.ofArray(new int[] {2}));
+            d.ops().embedding(table, token, x);
+            assertArrayEquals(new float[] {5, 6}, floats(x));
         }
     }
 

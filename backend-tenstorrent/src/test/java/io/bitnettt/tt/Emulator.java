@@ -3,18 +3,19 @@ package io.bitnettt.tt;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Opens emulated devices for tests. The build always compiles the emulator and passes its path, so
- * a missing property is a broken build, and the tests fail rather than skip.
+ * Opens devices of the TT-NN shim over the host double for tests. The build always compiles the
+ * library and passes its path, so a missing property is a broken build, and the tests fail rather
+ * than skip.
  */
 final class Emulator {
     private Emulator() {
     }
 
     static String libraryPath() {
-        String p = System.getProperty(TtLibraries.EMULATOR_PROPERTY);
+        String p = System.getProperty(TtLibraries.HOST_DOUBLE_PROPERTY);
         if (p == null || p.isBlank()) {
-            fail("system property " + TtLibraries.EMULATOR_PROPERTY + " is unset: the Maven build compiles "
-                    + "libbitnet_tt_emu.so and passes its path to the tests; run them through Maven");
+            fail("system property " + TtLibraries.HOST_DOUBLE_PROPERTY + " is unset: the Maven build compiles "
+                    + TtLibraries.HOST_DOUBLE_FILE + " and passes its path to the tests; run them through Maven");
         }
         return p;
     }

@@ -55,7 +55,7 @@ class ProviderSelectionTest {
         try {
             Availability a = new TenstorrentBackendProvider().probe();
             assertFalse(a.available());
-            assertTrue(a.reason().endsWith("implements 'emulator', not TT-NN; the emulator is the explicit backend '"
+            assertTrue(a.reason().endsWith("implements 'ttnn-host-double', not TT-NN; the host double is the explicit backend '"
                     + TenstorrentEmulatorProvider.NAME + "'"), a.reason());
         } finally {
             if (old == null) {
@@ -78,7 +78,7 @@ class ProviderSelectionTest {
             assertEquals(1048576L, d.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM));
             assertTrue(d.capabilities().captureReplay());
             BttDeviceInfo info = ((TenstorrentDevice) d).info();
-            assertEquals("emulator", info.arch());
+            assertEquals("host-double", info.arch());
             assertEquals(4, info.cores());
             Tensor a = f32(d, new float[] {1, 2, 3}, 1, 3);
             d.ops().add(a, a, a);
@@ -126,7 +126,7 @@ class ProviderSelectionTest {
     @Test
     void withoutThePropertyTheEmulatorIsExtractedFromTheJar() {
         String configured = Emulator.libraryPath();
-        System.clearProperty(TtLibraries.EMULATOR_PROPERTY);
+        System.clearProperty(TtLibraries.HOST_DOUBLE_PROPERTY);
         try {
             Availability a = new TenstorrentEmulatorProvider().probe();
             assertTrue(a.available(), a.reason());
@@ -137,7 +137,7 @@ class ProviderSelectionTest {
                 assertArrayEquals(new float[] {2, 4}, floats(t));
             }
         } finally {
-            System.setProperty(TtLibraries.EMULATOR_PROPERTY, configured);
+            System.setProperty(TtLibraries.HOST_DOUBLE_PROPERTY, configured);
         }
     }
 }

@@ -1,40 +1,66 @@
 package io.bitnettt.cli;
 
+import io.bitnettt.download.FileSelection;
 import io.bitnettt.download.HubDownloader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
-/** {@code bitnet download [REPO] [--dir DIR] [--revision REV] [--endpoint URL]}. */
-final class DownloadCommand {
-    static final String USAGE = """
-            usage: bitnet download [REPO] [--dir DIR] [--revision REV] [--endpoint URL]
-              REPO              Hugging Face repository (default microsoft/bitnet-b1.58-2B-4T)
-              --dir DIR         target folder (default: models/<repo name>)
-              --revision REV    branch, tag or commit (default main)
-              --endpoint URL    hub address (default https://huggingface.co, or $HF_ENDPOINT)
-            Partial files resume; sizes and sha256 are checked against the hub's metadata.
-            A token in $HF_TOKEN is sent for gated repositories.""";
+/** {@code bitnet download [REPO] [--file PATH]... [--dir DIR] [--revision REV] [--endpoint URL]}. */
+@Command(name = "download", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Download a model from the Hugging Face hub, with a progress bar on standard error.",
+                "A model folder comes whole; a GGUF repository (GGUF files, no config.json) gives its one .gguf "
+                        + "file, or the one named with --file.",
+                "Partial files resume; sizes and sha256 are checked against the hub's metadata. "
+                        + "A token in $HF_TOKEN is sent for gated repositories."})
+final class DownloadCommand implements Callable<Integer> {
+    private final Console console;
 
-    private DownloadCommand() {
+    @Parameters(arity = "0..1", paramLabel = "REPO", defaultValue = HubDownloader.DEFAULT_REPO,
+            description = "Hugging Face repository (default: ${DEFAULT-VALUE})")
+    String repo;
+
+    @Option(names = "--file", paramLabel = "PATH",
+            description = "only this file of the repository, e.g. ggml-model-i2_s.gguf (repeatable)")
+    List<String> files = new ArrayList<>();
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "target folder (default: models/<repository name>)")
+    Path dir;
+
+    @Option(names = "--revision", paramLabel = "REV", defaultValue = HubDownloader.DEFAULT_REVISION,
+            description = "branch, tag or commit (default: ${DEFAULT-VALUE})")
+    String revision;
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "hub address (default: $HF_ENDPOINT, else https://huggingface.co)")
+    String endpoint;
+
+    @Mixin
+    LoggingOptions logging;
+
+    DownloadCommand(Console console) {
+        this.console = console;
     }
 
-    static int run(List<String> argv, PrintStream out, PrintStream err) throws IOException {
-        CliArgs args = new CliArgs(argv, Set.of("dir", "revision", "endpoint"), Set.of());
-        if (args.positional().size() > 1) {
-            throw new CliArgs.UsageException("download takes one repository, got " + args.positional());
-        }
-        String repo = args.positional().isEmpty() ? HubDownloader.DEFAULT_REPO : args.positional().getFirst();
-        String endpoint = args.string("endpoint", System.getenv().getOrDefault("HF_ENDPOINT",
-                HubDownloader.DEFAULT_BASE_URL.toString()));
-        Path dir = Path.of(args.string("dir", "models/" + repo.substring(repo.lastIndexOf('/') + 1)));
-        HubDownloader downloader = HubDownloader.builder().baseUrl(endpoint).token(System.getenv("HF_TOKEN"))
-                .progress(err).build();
-        Path done = downloader.download(repo, args.string("revision", HubDownloader.DEFAULT_REVISION), dir);
-        out.println("downloaded " + repo + " to " + done);
+    @Override
+    public Integer call() throws IOException {
+        String base = endpoint != null ? endpoint
+                : System.getenv().getOrDefault("HF_ENDPOINT", HubDownloader.DEFAULT_BASE_URL.toString());
+        Path target = dir != null ? dir : Path.of("models", repo.substring(repo.lastIndexOf('/') + 1));
+        HubDownloader downloader = HubDownloader.builder().baseUrl(base).token(System.getenv("HF_TOKEN"))
+                .progress(console.err()).build();
+        FileSelection selection = files.isEmpty() ? FileSelection.model() : FileSelection.paths(files);
+        List<Path> done = downloader.download(repo, revision, target, selection);
+        // A single GGUF file is the model; otherwise the folder is.
+        Path model = done.size() == 1 && done.getFirst().toString().endsWith(".gguf") ? done.getFirst() : target;
+        console.out().println("downloaded " + repo + " to " + model);
         return 0;
     }
 }

@@ -2,38 +2,78 @@ package io.bitnettt.cli;
 
 import io.bitnettt.engine.BitNetModel;
 import io.bitnettt.engine.GenerationResult;
+import io.bitnettt.generate.FinishReason;
 import io.bitnettt.generate.GenerationStats;
 import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
+import io.bitnettt.generate.json.Schema;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.concurrent.Callable;
 
-/** {@code bitnet generate [options] "prompt"}: one completion, streamed to standard output. */
-final class GenerateCommand {
-    static final String USAGE = "usage: bitnet generate [options] \"prompt\"\n" + ModelArgs.HELP;
+/**
+ * {@code bitnet generate [options] PROMPT}: one completion, streamed to standard output after the
+ * prompt (with {@code --json} or {@code --json-schema}: one JSON document, alone). Ctrl-C stops it
+ * within a token and the command exits with 130.
+ */
+@Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
+        description = "Complete a prompt and stream the text to standard output (no --model: the built-in demo model).")
+final class GenerateCommand implements Callable<Integer> {
+    private final Console console;
 
-    private GenerateCommand() {
+    @Parameters(arity = "1..*", paramLabel = "PROMPT", description = "the text to continue; several words are joined with spaces")
+    List<String> prompt;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Mixin
+    JsonOutputOptions json;
+
+    @Option(names = "--stats", description = "print token counts, time to first token and decode speed to standard error")
+    boolean stats;
+
+    @Mixin
+    LoggingOptions logging;
+
+    GenerateCommand(Console console) {
+        this.console = console;
     }
 
-    static int run(List<String> argv, PrintStream out, PrintStream err) {
-        CliArgs args = new CliArgs(argv, ModelArgs.VALUED, ModelArgs.SWITCHES);
-        if (args.positional().isEmpty()) {
-            throw new CliArgs.UsageException("generate needs a prompt");
-        }
-        String prompt = String.join(" ", args.positional());
-        SamplingParameters sampling = ModelArgs.sampling(args);
-        try (BitNetModel model = ModelArgs.load(args, out)) {
-            out.print(prompt);
-            GenerationResult r = model.complete(prompt, sampling, piece -> {
+    @Override
+    public Integer call() {
+        SamplingParameters params = sampling.parameters();
+        Schema schema = json.schema();
+        String text = String.join(" ", prompt);
+        PrintStream out = console.out();
+        AnswerInterrupts interrupts = new AnswerInterrupts(null);
+        try (BitNetModel m = model.load(console);
+             Interrupts.Registration ctrlC = console.interrupts().handle(interrupts::onInterrupt)) {
+            TokenConstraint constraint = schema == null ? TokenConstraint.NONE : m.jsonDecoding().constraint(schema);
+            interrupts.startAnswer();
+            if (schema == null) {
+                out.print(text); // JSON is printed alone, so that it can be piped on
+            }
+            GenerationResult r = m.complete(text, params, constraint, piece -> {
                 out.print(piece);
                 out.flush();
-            }, () -> false);
+            }, interrupts::stopRequested);
+            interrupts.endAnswer();
             out.println();
-            if (args.has("stats")) {
-                printStats(err, model, r);
+            out.flush();
+            if (stats) {
+                printStats(console.err(), m, r);
             }
+            return r.finishReason() == FinishReason.CANCELLED ? SignalInterrupts.EXIT_STATUS : 0;
         }
-        return 0;
     }
 
     static void printStats(PrintStream err, BitNetModel model, GenerationResult r) {

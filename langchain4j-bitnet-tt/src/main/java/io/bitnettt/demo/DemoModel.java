@@ -4,11 +4,7 @@ import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.QuantizationConfig;
 import io.bitnettt.model.checkpoint.CheckpointWriter;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -32,28 +28,15 @@ public final class DemoModel {
                 500000.0, true, first, List.of(first + 1), "relu2", QuantizationConfig.PACKED, "bfloat16");
     }
 
-    /** The demo folder under {@code cacheRoot}, written there first if it is not complete. */
+    /**
+     * The demo folder under {@code cacheRoot}, written there first if it is missing or incomplete
+     * (see {@link DemoCache}: written aside and renamed into place, safe against concurrent first runs).
+     */
     public static Path ensure(Path cacheRoot) {
-        Path dir = cacheRoot.resolve("demo-model-" + VERSION);
-        if (Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-            return dir;
-        }
-        try {
-            Files.createDirectories(cacheRoot);
-            Path tmp = Files.createTempDirectory(cacheRoot, "demo-model-writing-");
-            DemoTokenizerWriter.write(tmp, config().vocabSize());
-            new CheckpointWriter(config()).writeRandom(tmp, SEED);
-            try {
-                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException raced) {
-                if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
-                    throw raced;
-                }
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the demo model under " + cacheRoot, e);
-        }
+        return DemoCache.ensure(cacheRoot, "demo-model-" + VERSION, dir -> {
+            DemoTokenizerWriter.write(dir, config().vocabSize());
+            new CheckpointWriter(config()).writeRandom(dir, SEED);
+        });
     }
 
     /** Where the command line keeps the demo: {@code $XDG_CACHE_HOME/bitnet-tt} or {@code ~/.cache/bitnet-tt}. */

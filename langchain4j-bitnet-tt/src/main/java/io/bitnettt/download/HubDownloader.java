@@ -21,7 +21,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -98,14 +100,28 @@ public final class HubDownloader {
      * Safe to rerun after an interruption: complete files are skipped and partial ones resumed.
      */
     public Path download(String repo, String revision, Path targetDir) throws IOException {
-        HubSnapshot snapshot = listFiles(repo, revision);
+        download(repo, revision, targetDir, FileSelection.all());
+        return targetDir;
+    }
+
+    /**
+     * As {@link #download(String, String, Path)}, for the files {@code selection} picks from the
+     * listing, each with the same resume, size and hash checks; returns their local paths.
+     */
+    public List<Path> download(String repo, String revision, Path targetDir, FileSelection selection)
+            throws IOException {
+        HubSnapshot listed = listFiles(repo, revision);
+        HubSnapshot snapshot = new HubSnapshot(listed.repo(), listed.revision(), listed.commit(),
+                selection.select(listed));
         Files.createDirectories(targetDir);
-        log(String.format(Locale.ROOT, "%s@%s (%s): %d files, %.1f MB -> %s", repo, revision, snapshot.commit(),
-                snapshot.files().size(), snapshot.totalBytes() / 1e6, targetDir));
+        log(String.format(Locale.ROOT, "%s@%s (%s): %d of %d files, %.1f MB -> %s", repo, revision, snapshot.commit(),
+                snapshot.files().size(), listed.files().size(), snapshot.totalBytes() / 1e6, targetDir));
+        List<Path> done = new ArrayList<>();
         for (HubFile file : snapshot.files()) {
             downloadFile(snapshot, file, targetDir);
+            done.add(targetDir.resolve(file.path()));
         }
-        return targetDir;
+        return done;
     }
 
     /** Lists the repository's files with their sizes and LFS hashes. */

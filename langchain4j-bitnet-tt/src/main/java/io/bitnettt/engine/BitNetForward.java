@@ -74,6 +74,11 @@ public final class BitNetForward implements AutoCloseable {
         hostScalar = hostArena.allocate(4);
     }
 
+    /** Tokens per prefill block. */
+    public int prefillBlock() {
+        return prefillBlock;
+    }
+
     public ModelDims dims() {
         return dims;
     }

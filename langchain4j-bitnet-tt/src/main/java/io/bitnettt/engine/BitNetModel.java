@@ -1,21 +1,22 @@
 package io.bitnettt.engine;
 
 import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
+import io.bitnettt.generate.json.JsonDecoding;
 import io.bitnettt.model.ModelConfig;
-import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
+import io.bitnettt.spi.MemoryPlacement;
 import io.bitnettt.tokenizer.BpeTokenizer;
 import io.bitnettt.tokenizer.ChatMessage;
 import io.bitnettt.tokenizer.ChatTemplate;
 import io.bitnettt.tokenizer.StreamingDecoder;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -37,8 +38,10 @@ public final class BitNetModel implements AutoCloseable {
     private final Set<Integer> stopTokens = new HashSet<>();
     // Fair, so that waiting requests are served first come, first served: a queue, not a race.
     private final ReentrantLock lock = new ReentrantLock(true);
-    private volatile boolean closed;
+    private volatile boolean closing;
+    private boolean closed;   // guarded by lock
     private volatile EngineStatistics statistics = EngineStatistics.NONE;
+    private JsonDecoding jsonDecoding;
 
     private BitNetModel(ModelConfig config, Device device, DeviceWeights weights, BitNetForward forward,
                         BpeTokenizer tokenizer) {
@@ -55,37 +58,41 @@ public final class BitNetModel implements AutoCloseable {
         stopTokens.addAll(config.eosTokenIds());
     }
 
-    /** Loads {@code options.modelDir()} onto the selected backend. */
+    /**
+     * Loads {@code options.modelDir()} (a Hugging Face folder or a GGUF file, see {@link ModelFiles})
+     * onto the selected backend. The files are read and checked before the device is opened.
+     */
     public static BitNetModel load(BitNetOptions options) {
-        Path tokenizerJson = options.modelDir().resolve("tokenizer.json");
-        if (!Files.isRegularFile(tokenizerJson)) {
-            throw new IllegalArgumentException("model folder " + options.modelDir() + " has no tokenizer.json");
-        }
-        BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerJson);
-        Device device = BackendSelector.fromServiceLoader().select(options.backend())
-                .open(DeviceOptions.defaults().withThreads(options.threads()));
-        DeviceWeights weights = null;
-        try (Checkpoint checkpoint = Checkpoint.open(options.modelDir())) {
-            ModelConfig config = checkpoint.config();
+        try (ModelFiles files = ModelFiles.open(options.modelDir())) {
+            ModelConfig config = files.config();
+            BpeTokenizer tokenizer = files.tokenizer();
             if (tokenizer.vocabSize() > config.vocabSize()) {
-                throw new IllegalArgumentException("tokenizer.json in " + options.modelDir() + " has "
-                        + tokenizer.vocabSize() + " tokens but config.json vocab_size is " + config.vocabSize());
+                throw new IllegalArgumentException("the tokenizer of " + options.modelDir() + " has "
+                        + tokenizer.vocabSize() + " tokens but the model's vocab_size is " + config.vocabSize());
             }
             int context = options.contextLength() == 0 ? config.maxPositionEmbeddings() : options.contextLength();
             if (context > config.maxPositionEmbeddings()) {
-                throw new IllegalArgumentException("context length " + context + " exceeds max_position_embeddings "
-                        + config.maxPositionEmbeddings() + " of " + options.modelDir().resolve("config.json"));
+                throw new IllegalArgumentException("context length " + context + " exceeds the model's maximum of "
+                        + config.maxPositionEmbeddings() + " (" + files.contextSource() + ")");
             }
-            weights = WeightUploader.upload(checkpoint, device, options.int8OutputProjection());
-            BitNetForward forward = new BitNetForward(device, ModelDims.of(config, context), weights,
-                    options.prefillBlock());
-            return new BitNetModel(config, device, weights, forward, tokenizer);
-        } catch (RuntimeException e) {
-            if (weights != null) {
-                weights.close();
+            Device device = BackendSelector.fromServiceLoader().select(options.backend())
+                    .open(DeviceOptions.defaults().withThreads(options.threads()));
+            DeviceWeights weights = null;
+            try {
+                ModelDims dims = ModelDims.of(config, context);
+                ContextBudget.check(dims, BitNetForward.KV_CACHE_DTYPE,
+                        device.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM),
+                        options.contextLength() == 0 ? files.contextSource() : "the requested context length");
+                weights = WeightUploader.upload(files.weights(), device, options.int8OutputProjection());
+                BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
+                return new BitNetModel(config, device, weights, forward, tokenizer);
+            } catch (RuntimeException | Error e) {
+                if (weights != null) {
+                    weights.close();
+                }
+                device.close();
+                throw e;
             }
-            device.close();
-            throw e;
         }
     }
 
@@ -113,14 +120,51 @@ public final class BitNetModel implements AutoCloseable {
     /** Continues raw text (BOS + the text, special-token strings treated as plain text). */
     public GenerationResult complete(String prompt, SamplingParameters params, Consumer<String> onText,
                                      BooleanSupplier cancelled) {
+        return complete(prompt, params, TokenConstraint.NONE, onText, cancelled);
+    }
+
+    /** As {@link #complete(String, SamplingParameters, Consumer, BooleanSupplier)}, restricted by {@code constraint}. */
+    public GenerationResult complete(String prompt, SamplingParameters params, TokenConstraint constraint,
+                                     Consumer<String> onText, BooleanSupplier cancelled) {
         int[] ids = tokenizer.addBos() ? tokenizer.encodeWithBos(prompt, false) : tokenizer.encode(prompt, false);
-        return run(ids, params, onText, cancelled);
+        return run(ids, params, constraint, onText, cancelled);
     }
 
     /** Answers the conversation as the assistant, through the model's chat template. */
     public GenerationResult chat(List<ChatMessage> messages, SamplingParameters params, Consumer<String> onText,
                                  BooleanSupplier cancelled) {
-        return run(template.encode(messages, true), params, onText, cancelled);
+        return chat(messages, params, TokenConstraint.NONE, onText, cancelled);
+    }
+
+    /**
+     * As {@link #chat(List, SamplingParameters, Consumer, BooleanSupplier)}, restricted by {@code constraint}
+     * (e.g. one from {@link #jsonDecoding()}).
+     */
+    public GenerationResult chat(List<ChatMessage> messages, SamplingParameters params, TokenConstraint constraint,
+                                 Consumer<String> onText, BooleanSupplier cancelled) {
+        return run(template.encode(messages, true), params, constraint, onText, cancelled);
+    }
+
+    /**
+     * JSON-constrained decoding over this model's vocabulary, ending documents with the end-of-turn
+     * token (end of text when the tokenizer has none). Built on first use (a pass over the vocabulary),
+     * then shared by all requests with their cached schemas.
+     */
+    public synchronized JsonDecoding jsonDecoding() {
+        if (jsonDecoding == null) {
+            int end = tokenizer.eotId() >= 0 ? tokenizer.eotId() : tokenizer.eosId();
+            jsonDecoding = JsonDecoding.of(tokenizer, config.vocabSize(), end);
+        }
+        return jsonDecoding;
+    }
+
+    /**
+     * Fails with the reason when this model's vocabulary cannot run the chat template (it has no
+     * {@code <|eot_id|>}); {@link #complete} works either way. Lets a chat front end refuse before
+     * its first prompt.
+     */
+    public void requireChat() {
+        template.requireEot();
     }
 
     /** Tokens the chat template produces for {@code messages}, with the generation prompt. */
@@ -128,10 +172,16 @@ public final class BitNetModel implements AutoCloseable {
         return template.countTokens(messages, true);
     }
 
-    private GenerationResult run(int[] ids, SamplingParameters params, Consumer<String> onText,
-                                 BooleanSupplier cancelled) {
+    private GenerationResult run(int[] ids, SamplingParameters params, TokenConstraint constraint,
+                                 Consumer<String> onText, BooleanSupplier cancelled) {
         ensureOpen();
-        lock.lock();
+        try {
+            // Interruptible: a caller interrupted while it waits in the queue gives up its turn.
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for the model; the request did not run");
+        }
         try {
             ensureOpen();
             StreamingDecoder decoder = tokenizer.streamingDecoder(true);
@@ -146,33 +196,60 @@ public final class BitNetModel implements AutoCloseable {
                     return decoder.flush();
                 }
             };
-            GenerationResult result = session.generate(ids, params, stopTokens, text, onText, cancelled);
+            GenerationResult result = session.generate(ids, params, stopTokens, constraint, text, onText,
+                    () -> closing || cancelled.getAsBoolean());
             statistics = statistics.plus(result.stats());
             return result;
         } finally {
-            lock.unlock();
+            try {
+                if (closing && lock.getHoldCount() == 1) {
+                    // close() was called from inside this request (e.g. by a streaming handler): finish it now.
+                    release();
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (closing) {
             throw new IllegalStateException("this BitNet model is closed");
         }
     }
 
+    /**
+     * Closes the model: a running request stops within one token (its result is {@code CANCELLED}),
+     * requests still waiting fail with {@link IllegalStateException}, and the device is closed once
+     * the running request has stopped. Called from inside a request (a callback of it), the device
+     * is closed when that request returns. Idempotent.
+     */
     @Override
     public void close() {
+        closing = true;
+        if (lock.isHeldByCurrentThread()) {
+            return;
+        }
         lock.lock();
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            forward.close();
-            weights.close();
-            device.close();
+            release();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** True once {@link #close()} was called. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    private void release() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        forward.close();
+        weights.close();
+        device.close();
     }
 }

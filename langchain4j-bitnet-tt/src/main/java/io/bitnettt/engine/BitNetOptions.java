@@ -6,7 +6,9 @@ import java.util.Objects;
 /**
  * How to load a model.
  *
- * @param modelDir      a Hugging Face model folder (config.json, model.safetensors, tokenizer.json)
+ * @param modelDir      a Hugging Face model folder (config.json, model.safetensors, tokenizer.json), a
+ *                      GGUF file (bitnet.cpp's I2_S, llama.cpp's TQ1_0/TQ2_0, F16), or a folder holding
+ *                      exactly one GGUF file
  * @param backend       backend name or {@code auto}
  * @param threads       host threads for the backend; 0 = all processors
  * @param contextLength KV cache size in tokens; 0 = the config's max_position_embeddings

@@ -5,6 +5,7 @@ import io.bitnettt.generate.GenerationStats;
 import io.bitnettt.generate.Sampler;
 import io.bitnettt.generate.SamplingParameters;
 import io.bitnettt.generate.StopStringMatcher;
+import io.bitnettt.generate.TokenConstraint;
 
 import java.util.Arrays;
 import java.util.Set;
@@ -51,6 +52,17 @@ public final class GenerationSession {
      */
     public GenerationResult generate(int[] prompt, SamplingParameters params, Set<Integer> stopTokens,
                                      TextDecoder decoder, Consumer<String> onText, BooleanSupplier cancelled) {
+        return generate(prompt, params, stopTokens, TokenConstraint.NONE, decoder, onText, cancelled);
+    }
+
+    /**
+     * As {@link #generate(int[], SamplingParameters, Set, TextDecoder, Consumer, BooleanSupplier)}, with the
+     * tokens restricted by {@code constraint}: while it is active each step computes the full logits (no
+     * on-device argmax or top-k, which would choose among masked tokens), masks them, then samples.
+     */
+    public GenerationResult generate(int[] prompt, SamplingParameters params, Set<Integer> stopTokens,
+                                     TokenConstraint constraint, TextDecoder decoder, Consumer<String> onText,
+                                     BooleanSupplier cancelled) {
         int n = prompt.length;
         if (n == 0) {
             throw new IllegalArgumentException("the prompt is empty: at least one token (e.g. BOS) is needed");
@@ -70,9 +82,17 @@ public final class GenerationSession {
         // The last prompt token always runs through decode: that is where logits come from.
         int reuse = Math.min(commonPrefix(prompt), n - 1);
         cachedLength = reuse;
-        forward.prefill(prompt, reuse, n - 1);
-        System.arraycopy(prompt, reuse, cached, reuse, n - 1 - reuse);
-        cachedLength = n - 1;
+        // Block by block, so that a long prompt can be cancelled too; what was computed stays reusable.
+        for (int from = reuse; from < n - 1; from += forward.prefillBlock()) {
+            if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                GenerationStats stats = GenerationStats.of(n, reuse, 0, start, 0, System.nanoTime());
+                return new GenerationResult("", new int[0], FinishReason.CANCELLED, stats);
+            }
+            int to = Math.min(n - 1, from + forward.prefillBlock());
+            forward.prefill(prompt, from, to);
+            System.arraycopy(prompt, from, cached, from, to - from);
+            cachedLength = to;
+        }
 
         Sampler sampler = new Sampler(params, forward.dims().vocabSize());
         boolean onDeviceArgmax = params.isGreedy() && !params.hasPenalties();
@@ -94,20 +114,28 @@ public final class GenerationSession {
                 break;
             }
             int next = -1;
-            if (onDeviceArgmax) {
+            boolean constrained = constraint.active();
+            boolean argmaxHere = onDeviceArgmax && !constrained;
+            boolean topKHere = onDeviceTopK && !constrained;
+            if (argmaxHere) {
                 next = forward.decodeArgmax(token, pos);
-            } else if (onDeviceTopK) {
+            } else if (topKHere) {
                 forward.decodeTopK(token, pos, topValues, topIds);
             } else {
                 forward.decode(token, pos, logits);
             }
             cached[pos] = token;
             cachedLength = pos + 1;
-            if (onDeviceTopK) {
+            if (topKHere) {
                 next = sampler.sampleTopK(topValues, topIds);
-            } else if (!onDeviceArgmax) {
+            } else if (!argmaxHere) {
+                if (constrained) {
+                    // Tokens this request may still produce, this one included: the budget or the context.
+                    constraint.mask(logits, Math.min(params.maxNewTokens() - count, cached.length - pos));
+                }
                 next = sampler.sample(logits, cached, cachedLength);
             }
+            constraint.accept(next);
             if (count == 0) {
                 firstTokenAt = System.nanoTime();
             }
@@ -116,11 +144,17 @@ public final class GenerationSession {
                 reason = FinishReason.STOP_TOKEN;
                 break;
             }
-            StopStringMatcher.Result r = stops.accept(decoder.accept(next));
-            emit(r.text(), text, onText);
-            if (r.stopped()) {
-                reason = FinishReason.STOP_STRING;
-                break;
+            String piece = decoder.accept(next);
+            if (constrained) {
+                // The constraint decides where a document ends; a stop string inside it would cut it invalid.
+                emit(piece, text, onText);
+            } else {
+                StopStringMatcher.Result r = stops.accept(piece);
+                emit(r.text(), text, onText);
+                if (r.stopped()) {
+                    reason = FinishReason.STOP_STRING;
+                    break;
+                }
             }
             if (count == params.maxNewTokens()) {
                 reason = FinishReason.LENGTH;

@@ -23,16 +23,19 @@ public final class DecodeEstimateReport {
         DeviceCounters t = m.total();
         out.printf(Locale.ROOT, "### Context %d: %d tokens decoded at positions %d..%d%n%n", m.context(), m.tokens(),
                 m.context(), m.context() + m.tokens() - 1);
-        out.printf(Locale.ROOT, "Per token, from the emulator's counters (totals / %d):%n", m.tokens());
-        out.printf(Locale.ROOT, "- device ops: %d in %d trace replay(s); allocations %d, layout conversions %d%n",
-                c.ops(), c.traceReplays(), EmulatorDecodeCounts.perToken(t.allocations(), m.tokens()),
+        out.printf(Locale.ROOT, "Per token, from the host double's counters (totals / %d):%n", m.tokens());
+        out.printf(Locale.ROOT, "- TT-NN ops: %d (for %d fused primitives of the C ABI) in %d trace replay(s); "
+                        + "allocations %d, layout conversions %d%n",
+                c.ops(), EmulatorDecodeCounts.perToken(t.abiCalls(), m.tokens()), c.traceReplays(),
+                EmulatorDecodeCounts.perToken(t.allocations(), m.tokens()),
                 EmulatorDecodeCounts.perToken(t.layoutConversions(), m.tokens()));
+        out.println("- TT-NN ops by name: " + opsByName(m));
         out.printf(Locale.ROOT, "- host<->device: %d B (%d B in, %d B out)%n", c.hostDeviceBytes(),
                 EmulatorDecodeCounts.perToken(t.hostToDeviceBytes(), m.tokens()),
                 EmulatorDecodeCounts.perToken(t.deviceToHostBytes(), m.tokens()));
         out.printf(Locale.ROOT, "- DRAM: %,d B read + %,d B written = %,d B%n", c.dramBytesRead(),
                 c.dramBytesWritten(), c.dramBytes());
-        out.printf(Locale.ROOT, "- matmul FLOPs: %,d (analytic, BitNetDecodeModel: the emulator does not count FLOPs)%n",
+        out.printf(Locale.ROOT, "- matmul FLOPs: %,d (analytic, BitNetDecodeModel: the host double does not count FLOPs)%n",
                 c.matmulFlops());
         if (t.traceReplays() != m.tokens() || t.allocations() != 0 || t.layoutConversions() != 0) {
             out.println("- WARNING: the step is not one allocation-free replay per token; the counts include more "
@@ -47,9 +50,9 @@ public final class DecodeEstimateReport {
     private static void crossCheck(EmulatorDecodeCounts.Measurement m, PrintStream out) {
         long analytic = m.analyticBytesReadPerToken();
         long counted = m.perToken().dramBytesRead();
-        out.printf(Locale.ROOT, "%nCross-check of DRAM bytes read per token: emulator %,d, analytic %,d "
+        out.printf(Locale.ROOT, "%nCross-check of DRAM bytes read per token: host double %,d, analytic %,d "
                         + "(BitNetDecodeModel: ternary weights in bfloat4_b tiles, bf16 lm_head, one embedding row, "
-                        + "KV rows 0..position at %d B), emulator %+.1f %%.%n", counted, analytic,
+                        + "KV rows 0..position at %d B), host double %+.1f %%.%n", counted, analytic,
                 BitNetForward.KV_CACHE_DTYPE.hostBytesPerElement(), 100.0 * (counted - analytic) / analytic);
         out.println("What the engine's step also reads and the analytic model leaves out:");
         long explained = 0;
@@ -61,6 +64,16 @@ public final class DecodeEstimateReport {
             explained += item.bytes();
         }
         out.printf(Locale.ROOT, "- unexplained remainder: %,d B%n", counted - analytic - explained);
+    }
+
+    /** "name count, ..." of the TT-NN ops per token, most frequent first. */
+    static String opsByName(EmulatorDecodeCounts.Measurement m) {
+        StringBuilder line = new StringBuilder();
+        m.opStats().entrySet().stream().filter(e -> e.getKey().startsWith("op:"))
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .forEach(e -> line.append(line.isEmpty() ? "" : ", ").append(e.getKey().substring(3)).append(' ')
+                        .append(EmulatorDecodeCounts.perToken(e.getValue(), m.tokens())));
+        return line.toString();
     }
 
     /** One line naming the shapes, for the heading of the output. */

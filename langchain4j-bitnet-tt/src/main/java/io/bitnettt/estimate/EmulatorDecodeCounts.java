@@ -13,12 +13,14 @@ import io.bitnettt.tt.roofline.BitNetDecodeModel;
 import io.bitnettt.tt.roofline.DecodeCounts;
 
 import java.util.Arrays;
+import java.util.Map;
 
 /**
- * Runs the engine's own decode step ({@link BitNetForward}, captured and replayed) on the emulator in
- * count-only mode and reads what each token costs from the device counters. Count-only stores and
- * computes nothing, so the full 2B-4T shapes fit a small machine; the weights are
- * {@link ConstantWeights} uploaded through the engine's {@link WeightUploader}.
+ * Runs the engine's own decode step ({@link BitNetForward}, captured and replayed) through the TT-NN
+ * shim over the host double of TT-NN in count-only mode, and reads what each token costs from the
+ * device counters: TT-NN programs, bytes, replays. Count-only stores and computes nothing, so the
+ * full 2B-4T shapes fit a small machine; the weights are {@link ConstantWeights} uploaded through the
+ * engine's {@link WeightUploader}.
  *
  * <p>Sequence: prefill {@code context} tokens, decode {@code warmUp} tokens at position
  * {@code context} (the first captures the step), then decode {@code tokens} tokens at positions
@@ -34,9 +36,11 @@ public final class EmulatorDecodeCounts {
      * @param total     counters over the measured tokens
      * @param perToken  {@code total} divided by {@code tokens} (rounded), with the analytic FLOPs
      * @param analytic  the analytic model of the same shapes and the engine's KV cache dtype
+     * @param opStats   the host double's execution counts by key over the measured tokens
+     *                  ({@link TenstorrentDevice#opStats()}: TT-NN ops by name, compute configs)
      */
     public record Measurement(ModelDims dims, int context, int tokens, DeviceCounters total, DecodeCounts perToken,
-                              BitNetDecodeModel analytic) {
+                              BitNetDecodeModel analytic, Map<String, Long> opStats) {
 
         /** {@link BitNetDecodeModel#dramBytesPerToken} averaged over the measured positions. */
         public long analyticBytesReadPerToken() {
@@ -74,17 +78,19 @@ public final class EmulatorDecodeCounts {
             for (int i = 0; i < warmUp; i++) {
                 token = forward.decodeArgmax(token, context);
             }
+            device.resetCounters();
             DeviceCounters before = device.counters();
             for (int i = 0; i < tokens; i++) {
                 // Count-only downloads read zeros, so this feeds back token 0: any id serves.
                 token = forward.decodeArgmax(token, context + i);
             }
             DeviceCounters total = device.counters().since(before);
+            Map<String, Long> opStats = device.opStats();
             DecodeCounts perToken = new DecodeCounts(perToken(total.ops(), tokens),
                     perToken(total.dramBytesRead(), tokens), perToken(total.dramBytesWritten(), tokens),
                     perToken(total.hostToDeviceBytes() + total.deviceToHostBytes(), tokens),
                     perToken(total.traceReplays(), tokens), analytic.matmulFlopsPerToken());
-            return new Measurement(dims, context, tokens, total, perToken, analytic);
+            return new Measurement(dims, context, tokens, total, perToken, analytic, opStats);
         }
     }
 

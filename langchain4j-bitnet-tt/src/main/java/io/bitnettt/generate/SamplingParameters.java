@@ -57,15 +57,8 @@ public final class SamplingParameters {
         presencePenalty = check("presencePenalty", b.presencePenalty, Double.isFinite(b.presencePenalty),
                 "finite values (0 = disabled)");
         maxNewTokens = checkInt("maxNewTokens", b.maxNewTokens, b.maxNewTokens >= 1, "[1, +inf)");
-        if (b.stopStrings == null) {
-            throw new IllegalArgumentException("stopStrings must be a list of non-empty strings, was null");
-        }
-        for (String s : b.stopStrings) {
-            if (s == null || s.isEmpty()) {
-                throw new IllegalArgumentException(
-                        "stopStrings must not contain " + (s == null ? "null" : "an empty string")
-                                + ", was " + b.stopStrings + "; allowed: non-empty strings");
-            }
+        if (b.stopStrings == null || b.stopStrings.stream().anyMatch(x -> x == null || x.isEmpty())) {
+            throw new SamplingParameterException("stopStrings", "a list of non-empty strings", b.stopStrings);
         }
         stopStrings = List.copyOf(b.stopStrings);
         seed = b.seed;
@@ -73,16 +66,21 @@ public final class SamplingParameters {
 
     private static double check(String name, double value, boolean ok, String range) {
         if (!ok) {
-            throw new IllegalArgumentException(name + " must be in " + range + ", was " + value);
+            throw new SamplingParameterException(name, allowed(range), value);
         }
         return value;
     }
 
     private static int checkInt(String name, int value, boolean ok, String range) {
         if (!ok) {
-            throw new IllegalArgumentException(name + " must be in " + range + ", was " + value);
+            throw new SamplingParameterException(name, allowed(range), value);
         }
         return value;
+    }
+
+    /** "in [0, 1)" for an interval, the words themselves otherwise ("finite values"). */
+    private static String allowed(String range) {
+        return range.startsWith("[") || range.startsWith("(") ? "in " + range : range;
     }
 
     public static Builder builder() {

@@ -50,12 +50,13 @@ public final class BitNetChatModel implements ChatModel, AutoCloseable {
     }
 
     /**
-     * Empty: the only capability LangChain4j 1.19 defines is {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA},
-     * which BitNet does not support yet (nor tools or images, which are no capabilities there).
+     * {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA}: a JSON response format, with or without a schema,
+     * is enforced by constrained decoding, so {@code AiServices} sends schemas for POJO, enum and list
+     * return types. (Tools need no capability in LangChain4j 1.19; they are supported too.)
      */
     @Override
     public Set<Capability> supportedCapabilities() {
-        return Set.of();
+        return Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     /** The engine behind this model, e.g. to share it with a {@link BitNetStreamingChatModel}. */

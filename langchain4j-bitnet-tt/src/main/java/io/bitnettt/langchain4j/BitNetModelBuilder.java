@@ -52,8 +52,11 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
      * once and this model will not close it.
      */
     public B model(BitNetModel shared) { this.model = shared; return self(); }
-    /** Load this Hugging Face folder; the built model owns the engine and closes it. */
-    public B modelPath(Path dir) { this.modelPath = dir; return self(); }
+    /**
+     * Load this Hugging Face folder or BitNet {@code .gguf} file (I2_S, TQ1_0, TQ2_0, F16); the built
+     * model owns the engine and closes it.
+     */
+    public B modelPath(Path path) { this.modelPath = path; return self(); }
     /** {@code auto} (default), {@code cpu} or {@code tenstorrent}. */
     public B backend(String name) { this.backend = name; return self(); }
     /** Host threads of the backend; default all processors. */

@@ -23,7 +23,7 @@ final class BitNetModelSource {
         }
         if (modelPath == null) {
             throw new IllegalArgumentException("modelPath is required: a Hugging Face BitNet folder with config.json, "
-                    + "model.safetensors and tokenizer.json");
+                    + "model.safetensors and tokenizer.json, or a BitNet .gguf file");
         }
         BitNetOptions options = BitNetOptions.of(modelPath).withBackend(backend);
         if (threads != null) {

@@ -73,10 +73,10 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
         return endpoint.listeners();
     }
 
-    /** Empty, as for {@link BitNetChatModel#supportedCapabilities()}. */
+    /** {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA}, as for {@link BitNetChatModel#supportedCapabilities()}. */
     @Override
     public Set<Capability> supportedCapabilities() {
-        return Set.of();
+        return Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     public BitNetModel engine() {

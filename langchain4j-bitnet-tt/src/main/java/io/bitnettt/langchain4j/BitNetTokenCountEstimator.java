@@ -32,10 +32,11 @@ public final class BitNetTokenCountEstimator implements TokenCountEstimator {
         return template.countTokens(MessageMapping.toTemplate(List.of(message)), false) - (tokenizer.addBos() ? 1 : 0);
     }
 
+    /** The whole prompt these messages make: BOS, every turn and the {@code Assistant: } generation prompt. */
     @Override
     public int estimateTokenCountInMessages(Iterable<ChatMessage> messages) {
         List<ChatMessage> all = new ArrayList<>();
         messages.forEach(all::add);
-        return all.isEmpty() ? 0 : template.countTokens(MessageMapping.toTemplate(all), false);
+        return all.isEmpty() ? 0 : template.countTokens(MessageMapping.toTemplate(all), true);
     }
 }

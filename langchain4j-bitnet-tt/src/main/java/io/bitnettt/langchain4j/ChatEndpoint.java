@@ -5,7 +5,9 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import io.bitnettt.engine.BitNetModel;
+import io.bitnettt.engine.GenerationResult;
 import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
 import io.bitnettt.tokenizer.ChatMessage;
 
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.function.Consumer;
  */
 final class ChatEndpoint implements AutoCloseable {
     /** A request checked and translated, ready to run. */
-    record Prepared(List<ChatMessage> messages, SamplingParameters params) {
+    record Prepared(List<ChatMessage> messages, SamplingParameters params, OutputPlan plan) {
     }
 
     private final BitNetModel engine;
@@ -49,12 +51,29 @@ final class ChatEndpoint implements AutoCloseable {
                     + modelName() + "'");
         }
         SamplingParameters params = ParameterMapping.sampling(p, extras);
-        return new Prepared(MessageMapping.toTemplate(request.messages()), params);
+        OutputPlan plan = OutputPlan.of(p);
+        List<ChatMessage> messages = MessageMapping.toTemplate(request.messages());
+        if (plan.offersTools()) {
+            messages = MessageMapping.withToolInstructions(messages,
+                    ToolCalls.instructions(plan.tools(), plan.kind() == OutputPlan.Kind.TOOL_CALL));
+        }
+        if (plan.schema() != null) {
+            plan.compile(engine.jsonDecoding());
+        }
+        return new Prepared(messages, params, plan);
     }
 
     ChatResponse run(Prepared request, Consumer<String> onText, BooleanSupplier cancelled) {
-        return ResponseMapping.response(engine.chat(request.messages(), request.params(), onText, cancelled),
-                modelName());
+        OutputPlan plan = request.plan();
+        TokenConstraint constraint = plan.schema() == null ? TokenConstraint.NONE
+                : plan.constraint(engine.jsonDecoding());
+        Consumer<String> shown = piece -> {
+            if (plan.showsText(constraint)) {
+                onText.accept(piece);
+            }
+        };
+        GenerationResult result = engine.chat(request.messages(), request.params(), constraint, shown, cancelled);
+        return ResponseMapping.response(result, modelName(), plan.mayBeCall(constraint) ? plan.tools() : List.of());
     }
 
     BitNetModel engine() {

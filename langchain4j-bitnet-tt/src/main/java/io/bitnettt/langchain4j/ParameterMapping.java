@@ -1,8 +1,6 @@
 package io.bitnettt.langchain4j;
 
-import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
-import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import io.bitnettt.generate.SamplingParameters;
 
@@ -10,26 +8,22 @@ import java.util.List;
 
 /**
  * Checks LangChain4j request parameters and turns them into the engine's sampling settings.
- * Errors use LangChain4j's conventions: {@link UnsupportedFeatureException} naming the feature,
- * {@link IllegalArgumentException} naming the parameter, its value and the allowed range.
+ * Errors use LangChain4j's conventions: {@link IllegalArgumentException} naming the parameter, its
+ * value and the allowed range. (Unsupported features, an {@code UnsupportedFeatureException}, are
+ * found where the request's schemas and messages are translated.)
  */
 final class ParameterMapping {
     private ParameterMapping() {
     }
 
-    /** Rejects features the engine lacks and out-of-range values; runs before any compute. */
+    /** Rejects out-of-range values and tool settings that cannot work; runs before any compute. */
     static void check(ChatRequestParameters p) {
-        if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
-            throw new UnsupportedFeatureException("tools are not supported yet by BitNet ("
-                    + p.toolSpecifications().size() + " tool specification(s) in the request)");
+        boolean hasTools = p.toolSpecifications() != null && !p.toolSpecifications().isEmpty();
+        if (hasTools) {
+            ToolCalls.check(p.toolSpecifications());
         }
-        if (p.toolChoice() == ToolChoice.REQUIRED) {
-            throw new UnsupportedFeatureException("tool choice REQUIRED is not supported yet by BitNet (no tools)");
-        }
-        if (p.responseFormat() != null && p.responseFormat().type() == ResponseFormatType.JSON) {
-            throw new UnsupportedFeatureException("JSON response format"
-                    + (p.responseFormat().jsonSchema() != null ? " with a JSON schema" : "")
-                    + " is not supported yet by BitNet; only TEXT is");
+        if (p.toolChoice() == ToolChoice.REQUIRED && !hasTools) {
+            throw new IllegalArgumentException("toolChoice REQUIRED needs at least one tool specification, the request has none");
         }
         Double t = p.temperature();
         if (t != null && !(t >= 0 && Double.isFinite(t))) {

@@ -1,11 +1,14 @@
 package io.bitnettt.langchain4j;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.CompleteToolCall;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -51,6 +54,12 @@ final class StreamingRequest implements StreamingHandle {
             return;
         }
         try {
+            // A tool call is never streamed as text: it arrives whole, first as a complete tool call,
+            // then in the response's AI message, as LangChain4j's own providers deliver it.
+            List<ToolExecutionRequest> calls = response.aiMessage().toolExecutionRequests();
+            for (int i = 0; i < calls.size(); i++) {
+                handler.onCompleteToolCall(new CompleteToolCall(i, calls.get(i)));
+            }
             handler.onCompleteResponse(response);
         } catch (RuntimeException e) {
             error(e);

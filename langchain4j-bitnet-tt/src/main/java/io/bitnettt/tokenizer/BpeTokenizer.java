@@ -69,6 +69,11 @@ public final class BpeTokenizer {
         return TokenizerJsonLoader.load(tokenizerJson, tokenizerConfig, TokenizerJsonLoader.DEFAULT_CACHE_CAPACITY);
     }
 
+    /** The tokenizer a GGUF file describes in its {@code tokenizer.ggml.*} keys. */
+    public static BpeTokenizer fromGgml(GgmlVocabulary vocabulary) {
+        return GgmlTokenizerLoader.load(vocabulary, TokenizerJsonLoader.DEFAULT_CACHE_CAPACITY);
+    }
+
     /**
      * Token ids of {@code text}, without BOS.
      *

@@ -18,15 +18,31 @@ public final class ChatTemplate {
 
     private final BpeTokenizer tokenizer;
 
+    /**
+     * A template over {@code tokenizer}. A vocabulary without {@code <|eot_id|>} (a base model, or
+     * the tiny test models) is accepted here, so that raw completion works; only rendering a chat
+     * fails, saying so.
+     */
     public ChatTemplate(BpeTokenizer tokenizer) {
         this.tokenizer = tokenizer;
-        if (tokenizer.eotId() < 0) {
-            throw new TokenizerException("the tokenizer has no " + EOT + " token, which the BitNet chat template needs");
+    }
+
+    /** Whether the vocabulary has the end-of-turn token the template needs. */
+    public boolean supported() {
+        return tokenizer.eotId() >= 0;
+    }
+
+    /** Fails, saying why, when the vocabulary lacks the end-of-turn token (see {@link #supported}). */
+    public void requireEot() {
+        if (!supported()) {
+            throw new TokenizerException("the tokenizer has no " + EOT + " token, which the BitNet chat template needs"
+                    + " to end each turn; this model can only continue raw text (bitnet generate, BitNetModel.complete)");
         }
     }
 
     /** The prompt text, e.g. {@code System: Be brief.<|eot_id|>User: Hi<|eot_id|>Assistant: }. */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        requireEot();
         StringBuilder sb = new StringBuilder();
         for (ChatMessage m : messages) {
             sb.append(header(m)).append(PythonStrings.strip(m.content())).append(EOT);
@@ -39,6 +55,7 @@ public final class ChatTemplate {
 
     /** BOS plus the ids of {@link #render}; what the model is fed. */
     public int[] encode(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        requireEot();
         BpeModel.IntList out = new BpeModel.IntList();
         out.add(tokenizer.bosId());
         for (ChatMessage m : messages) {

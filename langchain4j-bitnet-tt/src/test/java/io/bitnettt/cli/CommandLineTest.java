@@ -51,9 +51,11 @@ class CommandLineTest {
     void generateOnTheDemoModelSaysSoFirstAndEchoesThePrompt() {
         assertEquals(0, run("", "generate", "--greedy", "--max-tokens", "5", "--stats", "--threads", "2",
                 "The engine reads"));
+        // Standard output holds the text only; the demo banner goes to standard error.
         List<String> lines = out().lines().toList();
-        assertTrue(lines.get(0).startsWith("[demo] no --model given"), lines.get(0));
-        assertTrue(lines.get(1).startsWith("The engine reads"), lines.get(1));
+        assertEquals(1, lines.size(), out());
+        assertTrue(lines.get(0).startsWith("The engine reads"), lines.get(0));
+        assertTrue(err().contains("[demo] no --model given"), err());
         Matcher m = Pattern.compile("\\[cpu] finish=(\\w+) prompt=(\\d+) \\(reused 0\\) generated=(\\d+)").matcher(err());
         assertTrue(m.find(), err());
         int generated = Integer.parseInt(m.group(3));
@@ -94,14 +96,25 @@ class CommandLineTest {
     @Test
     void invalidSamplingParametersAreUsageErrorsNamingTheParameter() {
         assertEquals(2, run("", "generate", "--temperature", "-1", "hi"));
-        assertTrue(err().contains("temperature"), err());
-        out.reset();
+        assertTrue(err().contains("bitnet generate: --temperature must be in [0, +inf) (0 = greedy), was -1.0"), err());
+        err.reset();
+        // The option as typed, never the engine's Java name (topP, maxNewTokens, repetitionPenalty).
+        assertEquals(2, run("", "generate", "--top-p", "1.5", "hi"));
+        assertTrue(err().contains("--top-p must be in (0, 1] (1 = disabled), was 1.5"), err());
+        err.reset();
+        assertEquals(2, run("", "chat", "--max-tokens", "0"));
+        assertTrue(err().contains("bitnet chat: --max-tokens must be in [1, +inf), was 0"), err());
+        err.reset();
+        assertEquals(2, run("", "generate", "--repeat-penalty", "0", "hi"));
+        assertTrue(err().contains("--repeat-penalty must be in (0, +inf) (1 = disabled), was 0.0"), err());
         err.reset();
         assertEquals(2, run("", "generate", "--top-k", "many", "hi"));
-        assertTrue(err().contains("option --top-k expects an integer, got 'many'"), err());
+        assertTrue(err().contains("Invalid value for option '--top-k': 'many' is not an int"), err());
         err.reset();
         assertEquals(2, run("", "generate", "--frobnicate", "1", "hi"));
-        assertTrue(err().contains("unknown option --frobnicate"), err());
+        assertTrue(err().contains("Unknown option: '--frobnicate'"), err());
+        assertTrue(err().contains("Run 'bitnet generate --help' for its options."), err());
+        assertEquals("", out());
     }
 
     @Test
@@ -131,5 +144,58 @@ class CommandLineTest {
     void aMissingModelFolderIsNamed(@TempDir Path empty) {
         assertEquals(1, run("", "generate", "--model", empty.toString(), "hi"));
         assertTrue(err().contains(empty.toString()), err());
+    }
+
+    @Test
+    void aModelPathThatDoesNotExistOrIsAFileIsSaidSo(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nonexistent");
+        assertEquals(1, run("", "generate", "--model", missing.toString(), "hi"));
+        assertTrue(err().contains("bitnet generate: model path " + missing + " does not exist"), err());
+        err.reset();
+        Path file = java.nio.file.Files.writeString(dir.resolve("notes.txt"), "x");
+        assertEquals(1, run("", "generate", "--model", file.toString(), "hi"));
+        assertTrue(err().contains("model path " + file + " is a file"), err());
+    }
+
+    @Test
+    void anOverflowingContextLengthIsNamedWithItsSource(@TempDir Path dir) throws Exception {
+        Path model = cache.resolve("demo-model-v1");
+        for (String f : new String[] {"model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
+            java.nio.file.Files.copy(model.resolve(f), dir.resolve(f));
+        }
+        java.nio.file.Files.writeString(dir.resolve("config.json"), java.nio.file.Files.readString(
+                model.resolve("config.json")).replaceAll("\"max_position_embeddings\" : \\d+",
+                "\"max_position_embeddings\" : 2000000000"));
+        assertEquals(1, run("", "generate", "--model", dir.toString(), "hi"));
+        assertTrue(err().contains("a context of 2000000000 tokens (max_position_embeddings of " + dir.resolve(
+                "config.json") + ") is too long"), err());
+        assertTrue(err().contains("--ctx"), err());
+        err.reset();
+        // A shorter context given on the command line makes the same model usable.
+        assertEquals(0, run("", "generate", "--model", dir.toString(), "--ctx", "64", "--max-tokens", "2", "hi"), err());
+    }
+
+    @Test
+    void moreThreadsThanProcessorsAreCappedWithAWarning() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        assertEquals(0, run("", "generate", "--threads", "1000", "--greedy", "--max-tokens", "2", "hi"));
+        assertTrue(err().contains("warning: --threads 1000 is more than the " + processors
+                + " processors of this machine; using " + processors), err());
+    }
+
+    @Test
+    void everyCommandPrintsItsOwnHelpAndSucceeds() {
+        for (String command : new String[] {"generate", "chat", "download", "backends", "tt-estimate"}) {
+            out.reset();
+            assertEquals(0, Main.run(new String[] {command, "--help"}, new ByteArrayInputStream(new byte[0]),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
+                    command);
+            assertTrue(out().startsWith("Usage: bitnet " + command), out());
+        }
+        out.reset();
+        assertEquals(0, Main.run(new String[] {"help", "chat"}, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(out().startsWith("Usage: bitnet chat") && out().contains("--system=TEXT"), out());
+        assertEquals("", err());
     }
 }

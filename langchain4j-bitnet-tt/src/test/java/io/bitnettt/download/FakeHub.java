@@ -21,13 +21,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-/** A minimal Hugging Face Hub on 127.0.0.1 that records every request it receives. */
-final class FakeHub implements AutoCloseable {
+/** A minimal Hugging Face Hub on 127.0.0.1 that records every request it receives (public for the CLI tests). */
+public final class FakeHub implements AutoCloseable {
 
     static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
     /** One received request: path (decoded), Range header and Authorization header (null when absent). */
-    record Request(String path, String range, String authorization) {
+    public record Request(String path, String range, String authorization) {
     }
 
     private record Entry(byte[] served, long announcedSize, String sha256, boolean lfs) {
@@ -47,7 +47,7 @@ final class FakeHub implements AutoCloseable {
     /** Where LFS redirects point; by default this same server. */
     volatile URI cdnBase;
 
-    FakeHub(String repo) throws IOException {
+    public FakeHub(String repo) throws IOException {
         this.repo = repo;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
@@ -56,12 +56,12 @@ final class FakeHub implements AutoCloseable {
         server.start();
     }
 
-    URI baseUrl() {
+    public URI baseUrl() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     /** A small (non-LFS) file: the listing carries only its size. */
-    FakeHub smallFile(String path, byte[] content) {
+    public FakeHub smallFile(String path, byte[] content) {
         files.put(path, new Entry(content, content.length, null, false));
         return this;
     }
@@ -72,11 +72,11 @@ final class FakeHub implements AutoCloseable {
         return this;
     }
 
-    FakeHub lfsFile(String path, byte[] content) {
+    public FakeHub lfsFile(String path, byte[] content) {
         return lfsFile(path, content, content);
     }
 
-    List<Request> fileRequests() {
+    public List<Request> fileRequests() {
         return requests.stream().filter(r -> !r.path().startsWith("/api/")).toList();
     }
 

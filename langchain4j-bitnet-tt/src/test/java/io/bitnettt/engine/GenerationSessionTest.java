@@ -2,6 +2,7 @@ package io.bitnettt.engine;
 
 import io.bitnettt.generate.FinishReason;
 import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
 import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class GenerationSessionTest {
     private static final ModelDims DIMS = new ModelDims(96, 64, 160, 2, 4, 2, 16, 1e-5f, 10000.0, 24);
     private static final TinyModel MODEL = new TinyModel(DIMS, 99);
+    private static final int PREFILL_BLOCK = 3;
     private static final int[] PROMPT = {1, 40, 41, 7, 13};
 
     private Device device;
@@ -32,7 +34,7 @@ class GenerationSessionTest {
     void open() {
         device = BackendSelector.fromServiceLoader().select("cpu").open(DeviceOptions.defaults().withThreads(2));
         weights = TinyModelUpload.upload(device, MODEL);
-        forward = new BitNetForward(device, DIMS, weights, 3);
+        forward = new BitNetForward(device, DIMS, weights, PREFILL_BLOCK);
         session = new GenerationSession(forward);
     }
 
@@ -149,13 +151,32 @@ class GenerationSessionTest {
 
     @Test
     void cancellationStopsWithinOneTokenAndLeavesTheSessionUsable() {
-        AtomicInteger polls = new AtomicInteger();
-        GenerationResult r = session.generate(PROMPT, greedy(50), Set.of(), idText(), s -> { },
-                () -> polls.incrementAndGet() > 3);
+        AtomicInteger shown = new AtomicInteger();
+        // Cancelled once the third token is shown: no fourth token is computed.
+        GenerationResult r = session.generate(PROMPT, greedy(50), Set.of(), idText(), s -> shown.incrementAndGet(),
+                () -> shown.get() >= 3);
         assertEquals(FinishReason.CANCELLED, r.finishReason());
         assertEquals(3, r.tokens().length);
         GenerationResult after = run(PROMPT, greedy(5), Set.of());
         assertArrayEquals(referenceGreedy(PROMPT, 5), after.tokens());
+    }
+
+    /** A long prompt can be cancelled between prefill blocks; what was prefilled is reused next time. */
+    @Test
+    void cancellationDuringPrefillStopsBeforeTheFirstTokenAndKeepsThePrefix() {
+        int[] longPrompt = new int[DIMS.contextLength() - 2];
+        for (int i = 0; i < longPrompt.length; i++) {
+            longPrompt[i] = 1 + (i * 7) % (DIMS.vocabSize() - 1);
+        }
+        AtomicInteger polls = new AtomicInteger();
+        // The first poll comes before the first block, the second after it: one block is computed.
+        GenerationResult r = session.generate(longPrompt, greedy(5), Set.of(), idText(), s -> { },
+                () -> polls.incrementAndGet() > 1);
+        assertEquals(FinishReason.CANCELLED, r.finishReason());
+        assertEquals(0, r.tokens().length);
+        GenerationResult again = run(longPrompt, greedy(3), Set.of());
+        assertEquals(PREFILL_BLOCK, again.stats().reusedPrefixTokens());
+        assertArrayEquals(referenceGreedy(longPrompt, 3), again.tokens());
     }
 
     @Test
@@ -206,5 +227,89 @@ class GenerationSessionTest {
             expected[i] = token;
         }
         assertArrayEquals(expected, generated);
+    }
+
+    /** Allows one token per step (the one after the reference argmax), and records what the session passes. */
+    private static final class OnlyOneToken implements TokenConstraint {
+        final List<Integer> remaining = new ArrayList<>();
+        final List<Integer> accepted = new ArrayList<>();
+        final int vocab;
+        final int steps;
+
+        OnlyOneToken(int vocab, int steps) {
+            this.vocab = vocab;
+            this.steps = steps;
+        }
+
+        int allowed(int step) {
+            return (7 * step + 3) % vocab;
+        }
+
+        @Override
+        public boolean active() {
+            return accepted.size() < steps;
+        }
+
+        @Override
+        public void mask(float[] logits, int left) {
+            remaining.add(left);
+            float keep = logits[allowed(accepted.size())];
+            Arrays.fill(logits, Float.NEGATIVE_INFINITY);
+            logits[allowed(accepted.size())] = keep;
+        }
+
+        @Override
+        public void accept(int token) {
+            accepted.add(token);
+        }
+    }
+
+    @Test
+    void aConstraintMasksTheFullLogitsInsteadOfTheDevicesArgmaxOrTopK() {
+        int[] unconstrained = run(PROMPT, greedy(6), Set.of()).tokens();
+        for (SamplingParameters p : List.of(greedy(6), SamplingParameters.builder().temperature(1.0).topK(5).seed(3L)
+                .maxNewTokens(6).build())) {
+            session.reset();
+            OnlyOneToken only = new OnlyOneToken(DIMS.vocabSize(), 4);
+            int[] tokens = session.generate(PROMPT, p, Set.of(), only, idText(), s -> { }, () -> false).tokens();
+            assertEquals(6, tokens.length);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(only.allowed(i), tokens[i], "step " + i + " of " + p);
+            }
+            // Budget left when each mask is asked for: 6 tokens, then one fewer each step.
+            assertEquals(List.of(6, 5, 4, 3), only.remaining);
+            assertEquals(Arrays.stream(tokens).boxed().toList(), only.accepted);
+        }
+        assertNotEquals(only(unconstrained, 4), List.of(3, 10, 17, 24), "the constraint must change the output");
+    }
+
+    private static List<Integer> only(int[] tokens, int n) {
+        return Arrays.stream(tokens).limit(n).boxed().toList();
+    }
+
+    /** Stop strings apply to free text only: one inside a constrained stretch would cut a document. */
+    @Test
+    void stopStringsDoNotCutAConstrainedStretchButStopFreeText() {
+        int[] tokens = session.generate(PROMPT, greedy(6), Set.of(), new OnlyOneToken(DIMS.vocabSize(), 4), idText(),
+                s -> { }, () -> false).tokens();
+        OnlyOneToken only = new OnlyOneToken(DIMS.vocabSize(), 4);
+        // idText shows token t as "<t>": one stop string is the second constrained token, one the first free token.
+        String constrainedToken = "<" + only.allowed(1) + ">";
+        String freeToken = "<" + tokens[4] + ">";
+        session.reset();
+        SamplingParameters p = SamplingParameters.builder().temperature(0).maxNewTokens(6)
+                .stopStrings(constrainedToken, freeToken).build();
+        GenerationResult r = session.generate(PROMPT, p, Set.of(), only, idText(), s -> { }, () -> false);
+        assertEquals(FinishReason.STOP_STRING, r.finishReason());
+        assertArrayEquals(Arrays.copyOf(tokens, 5), r.tokens());
+        assertTrue(r.text().contains(constrainedToken) && !r.text().contains(freeToken), r.text());
+    }
+
+    @Test
+    void theBudgetAConstraintSeesIsCappedByTheContext() {
+        // Context 24, prompt 5: at most 20 tokens can follow, whatever maxNewTokens says.
+        OnlyOneToken only = new OnlyOneToken(DIMS.vocabSize(), 2);
+        session.generate(PROMPT, greedy(100), Set.of(), only, idText(), s -> { }, () -> false);
+        assertEquals(List.of(20, 19), only.remaining);
     }
 }

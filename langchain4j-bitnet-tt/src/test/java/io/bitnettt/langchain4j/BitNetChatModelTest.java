@@ -5,13 +5,18 @@ import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.TextContent;
-import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.ToolChoice;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.request.json.JsonRawSchema;
+import dev.langchain4j.model.chat.request.json.JsonReferenceSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import io.bitnettt.engine.EngineStatistics;
@@ -202,18 +207,31 @@ class BitNetChatModelTest {
     @Test
     void unsupportedFeaturesFailNamingTheFeature() {
         EngineStatistics before = chat.engine().statistics();
-        ChatRequest tools = request("hi").toBuilder()
-                .toolSpecifications(ToolSpecification.builder().name("clock").description("time").build()).build();
-        assertUnsupported(tools, "tools");
-        assertUnsupported(request("hi").toBuilder().responseFormat(ResponseFormat.JSON).build(), "JSON response format");
         assertUnsupported(ChatRequest.builder().messages(UserMessage.from(TextContent.from("look"),
                 ImageContent.from("https://example.com/cat.png"))).build(), "image content");
-        assertUnsupported(ChatRequest.builder().messages(UserMessage.from("hi"),
-                ToolExecutionResultMessage.from("1", "clock", "12:00")).build(), "TOOL_EXECUTION_RESULT messages");
         assertUnsupported(request("hi").toBuilder().modelName("gpt-4o").build(), "choosing a model per request");
-        assertEquals(before, chat.engine().statistics());
-        assertEquals(java.util.Set.of(), chat.supportedCapabilities());
-        assertFalse(chat.supportedCapabilities().contains(Capability.RESPONSE_FORMAT_JSON_SCHEMA));
+        // Schema features the decoder cannot enforce, in a response format or a tool's parameters.
+        assertUnsupported(request("hi").toBuilder().responseFormat(ResponseFormat.builder().type(ResponseFormatType.JSON)
+                .jsonSchema(JsonSchema.builder().name("code").rootElement(JsonRawSchema.from(
+                        "{\"type\":\"string\",\"pattern\":\"^[A-Z]+$\"}")).build()).build()).build(),
+                "JSON schema keyword 'pattern' at #");
+        assertUnsupported(request("hi").toBuilder().toolSpecifications(ToolSpecification.builder().name("roll")
+                .parameters(JsonObjectSchema.builder().addProperty("sides", JsonRawSchema.from(
+                        "{\"type\":\"integer\",\"minimum\":2}")).build()).build()).build(),
+                "JSON schema keyword 'minimum' at #");
+        assertUnsupported(request("hi").toBuilder().responseFormat(ResponseFormat.builder().type(ResponseFormatType.JSON)
+                .jsonSchema(JsonSchema.builder().name("loop").rootElement(JsonObjectSchema.builder()
+                        .addProperty("next", JsonReferenceSchema.builder().reference("missing").build()).build())
+                        .build()).build()).build(), "the reference 'missing' names no definition");
+        assertEquals(before, chat.engine().statistics(), "no request may reach the engine");
+        assertEquals(java.util.Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA), chat.supportedCapabilities());
+    }
+
+    @Test
+    void toolChoiceRequiredWithoutToolsIsInvalid() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> chat.chat(request("hi").toBuilder().toolChoice(ToolChoice.REQUIRED).build()));
+        assertEquals("toolChoice REQUIRED needs at least one tool specification, the request has none", e.getMessage());
     }
 
     private static void assertUnsupported(ChatRequest request, String feature) {
@@ -234,9 +252,8 @@ class BitNetChatModelTest {
         List<dev.langchain4j.data.message.ChatMessage> messages = List.of(SystemMessage.from("Be brief."),
                 UserMessage.from("Count me"));
         ChatResponse r = chat.chat(messages);
-        // The conversation (BOS + two turns) plus the generation prompt "Assistant: ".
-        assertEquals(r.tokenUsage().inputTokenCount(),
-                estimator.estimateTokenCountInMessages(messages) + estimator.estimateTokenCountInText("Assistant: "));
+        // The whole prompt: BOS, the two turns and the generation prompt "Assistant: ".
+        assertEquals(r.tokenUsage().inputTokenCount(), estimator.estimateTokenCountInMessages(messages));
         assertEquals(tokenizer.encode("User: Count me<|eot_id|>", true).length,
                 estimator.estimateTokenCountInMessage(UserMessage.from("Count me")));
     }

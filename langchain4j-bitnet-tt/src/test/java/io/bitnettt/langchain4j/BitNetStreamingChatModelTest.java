@@ -5,6 +5,9 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.json.JsonRawSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
@@ -91,9 +94,12 @@ class BitNetStreamingChatModelTest {
         assertEquals("maxOutputTokens must be in [1, +inf), was 0", s.error().getMessage());
 
         DemoChat.Collector json = new DemoChat.Collector();
-        assertDoesNotThrow(() -> streaming.chat(request("hi").toBuilder().responseFormat(ResponseFormat.JSON).build(),
-                json));
+        ResponseFormat patterned = ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(JsonSchema.builder()
+                .name("code").rootElement(JsonRawSchema.from("{\"type\":\"string\",\"pattern\":\"^[A-Z]+$\"}"))
+                .build()).build();
+        assertDoesNotThrow(() -> streaming.chat(request("hi").toBuilder().responseFormat(patterned).build(), json));
         assertInstanceOf(UnsupportedFeatureException.class, json.await().error());
+        assertTrue(json.await().error().getMessage().contains("'pattern'"), json.await().error().getMessage());
 
         assertEquals(before, chat.engine().statistics());
         assertEquals(2, listener.requests.size());

@@ -15,10 +15,12 @@ public enum BttCounter {
     /** A gauge: not reset by {@code btt_counters_reset}. */
     DRAM_BYTES_IN_USE,
     /** A gauge: not reset by {@code btt_counters_reset}. */
-    L1_BYTES_IN_USE;
+    L1_BYTES_IN_USE,
+    /** Fused primitives ({@code btt_ternary_linear}, ...) executed, eagerly or by a replay. */
+    ABI_CALLS;
 
     /** {@code BTT_COUNTER_COUNT}. */
-    public static final int COUNT = 12;
+    public static final int COUNT = 13;
 
     public int index() {
         return ordinal();

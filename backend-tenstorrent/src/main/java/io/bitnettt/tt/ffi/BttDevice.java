@@ -87,6 +87,27 @@ public final class BttDevice {
         check(lib.countersReset(ptr(operation)), operation);
     }
 
+    /**
+     * {@code btt_op_stats_size} and {@code btt_op_stat}: execution counts by key ("op:ttnn::linear",
+     * "compute:ttnn::linear HiFi2 fp32_acc", ...), in the library's order.
+     */
+    public java.util.Map<String, Long> opStats(String operation) {
+        java.util.Map<String, Long> stats = new java.util.LinkedHashMap<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment entries = a.allocate(ValueLayout.JAVA_INT);
+            check(lib.opStatsSize(ptr(operation), entries), operation);
+            int n = entries.get(ValueLayout.JAVA_INT, 0);
+            int capacity = 256;
+            MemorySegment key = a.allocate(capacity);
+            MemorySegment count = a.allocate(ValueLayout.JAVA_LONG);
+            for (int i = 0; i < n; i++) {
+                check(lib.opStat(ptr(operation), i, key, capacity, count), operation);
+                stats.put(key.getString(0), count.get(ValueLayout.JAVA_LONG, 0));
+            }
+        }
+        return stats;
+    }
+
     public long allocate(BttDType dtype, BttLayout layout, BttMemory memory, long[] shape, String operation) {
         if (shape.length < 1 || shape.length > MAX_RANK) {
             throw new BttException(backend, operation, BttStatus.INVALID_ARGUMENT,

@@ -12,14 +12,14 @@ import java.lang.foreign.ValueLayout;
  * @param deviceId        PCIe device index
  * @param l1SmallSize     bytes reserved for L1_SMALL
  * @param traceRegionSize bytes reserved for traces
- * @param dramBytes       emulator only: DRAM capacity
- * @param l1BytesPerCore  emulator only: L1 per core
- * @param cores           emulator only: worker cores
+ * @param dramBytes       host double only: DRAM capacity
+ * @param l1BytesPerCore  host double only: L1 per core
+ * @param cores           host double only: worker cores
  * @param flags           {@code BTT_FLAG_*}
  */
 public record BttDeviceConfig(int deviceId, long l1SmallSize, long traceRegionSize, long dramBytes, long l1BytesPerCore,
                               int cores, int flags) {
-    /** {@code BTT_FLAG_COUNT_ONLY}: emulator keeps shapes and counters but stores and computes nothing. */
+    /** {@code BTT_FLAG_COUNT_ONLY}: the host double keeps shapes and counters but stores and computes nothing. */
     public static final int FLAG_COUNT_ONLY = 1;
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(

@@ -28,7 +28,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * devices hold on to it, and unloading a device library under a live device would crash.
  */
 public final class BttLibrary {
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
 
     private static final Map<String, BttLibrary> LOADED = new ConcurrentHashMap<>();
     private static final Linker LINKER = Linker.nativeLinker();
@@ -43,6 +43,8 @@ public final class BttLibrary {
     private final MethodHandle synchronize;
     private final MethodHandle countersRead;
     private final MethodHandle countersReset;
+    private final MethodHandle opStatsSize;
+    private final MethodHandle opStat;
     private final MethodHandle tensorAllocate;
     private final MethodHandle tensorUpload;
     private final MethodHandle tensorDownload;
@@ -89,6 +91,8 @@ public final class BttLibrary {
         synchronize = bind(lookup, "btt_synchronize", status(ADDRESS));
         countersRead = bind(lookup, "btt_counters_read", status(ADDRESS, ADDRESS, JAVA_INT));
         countersReset = bind(lookup, "btt_counters_reset", status(ADDRESS));
+        opStatsSize = bind(lookup, "btt_op_stats_size", status(ADDRESS, ADDRESS));
+        opStat = bind(lookup, "btt_op_stat", status(ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
         tensorAllocate = bind(lookup, "btt_tensor_allocate",
                 status(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
         tensorUpload = bind(lookup, "btt_tensor_upload", status(ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
@@ -166,7 +170,7 @@ public final class BttLibrary {
         return origin;
     }
 
-    /** {@code btt_implementation()}: "ttnn" or "emulator". */
+    /** {@code btt_implementation()}: the adapter the shim is linked against, "ttnn" or "ttnn-host-double". */
     public String implementation() {
         return implementation;
     }
@@ -244,6 +248,22 @@ public final class BttLibrary {
     public int countersReset(MemorySegment device) {
         try {
             return (int) countersReset.invokeExact(device);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public int opStatsSize(MemorySegment device, MemorySegment entries) {
+        try {
+            return (int) opStatsSize.invokeExact(device, entries);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public int opStat(MemorySegment device, int index, MemorySegment key, int keyCapacity, MemorySegment count) {
+        try {
+            return (int) opStat.invokeExact(device, index, key, keyCapacity, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }

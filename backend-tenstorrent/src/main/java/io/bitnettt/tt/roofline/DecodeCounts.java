@@ -1,17 +1,17 @@
 package io.bitnettt.tt.roofline;
 
 /**
- * What one decoded token costs, as counted by the emulator in BTT_FLAG_COUNT_ONLY mode
+ * What one decoded token costs, as counted by the host double of TT-NN in BTT_FLAG_COUNT_ONLY mode
  * (BTT_COUNTER_OPS, _DRAM_BYTES_READ, _DRAM_BYTES_WRITTEN, _HOST_TO_DEVICE_BYTES +
  * _DEVICE_TO_HOST_BYTES, _TRACE_REPLAYS, each divided by the tokens decoded).
  *
- * @param ops              device ops per token
+ * @param ops              TT-NN ops (device programs) per token
  * @param dramBytesRead    DRAM bytes read per token
  * @param dramBytesWritten DRAM bytes written per token
  * @param hostDeviceBytes  bytes crossing PCIe per token, both directions
  * @param traceReplays     trace replays per token
  * @param matmulFlops      floating-point operations per token (2 per multiply-add), 0 if unknown;
- *                         the emulator does not count them, see {@link BitNetDecodeModel#matmulFlopsPerToken}
+ *                         the host double does not count them, see {@link BitNetDecodeModel#matmulFlopsPerToken}
  */
 public record DecodeCounts(long ops, long dramBytesRead, long dramBytesWritten, long hostDeviceBytes,
                            long traceReplays, long matmulFlops) {

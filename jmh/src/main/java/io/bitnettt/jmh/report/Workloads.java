@@ -43,12 +43,23 @@ public final class Workloads {
                     DecodeStepBenchmark.PROMPT, "tokens/s", 0);
             case "DecodeStepBenchmark.timeToFirstToken128" ->
                     Workload.time(DecodeStepBenchmark.PROMPT + "-token prompt", "s to first token");
-            case "LoadBenchmark.open", "LoadBenchmark.openAndUpload" ->
-                    Workload.time("2B-4T " + r.param("form").orElse("?") + " checkpoint", "s per load");
+            case "LoadBenchmark.open", "LoadBenchmark.openAndUpload" -> Workload.time(loadLabel(r), "s per load");
             case "TokenizerBenchmark.encode", "TokenizerBenchmark.decode" ->
                     new Workload("corpus " + r.param("corpus").orElse("?"), "utf8Bytes", 1e-6, "MB/s", false, 0);
             default -> null;
         });
+    }
+
+    /** The form, and the memory the load held when JMH reported it (secondary metrics of the run). */
+    private static String loadLabel(JmhResult r) {
+        String form = r.param("form").orElse("?");
+        String label = "2B-4T " + (form.equals("gguf") ? "GGUF (I2_S)" : form) + " checkpoint";
+        Metric rss = r.secondary().get("rssMB");
+        Metric decoded = r.secondary().get("decodedMB");
+        if (rss != null && decoded != null) {
+            label += String.format(Locale.ROOT, ", %.0f MB decoded, RSS %.0f MB", decoded.score(), rss.score());
+        }
+        return label;
     }
 
     private Workload ternary(JmhResult r) {

@@ -127,6 +127,20 @@ class ReportTest {
     }
 
     @Test
+    void aGgufLoadRowCarriesItsMemory() {
+        String json = """
+                [{"benchmark": "io.bitnettt.jmh.load.LoadBenchmark.open", "mode": "ss", "params": {"form": "gguf"},
+                  "primaryMetric": {"score": 3.0, "scoreError": 0.5, "scoreUnit": "s/op"},
+                  "secondaryMetrics": {"decodedMB": {"score": 521.0, "scoreError": 0.0, "scoreUnit": "#"},
+                                       "mappedMB": {"score": 1187.8, "scoreError": 0.0, "scoreUnit": "#"},
+                                       "rssMB": {"score": 1934.4, "scoreError": 10.0, "scoreUnit": "#"}}}]
+                """;
+        ReportRow r = ReportRow.of(JmhJson.parse(json, "inline"), Workloads.bitnet2B4T()).getFirst();
+        assertEquals("2B-4T GGUF (I2_S) checkpoint, 521 MB decoded, RSS 1934 MB", r.shape());
+        assertEquals(3.0, r.natural(), EPS);
+    }
+
+    @Test
     void tokenizerUsesTheBytesCounter() {
         ReportRow r = rows.get(8);
         assertEquals(21.0, r.natural(), EPS);

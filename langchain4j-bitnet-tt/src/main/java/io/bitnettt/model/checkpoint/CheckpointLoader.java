@@ -73,6 +73,44 @@ final class CheckpointLoader {
             throw new CheckpointException(tensors.sourceName(), "missing tensors", missing.size()
                     + " required tensor(s) missing: " + String.join(", ", missing));
         }
+        checkNoneUnknown();
+    }
+
+    /**
+     * Every tensor in the files must be one the model uses, so that a config that says fewer layers
+     * (or another shape of model) than the files hold fails instead of running part of the model.
+     * Tolerated: {@code lm_head.weight} beside a tied embedding (the first 2B-4T upload carried an
+     * identical copy) and rotary {@code inv_freq} buffers, which the engine recomputes.
+     */
+    void checkNoneUnknown() {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        known.add(TensorNames.EMBEDDING);
+        known.add(TensorNames.FINAL_NORM);
+        known.add(TensorNames.LM_HEAD);
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            for (LayerNorm n : LayerNorm.values()) {
+                known.add(TensorNames.norm(l, n));
+            }
+            for (Projection p : Projection.values()) {
+                known.add(TensorNames.weight(l, p));
+                known.add(TensorNames.weightScale(l, p));
+            }
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String name : tensors.names()) {
+            if (!known.contains(name) && !name.endsWith(".rotary_emb.inv_freq")) {
+                unknown.add(name);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            unknown.sort(null);
+            List<String> shown = unknown.subList(0, Math.min(8, unknown.size()));
+            throw new CheckpointException(tensors.sourceName(), "unexpected tensors", unknown.size()
+                    + " tensor(s) that a BitNet model with num_hidden_layers " + config.numHiddenLayers()
+                    + " in " + ModelConfigJson.FILE_NAME + " does not have: " + String.join(", ", shown)
+                    + (unknown.size() > shown.size() ? ", ..." : "")
+                    + "; check num_hidden_layers and the other sizes in " + ModelConfigJson.FILE_NAME);
+        }
     }
 
     /**

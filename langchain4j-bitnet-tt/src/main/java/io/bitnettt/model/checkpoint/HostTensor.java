@@ -17,6 +17,7 @@ public record HostTensor(String name, SafetensorsDType dtype, long[] shape, Memo
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int CHUNK = 1 << 16;
 
     public HostTensor {
         if (!dtype.isFloat16or32()) {
@@ -86,8 +87,17 @@ public record HostTensor(String name, SafetensorsDType dtype, long[] shape, Memo
         }
         long n = elementCount();
         MemorySegment out = arena.allocate(n * 2, 2);
-        for (long i = 0; i < n; i++) {
-            out.set(SHORT, i * 2, HalfFloats.floatToBf16(get(i)));
+        // In chunks through the bulk read: a GGUF's F16 embedding is 328 M values for 2B-4T.
+        float[] chunk = new float[(int) Math.min(n, CHUNK)];
+        short[] bits = new short[chunk.length];
+        for (long start = 0; start < n; start += chunk.length) {
+            int len = (int) Math.min(chunk.length, n - start);
+            float[] f = len == chunk.length ? chunk : new float[len];
+            read(start, f);
+            for (int i = 0; i < len; i++) {
+                bits[i] = HalfFloats.floatToBf16(f[i]);
+            }
+            MemorySegment.copy(bits, 0, out, SHORT, start * 2, len);
         }
         return out;
     }

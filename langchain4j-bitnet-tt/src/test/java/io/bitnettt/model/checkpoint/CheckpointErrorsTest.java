@@ -192,6 +192,30 @@ class CheckpointErrorsTest {
         expectFailure("config.json", "num_hidden_layers", "1000000 found", "2 layer(s)");
     }
 
+    /** A config that says fewer layers than the files hold must not run on the first layers only. */
+    @Test
+    void fewerLayersThanTheFilesHold() throws Exception {
+        ModelConfigJson.write(dir.resolve("config.json"), ModelConfig.tiny(64, 1, 4, 2, 8, 48, true));
+        expectFailure("model.safetensors", "unexpected tensors", "num_hidden_layers 1 in config.json",
+                "model.layers.1.input_layernorm.weight");
+    }
+
+    @Test
+    void aTensorTheModelDoesNotHaveIsNamed() throws Exception {
+        Fixtures.Parts.read(weights).copy("model.layers.0.input_layernorm.weight", "model.layers.0.mlp.extra_proj.weight")
+                .write(weights);
+        expectFailure("model.safetensors", "unexpected tensors", "model.layers.0.mlp.extra_proj.weight",
+                "num_hidden_layers");
+    }
+
+    @Test
+    void aCopyOfTheTiedOutputTableAndRotaryBuffersAreTolerated() throws Exception {
+        Fixtures.Parts.read(weights).copy("model.embed_tokens.weight", "lm_head.weight")
+                .copy("model.layers.1.input_layernorm.weight", "model.layers.1.self_attn.rotary_emb.inv_freq")
+                .write(weights);
+        Checkpoint.open(dir).close();
+    }
+
     @Test
     void missingConfig() throws Exception {
         Files.delete(dir.resolve("config.json"));

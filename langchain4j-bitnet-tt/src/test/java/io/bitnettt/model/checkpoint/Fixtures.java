@@ -105,6 +105,19 @@ final class Fixtures {
             return new Parts(newHeader, out.toByteArray());
         }
 
+        /** Adds tensor {@code to} holding a copy of {@code from}'s bytes, appended to the data. */
+        Parts copy(String from, String to) {
+            ObjectNode e = entry(from).deepCopy();
+            long b = e.get("data_offsets").get(0).asLong();
+            long end = e.get("data_offsets").get(1).asLong();
+            byte[] grown = Arrays.copyOf(data, data.length + (int) (end - b));
+            System.arraycopy(data, (int) b, grown, data.length, (int) (end - b));
+            e.putArray("data_offsets").add(data.length).add(grown.length);
+            ObjectNode h = header.deepCopy();
+            h.set(to, e);
+            return new Parts(h, grown);
+        }
+
         void write(Path file) throws IOException {
             byte[] h = StrictJson.mapper().writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);

@@ -43,4 +43,25 @@ class HostTensorTest {
             assertArrayEquals(new float[]{-2.5f, 0.15625f}, tail);
         }
     }
+
+    @Test
+    void bf16CopiesOfLongTensorsRoundEveryElementToNearestEven() {
+        // Longer than the conversion's chunk and not a multiple of it; F16 and F32 sources.
+        int n = (1 << 17) + 7;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f16 = arena.allocate(2L * n);
+            MemorySegment f32 = arena.allocate(4L * n);
+            for (int i = 0; i < n; i++) {
+                f16.set(LE16, 2L * i, (short) (i * 7919));
+                f32.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, i * 1.0001f - 3e4f);
+            }
+            for (HostTensor t : new HostTensor[] {new HostTensor("h", SafetensorsDType.F16, new long[]{n}, f16),
+                    new HostTensor("f", SafetensorsDType.F32, new long[]{n}, f32)}) {
+                MemorySegment bf16 = t.asBf16(arena);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(HalfFloats.floatToBf16(t.get(i)), bf16.get(LE16, 2L * i), t.name() + " at " + i);
+                }
+            }
+        }
+    }
 }
