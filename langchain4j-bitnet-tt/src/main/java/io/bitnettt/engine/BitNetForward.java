@@ -21,6 +21,9 @@ import java.util.List;
  *
  * <p>A prompt is processed as blocks without logits, then its last token goes through the decode
  * step, which produces logits: so only the (captured) decode step ever needs the output projection.
+ * With a screened output table ({@link DeviceWeights#screen()}) the step stops at the final norm
+ * and each decode method runs the projection it needs: greedy and top-k the exact screened ones,
+ * full logits the full one.
  */
 public final class BitNetForward implements AutoCloseable {
     /** Element type of the KV cache, [context, kvDim] per layer for K and for V. */
@@ -119,6 +122,9 @@ public final class BitNetForward implements AutoCloseable {
                     + dims.vocabSize());
         }
         runDecode(token, pos);
+        if (weights.screen() != null) {
+            ops.outputProjection(step.normed, weights.output(), logits);
+        }
         // Straight into the caller's array: no intermediate host copy of the vocabulary.
         logits.download(MemorySegment.ofArray(out));
         return out;
@@ -127,6 +133,9 @@ public final class BitNetForward implements AutoCloseable {
     /** As {@link #decode} for greedy decoding: only the argmax id crosses back from the device. */
     public int decodeArgmax(int token, int pos) {
         runDecode(token, pos);
+        if (weights.screen() != null) {
+            ops.screenedArgmax(step.normed, weights.screen(), logits, best);
+        }
         best.download(hostScalar);
         return hostScalar.get(ValueLayout.JAVA_INT, 0);
     }
@@ -148,7 +157,11 @@ public final class BitNetForward implements AutoCloseable {
             topIds = device.allocate(TensorSpec.of(DType.UINT32, k));
         }
         // Outside the captured step: k is a per-request choice, and greedy callers should not pay for it.
-        ops.topK(logits, k, topValues, topIds);
+        if (weights.screen() != null) {
+            ops.screenedTopK(step.normed, weights.screen(), logits, k, topValues, topIds);
+        } else {
+            ops.topK(logits, k, topValues, topIds);
+        }
         topValues.download(MemorySegment.ofArray(values));
         topIds.download(MemorySegment.ofArray(ids));
     }
@@ -181,6 +194,10 @@ public final class BitNetForward implements AutoCloseable {
         ops.embedding(weights.embedding(), tokenId, step.x);
         layers(step, decodeAt);
         ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
+        if (weights.screen() != null) {
+            // The logits depend on how the caller decodes: each decode method runs its own after the step.
+            return;
+        }
         if (weights.outputInt8() != null) {
             ops.outputProjectionInt8(step.normed, weights.outputInt8().codes(), weights.outputInt8().rowScales(), logits);
         } else {
