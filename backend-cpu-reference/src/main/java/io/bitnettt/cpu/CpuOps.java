@@ -354,21 +354,22 @@ final class CpuOps implements TransformerOps {
      */
     private boolean bindScreen(Tensor x, ScreenedTable table, Tensor logits) {
         int d = x.shape().intDim(1);
-        float[] xs = scratch.floats(2 * d);
-        MemorySegment.copy(seg(x), FLOAT, 0, xs, 0, d);
-        double norm = LogitScreen.norm(xs, 0, d);
+        float[] xq = scratch.floats(d);
+        MemorySegment.copy(seg(x), FLOAT, 0, xq, 0, d);
+        double norm = LogitScreen.norm(xq, 0, d);
         if (!Double.isFinite(norm)) {
             return false;
         }
+        OutputProjectionKernel.permuteInt8(seg(x), 0, d, xq, 0);
         boolean bf16 = table.table().dtype() == DType.BF16;
         float[] xp = scratch.screenX(d);
         if (bf16) {
             OutputProjectionKernel.permute(seg(x), 0, d, xp, 0);
         } else {
-            System.arraycopy(xs, 0, xp, 0, d);
+            MemorySegment.copy(seg(x), FLOAT, 0, xp, 0, d);
         }
         screen.with(seg(table.codes()), seg(table.rowScales()), seg(table.rowBounds()), seg(table.table()), bf16, d,
-                xs, xp, seg(logits), table.table().shape().intDim(0), norm);
+                xq, xp, seg(logits), table.table().shape().intDim(0), norm);
         return true;
     }
 

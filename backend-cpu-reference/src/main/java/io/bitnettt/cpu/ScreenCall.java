@@ -4,14 +4,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import io.bitnettt.cpu.kernel.OutputProjectionKernel;
-import io.bitnettt.cpu.kernel.ScreenKernel;
 import io.bitnettt.spi.LogitScreen;
 
 /**
  * The screened output projection of {@link CpuOps} (see {@code TransformerOps.screenedArgmax} and
  * {@code io.bitnettt.spi.LogitScreen}) for one token, in two parallel passes over the vocabulary:
  * <ol>
- *   <li>every row's int8 logit {@code a_r} into the logits buffer, and per part the best lower
+ *   <li>every row's int8 logit {@code a_r} (the kernel of {@code outputProjectionInt8}, whose
+ *       summation order the bound does not depend on) into the logits buffer, and per part the best lower
  *       bound {@code a_r − ‖x‖·C_r} (for top-k, the part's k best);</li>
  *   <li>every row whose upper bound {@code a_r + ‖x‖·C_r} reaches the threshold (the best lower
  *       bound, or the k-th best) is recomputed by the full-precision kernel, and each part keeps
@@ -60,7 +60,7 @@ final class ScreenCall {
     private MemorySegment table;
     private boolean bf16;
     private int d;
-    private float[] x;
+    private float[] xq;
     private float[] xp;
     private MemorySegment logits;
     private int vocab;
@@ -96,18 +96,19 @@ final class ScreenCall {
     }
 
     /**
-     * Binds one call's operands: {@code x} the activation as is, {@code xp} as the table's exact
+     * Binds one call's operands: {@code xq} the activation as the int8 kernel reads it
+     * ({@link OutputProjectionKernel#permuteInt8}), {@code xp} as the table's exact
      * kernel reads it ({@link OutputProjectionKernel#permute} for BF16).
      */
     ScreenCall with(MemorySegment codes, MemorySegment scales, MemorySegment bounds, MemorySegment table,
-                    boolean bf16, int d, float[] x, float[] xp, MemorySegment logits, int vocab, double norm) {
+                    boolean bf16, int d, float[] xq, float[] xp, MemorySegment logits, int vocab, double norm) {
         this.codes = codes;
         this.scales = scales;
         this.bounds = bounds;
         this.table = table;
         this.bf16 = bf16;
         this.d = d;
-        this.x = x;
+        this.xq = xq;
         this.xp = xp;
         this.logits = logits;
         this.vocab = vocab;
@@ -242,13 +243,13 @@ final class ScreenCall {
         scales = null;
         bounds = null;
         table = null;
-        x = null;
+        xq = null;
         xp = null;
         logits = null;
     }
 
     private void approx(int part, int from, int to) {
-        ScreenKernel.approxRows(codes, scales, d, x, logits, from, to);
+        OutputProjectionKernel.int8Rows(codes, scales, d, xq, 1, logits, vocab, from, to);
         boolean bad = false;
         double best = Double.NEGATIVE_INFINITY;
         double[] list = lists ? lowerLists[part] : null;
