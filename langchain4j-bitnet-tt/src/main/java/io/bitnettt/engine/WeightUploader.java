@@ -101,6 +101,10 @@ public final class WeightUploader {
             Tensor embedding = keep(done, table(device, host.embedding(), options.borrowHost()));
             HostTensor outputHost = host.outputTied() ? host.embedding() : host.outputWeight();
             Tensor output = host.outputTied() ? embedding : keep(done, table(device, outputHost, options.borrowHost()));
+            // Before the screen reads the table again batch by batch: the file's pages and the device
+            // copy would otherwise be resident together with the screen's codes.
+            HostMemory.release(host.embedding().data());
+            HostMemory.release(outputHost.data());
             Tensor finalNorm = keep(done, norm(device, host.finalNorm()));
             if (int8Output) {
                 q = quantized(device, outputHost, done);
@@ -109,8 +113,6 @@ public final class WeightUploader {
             if (options.screen() && !int8Output && device.ops().supportsScreenedOutput()) {
                 hostMemory = Arena.ofShared();
                 screen = OutputScreens.build(device, output, OutputScreens.of(outputHost, output.dtype()), hostMemory);
-            } else {
-                HostMemory.release(outputHost.data());
             }
             return new DeviceWeights(embedding, layers, finalNorm, output, q, screen, hostMemory);
         } catch (RuntimeException e) {
