@@ -77,7 +77,7 @@ public class DecodeBreakdownBenchmark {
     public void setUp() throws IOException {
         ModelConfig config = ModelConfig.bitnet2B4T();
         readGbps = ReadBandwidth.measure(threads, 512, 5);
-        dir = SyntheticModel.write(config);
+        dir = SyntheticModel.write();
         device = new TimedDevice(BackendDevice.open(backend, threads), times);
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             weights = WeightUploader.upload(checkpoint, device, WeightUploader.Options.defaults().withScreen(screen));
