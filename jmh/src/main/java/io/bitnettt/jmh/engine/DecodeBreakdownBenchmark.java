@@ -64,6 +64,9 @@ public class DecodeBreakdownBenchmark {
     @Param({"true"})
     public boolean screen;
 
+    private static final int GREEDY_STEPS = 64;
+    private static final int TOP_K = 40;
+
     private final OpTimes times = new OpTimes();
     private double readGbps;
     private Path dir;
@@ -113,12 +116,41 @@ public class DecodeBreakdownBenchmark {
         return next;
     }
 
+    /**
+     * Rows the screen recomputed per token over {@code steps} tokens generated from position 0 (the
+     * measured step repeats one token at one position): greedily, or with {@code decodeTopK(k)}
+     * following the k-th candidate now and then so the chain leaves the greedy path.
+     */
+    private String screenedRows(int steps, int k) {
+        long[] rows = new long[steps];
+        int next = token;
+        float[] values = new float[Math.max(1, k)];
+        int[] ids = new int[Math.max(1, k)];
+        for (int pos = 0; pos < steps; pos++) {
+            long before = screenStatistics()[1];
+            if (k == 0) {
+                next = forward.decodeArgmax(next, pos);
+            } else {
+                forward.decodeTopK(next, pos, values, ids);
+                next = ids[pos % 4 == 3 ? k - 1 : 0];
+            }
+            rows[pos] = screenStatistics()[1] - before;
+        }
+        long[] sorted = rows.clone();
+        java.util.Arrays.sort(sorted);
+        return String.format(Locale.ROOT, "screened %s over %d generated tokens (positions 0..%d): rows recomputed"
+                        + " per token min %d, median %d, max %d, mean %.1f",
+                k == 0 ? "argmax" : "top-" + k, steps, steps - 1, sorted[0], sorted[steps / 2], sorted[steps - 1],
+                java.util.Arrays.stream(rows).average().orElse(0));
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         String title = String.format(Locale.ROOT,
                 "%ndecode step op by op: %s backend, %d thread(s), position %d, %d measured steps; read bandwidth"
                         + " %.1f GB/s at %d thread(s) (ReadBandwidth, 512 MiB); %s",
                 backend, threads, position, times.steps(), readGbps, threads, SyntheticModel.peakResident());
+        times.recording(false);
         System.out.println(times.table(title, readGbps));
         long[] end = screenStatistics();
         long calls = end[0] - screenAtStart[0];
@@ -126,6 +158,8 @@ public class DecodeBreakdownBenchmark {
             System.out.printf(Locale.ROOT, "screened output: %d calls, %.1f rows recomputed in bf16 per call (of %d),"
                     + " %d full passes%n", calls, (end[1] - screenAtStart[1]) / (double) calls,
                     weights.output().shape().dim(0), end[2] - screenAtStart[2]);
+            System.out.println(screenedRows(GREEDY_STEPS, 0));
+            System.out.println(screenedRows(GREEDY_STEPS, TOP_K));
         }
         forward.close();
         weights.close();
