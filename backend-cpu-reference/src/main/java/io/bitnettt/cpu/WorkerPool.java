@@ -21,10 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>a part is claimed by whoever comes first: when the caller has finished its own part and a
  *       worker has not started its one, the caller runs it;</li>
- *   <li>the caller waits for a started part by spinning briefly, then parks until the worker is
- *       done, leaving the core to it;</li>
- *   <li>a worker that was spinning, yet let the caller take its part, was off its core, and a wait
- *       much longer than the caller's own part means the worker was preempted in it: on either,
+ *   <li>the caller waits for a started part by spinning as long as its own part took (an equal
+ *       part should end about then), then parks until the worker is done, leaving the core to it;</li>
+ *   <li>a worker that was spinning, yet let the caller take its part, was off its core, and a part
+ *       that ran much longer than the caller's means the worker was preempted in it: on either,
  *       the pool runs the next calls on the caller alone (every part in turn), for a number of
  *       calls that doubles while it keeps happening, and then tries the workers again.</li>
  * </ul>
@@ -39,9 +39,14 @@ final class WorkerPool implements AutoCloseable {
 
     /** How long an idle worker polls for the next part before it parks. */
     static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-    /** How long the caller polls for a started part before it parks until the worker is done. */
-    static final long WAIT_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
-    /** A wait this much longer than the caller's own part counts as the worker having been preempted. */
+    /**
+     * How long the caller polls for a started part before it parks until the worker is done: as
+     * long as its own part took, within these bounds, since an equal part started at the same time
+     * should end about then, and a park costs a wake-up of 20 to 60 µs.
+     */
+    static final long MIN_WAIT_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    static final long MAX_WAIT_SPIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A worker's part taking twice the caller's and this much more counts as the worker having been preempted. */
     static final long LATE_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     /** Calls run on the caller alone after the first sign of a taken core, and at most. */
     static final int MIN_SOLO_CALLS = 32;
@@ -102,7 +107,11 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         if (soloLeft > 0) {
-            soloLeft--;
+            if (--soloLeft == 0) {
+                for (Worker w : workers) {
+                    w.wake(); // so the first call back with workers finds them spinning
+                }
+            }
             runAlone(n, parts, body);
             return;
         }
@@ -127,9 +136,8 @@ final class WorkerPool implements AutoCloseable {
                 contended |= !w.parkedAtPost;
                 t = runPart(body, p, from(n, parts, p), from(n, parts, p + 1));
             } else {
-                long waitStart = System.nanoTime();
-                t = w.await(g);
-                contended |= System.nanoTime() - waitStart > own + LATE_NANOS;
+                t = w.await(g, Math.clamp(own, MIN_WAIT_SPIN_NANOS, MAX_WAIT_SPIN_NANOS));
+                contended |= w.partNanos > 2 * own + LATE_NANOS;
             }
             first = first == null ? t : first;
         }
@@ -204,6 +212,8 @@ final class WorkerPool implements AutoCloseable {
         private Thread caller;
         /** Whether the worker was parked when the caller posted the part it may now take. */
         boolean parkedAtPost;
+        /** How long the worker's last part ran, from its claim; read by the caller after {@link #done}. */
+        long partNanos;
         /** {@code g} once part {@code g} is posted; {@code -g} once the worker or the caller claimed it. */
         private volatile long state;
         private volatile long done;
@@ -238,11 +248,21 @@ final class WorkerPool implements AutoCloseable {
             return false;
         }
 
-        /** Waits for the worker to finish part {@code generation}, which it claimed; its failure or null. */
-        Throwable await(long generation) {
+        /** Unparks the worker if it is parked, so it spins for the next post. */
+        void wake() {
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        /**
+         * Waits for the worker to finish part {@code generation}, which it claimed, polling for
+         * {@code spinNanos} before parking; its failure or null.
+         */
+        Throwable await(long generation, long spinNanos) {
             long start = System.nanoTime();
             while (done != generation) {
-                if (System.nanoTime() - start < WAIT_SPIN_NANOS) {
+                if (System.nanoTime() - start < spinNanos) {
                     Thread.onSpinWait();
                     continue;
                 }
@@ -284,11 +304,13 @@ final class WorkerPool implements AutoCloseable {
                 }
                 RangeBody b = body;
                 body = null;
+                long start = System.nanoTime();
                 try {
                     b.run(part, from, to);
                 } catch (Throwable t) {
                     failure = t;
                 }
+                partNanos = System.nanoTime() - start;
                 Thread waiting = caller;
                 caller = null;
                 done = g;
