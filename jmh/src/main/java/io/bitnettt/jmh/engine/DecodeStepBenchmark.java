@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * d=2560, vocab 128256):
  * <ul>
  *   <li>{@code decode}: one token through the captured decode step including the output projection
- *       and on-device argmax, at position 128 (ops/s = decode tokens/s);</li>
+ *       and on-device argmax (the exact screened projection where the backend has one), at
+ *       position 128 (ops/s = decode tokens/s);</li>
  *   <li>{@code prefill128}: a 128-token prompt as blocks (prefill tokens/s = ops/s × 128);</li>
  *   <li>{@code timeToFirstToken128}: what a 128-token prompt costs before its first token appears,
  *       127 prefill tokens plus the decode step of the last one (TTFT = 1 / ops/s).</li>
