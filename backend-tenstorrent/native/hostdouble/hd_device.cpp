@@ -88,8 +88,11 @@ Tensor allocate(DeviceImpl& dev, const Shape& shape, DataType dtype, Layout layo
           std::string("got ") + name(dtype) + " " + name(layout) + " " + shape_text(shape));
     const uint64_t bytes = tensor_bytes(shape, dtype, layout);
     if (memory.is_sharded()) {
-        check(memory.buffer == BufferType::L1 && memory.shard.has_value() && memory.shard->height > 0 &&
-                  memory.shard->width > 0 && memory.shard->grid.cores() <= dev.options.cores,
+        // A DRAM width-sharded weight spreads over the DRAM banks (the grid then counts banks).
+        const bool dram_banks = memory.buffer == BufferType::DRAM && memory.layout == MemoryLayout::WIDTH_SHARDED &&
+                                memory.shard.has_value() && memory.shard->grid.cores() <= dev.options.dram_banks;
+        check((memory.buffer == BufferType::L1 || dram_banks) && memory.shard.has_value() && memory.shard->height > 0 &&
+                  memory.shard->width > 0 && (dram_banks || dev.grid_fits(memory.shard->grid)),
               kShardedL1, "got " + memory.text() + " for " + shape_text(shape) + " on " +
                               std::to_string(dev.options.cores) + " cores");
         const Shape p = padded_shape(shape, layout);
@@ -209,6 +212,7 @@ Device open_device(const DeviceOptions& options) {
     if (dev->options.cores == 0) dev->options.cores = hd::kDefaultCores;
     if (dev->options.l1_bytes_per_core == 0) dev->options.l1_bytes_per_core = hd::kDefaultL1PerCore;
     if (dev->options.dram_bytes == 0) dev->options.dram_bytes = hd::kDefaultDramBytes;
+    if (dev->options.dram_banks == 0) dev->options.dram_banks = hd::kDefaultDramBanks;
     dev->dram_capacity = dev->options.dram_bytes;
     dev->l1_capacity = dev->options.l1_bytes_per_core * dev->options.cores;
     return Device(dev);
@@ -224,7 +228,15 @@ void close_device(Device& device) {
 
 DeviceInfo device_info(Device& device) {
     DeviceImpl& dev = device.impl();
-    return {"host-double", dev.options.cores, dev.options.l1_bytes_per_core, dev.dram_capacity};
+    DeviceInfo info;
+    info.arch = "host-double";
+    info.cores = dev.options.cores;
+    info.grid_x = dev.grid_x();
+    info.dram_banks = dev.options.dram_banks;
+    info.l1_bytes_per_core = dev.options.l1_bytes_per_core;
+    info.dram_bytes = dev.dram_capacity;
+    info.count_only = dev.count_only();
+    return info;
 }
 
 void synchronize(Device& device) {

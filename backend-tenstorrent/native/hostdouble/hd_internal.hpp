@@ -31,6 +31,7 @@ constexpr uint32_t kTile = 32;
 constexpr uint64_t kDefaultDramBytes = 12ull << 30;      // an n150
 constexpr uint64_t kDefaultL1PerCore = 1464ull << 10;
 constexpr uint32_t kDefaultCores = 64;                   // an 8x8 worker grid
+constexpr uint32_t kDefaultDramBanks = 12;               // an n150's DRAM channels
 
 /* Device storage of one buffer. Programs hold it by shared_ptr, so a replayed trace still has its
  * intermediates' storage after their handles are gone (the double does not model address reuse). */
@@ -86,6 +87,14 @@ struct DeviceImpl : std::enable_shared_from_this<DeviceImpl> {
     std::string pending_error;  // first failure of a program, reported by the next barrier
 
     bool count_only() const { return options.count_only; }
+    /* Width of the compute grid (8 on the default 8x8; fewer cores form one row). */
+    uint32_t grid_x() const { return options.cores >= 8 ? 8 : options.cores; }
+    uint32_t grid_y() const { return options.cores / grid_x(); }
+    /* Whether a core grid lies inside the compute grid. */
+    bool grid_fits(const CoreGrid& g) const {
+        if (g.run) return g.offset + g.cores() <= options.cores;
+        return g.offset == 0 && g.x <= grid_x() && g.y <= grid_y();
+    }
     /* Counts traffic to a buffer in DRAM. */
     void reads(const hd::Buffer& b, uint64_t bytes) {
         if (b.type == BufferType::DRAM) counters.dram_bytes_read += bytes;

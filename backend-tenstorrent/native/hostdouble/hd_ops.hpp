@@ -21,9 +21,13 @@ inline MemoryConfig out_memory(const std::optional<MemoryConfig>& memory, const 
     return memory.value_or(input.impl().memory);
 }
 
-/* Enqueues a device program of op. */
+/* Enqueues a device program of op (program_config: the text of its program config, "default" if none). */
 void launch(DeviceImpl& dev, const std::string& op, const std::string& compute, bool layout_conversion,
-            std::function<void(DeviceImpl&)> run);
+            std::function<void(DeviceImpl&)> run, const std::string& program_config = "default");
+
+/* A fused unary op (EltwiseUnaryWithParam) on an FP32 value, as the SFPU computes it. */
+float apply_unary(const UnaryOp& op, float x);
+float apply_unary(const std::vector<UnaryOp>& ops, float x);
 
 /* Logical elements of a buffer as floats (integers converted). */
 std::vector<float> floats(const Buffer& b, DataType dtype);

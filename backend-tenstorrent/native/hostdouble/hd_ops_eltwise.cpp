@@ -38,8 +38,30 @@ HD_RULE(kReduceDtype, "ttnn::max", "reduce.dtype",
 /* ---- helpers (hd_ops.hpp) ---- */
 
 void launch(DeviceImpl& dev, const std::string& op, const std::string& compute, bool layout_conversion,
-            std::function<void(DeviceImpl&)> run) {
-    enqueue(dev, Program{op, compute, "default", layout_conversion, std::move(run)});
+            std::function<void(DeviceImpl&)> run, const std::string& program_config) {
+    enqueue(dev, Program{op, compute, program_config, layout_conversion, std::move(run)});
+}
+
+float apply_unary(const UnaryOp& op, float x) {
+    switch (op.kind) {
+        case UnaryKind::RELU: return x > 0.0f ? x : 0.0f;
+        case UnaryKind::SQUARE: return x * x;
+        case UnaryKind::RECIP: return 1.0f / x;  // assumed correctly rounded (README, Numerics)
+        case UnaryKind::MUL: return x * op.param;
+        case UnaryKind::RELU_MIN: return x < op.param ? op.param : x;  // ckernel_sfpu_relu.h relu_min
+        case UnaryKind::ROUND: {
+            // Ties to even on Wormhole and Blackhole (spec §3).
+            if (op.param == 0.0f) return std::nearbyint(x);
+            const float scale = static_cast<float>(std::pow(10.0, op.param));
+            return std::nearbyint(x * scale) / scale;
+        }
+    }
+    return x;
+}
+
+float apply_unary(const std::vector<UnaryOp>& ops, float x) {
+    for (const UnaryOp& op : ops) x = apply_unary(op, x);
+    return x;
 }
 
 std::vector<float> floats(const Buffer& b, DataType dtype) {
@@ -173,8 +195,15 @@ Tensor binary(const char* op, bool is_add, const Tensor& a, const Tensor* b, flo
     const Shape sa = ia.shape, sb = b ? b->shape() : Shape{};
     const DataType a_dtype = ia.dtype;
     // binary_ng_device_operation.cpp: ADD of two FLOAT32 operands and MUL run on the SFPU (FP32);
-    // an ADD on the FPU sees its operands in the source registers (TF32 at most).
-    const bool fpu = is_add && b != nullptr && !(a_dtype == DataType::FLOAT32 && b_dtype == DataType::FLOAT32);
+    // an ADD on the FPU sees its operands in the source registers (TF32 at most). Fused activations
+    // (binary_ng_utils.cpp get_defines) run on the SFPU on each operand and on the result.
+    const bool fpu = is_add && b != nullptr && !(a_dtype == DataType::FLOAT32 && b_dtype == DataType::FLOAT32) &&
+                     o.lhs.empty() && o.rhs.empty() && o.post.empty();
+    const std::vector<UnaryOp> lhs = o.lhs, rhs = o.rhs, post = o.post;
+    std::string program = "default";
+    if (!lhs.empty() || !rhs.empty() || !post.empty()) {
+        program = "lhs[" + unary_text(lhs) + "] rhs[" + unary_text(rhs) + "] post[" + unary_text(post) + "]";
+    }
     launch(ia.device(), op, "", false, [=](DeviceImpl& dev) {
         read_all(dev, *src_a);
         if (src_b) read_all(dev, *src_b);
@@ -190,10 +219,12 @@ Tensor binary(const char* op, bool is_add, const Tensor& a, const Tensor* b, flo
                 x = to_source_register(a_dtype, x);
                 y = to_source_register(b_dtype, y);
             }
-            r[i] = is_add ? x + y : x * y;
+            x = apply_unary(lhs, x);
+            y = apply_unary(rhs, y);
+            r[i] = apply_unary(post, is_add ? x + y : x * y);
         }
         store(*dst, dtype, std::move(r), shape.back());
-    });
+    }, program);
     return out;
 }
 

@@ -1,4 +1,6 @@
 // ttnn::linear on the host double: the matrix engine's operand precision, fidelity and accumulation.
+#include <algorithm>
+
 #include "hd_ops.hpp"
 
 namespace bttshim::nn {
@@ -21,6 +23,29 @@ HD_RULE(kMatmulOutput, "ttnn::linear", "matmul.output",
         "a given output tensor must have the result's shape, the output dtype and the output memory config",
         "ttnn/cpp/ttnn/operations/matmul/device/matmul_device_operation.cpp");
 
+const char* const kDramShardedFactory =
+    "ttnn/cpp/ttnn/operations/matmul/device/factory/matmul_multicore_reuse_mcast_dram_sharded_program_factory.cpp";
+const char* const kMatmulOp = "ttnn/cpp/ttnn/operations/matmul/device/matmul_device_operation.cpp";
+
+HD_RULE(kDsIn0, "ttnn::linear", "matmul.dram_sharded_in0",
+        "the DRAM-sharded program config needs input A WIDTH_SHARDED with ROW_MAJOR orientation and a sharded output "
+        "of A's buffer type and memory layout",
+        kMatmulOp);
+HD_RULE(kDsM, "ttnn::linear", "matmul.dram_sharded_m",
+        "the DRAM-sharded program config takes one tile row of A: M == per_core_M == 1 == A's shard height / 32",
+        kMatmulOp);
+HD_RULE(kDsK, "ttnn::linear", "matmul.dram_sharded_k",
+        "K and A's shard width (in tiles) must be divisible by in0_block_w, and K by the shard width (even sharding)",
+        kMatmulOp);
+HD_RULE(kDsIn1, "ttnn::linear", "matmul.dram_sharded_in1",
+        "the DRAM-sharded program config needs input B WIDTH_SHARDED in DRAM (one shard per DRAM bank)", kMatmulOp);
+HD_RULE(kDsGrid, "ttnn::linear", "matmul.dram_sharded_grid",
+        "the output's ceil(N / per_core_N) cores must fit the compute grid (num_cores_to_corerangeset)", kMatmulOp);
+HD_RULE(kDsL1, "ttnn::linear", "matmul.dram_sharded_l1",
+        "the op's circular buffers per core (in0 2 x in0_block_w tiles, in1 3 x in0_block_w x N-per-bank weight "
+        "tiles, in2 the A shard, output and reshard per_core_N tiles) must fit the core's free L1",
+        kDramShardedFactory);
+
 /* One operand as the matrix engine splits it: the significand parts its phases multiply. */
 struct Split {
     std::vector<float> hi, lo;
@@ -41,6 +66,55 @@ Split split(const std::vector<float>& v, DataType dtype, int hi_bits, int all_bi
         s.lo[i] = all - hi;
     }
     return s;
+}
+
+}  // namespace
+
+namespace {
+
+/* Rules and output placement of the DRAM-sharded decode config (matmul_device_operation.cpp validate and
+ * compute_output_specs; CB sizes from the program factory). Returns the output memory config. */
+MemoryConfig dram_sharded_output(DeviceImpl& dev, const TensorImpl& a, const TensorImpl& b, const Shape& out_shape,
+                                 DataType out_dtype, const DramShardedConfig& pc, const ComputeConfig& config,
+                                 const std::optional<MemoryConfig>& requested) {
+    const MemoryConfig req = requested.value_or(MemoryConfig::dram());
+    check(a.memory.layout == MemoryLayout::WIDTH_SHARDED && a.memory.shard &&
+              a.memory.shard->orientation == ShardOrientation::ROW_MAJOR && req.is_sharded() &&
+              req.buffer == a.memory.buffer && req.layout == a.memory.layout,
+          kDsIn0, "A " + a.memory.text() + ", output " + req.text());
+    const Shape ap = a.padded();
+    const uint32_t mt = static_cast<uint32_t>(volume(ap) / ap.back() / kTile);
+    check(mt == 1 && pc.per_core_M == 1 && a.memory.shard->height / kTile == 1, kDsM,
+          "M = " + std::to_string(mt) + " tiles, per_core_M = " + std::to_string(pc.per_core_M) + ", shard height " +
+              std::to_string(a.memory.shard->height));
+    const uint32_t kt = ap.back() / kTile, shard_kt = a.memory.shard->width / kTile;
+    check(pc.in0_block_w > 0 && kt % pc.in0_block_w == 0 && shard_kt % pc.in0_block_w == 0 && shard_kt > 0 &&
+              kt % shard_kt == 0,
+          kDsK, "K = " + std::to_string(kt) + " tiles, A shard " + std::to_string(shard_kt) + " tiles, in0_block_w " +
+                    std::to_string(pc.in0_block_w));
+    check(b.memory.layout == MemoryLayout::WIDTH_SHARDED && b.memory.buffer == BufferType::DRAM && b.memory.shard, kDsIn1,
+          "B is " + b.memory.text());
+    const uint32_t nt = (out_shape.back() + kTile - 1) / kTile;
+    const uint32_t cores = pc.per_core_N == 0 ? 0 : (nt + pc.per_core_N - 1) / pc.per_core_N;
+    check(cores >= 1 && cores <= dev.options.cores, kDsGrid,
+          std::to_string(nt) + " output tiles at per_core_N " + std::to_string(pc.per_core_N) + " need " +
+              std::to_string(cores) + " cores of " + std::to_string(dev.options.cores));
+    // Circular buffers of one core (the program factory's sizes; triple-buffered weights).
+    const uint64_t in0_tile = tensor_bytes({kTile, kTile}, a.dtype, Layout::TILE);
+    const uint64_t in1_tile = tensor_bytes({kTile, kTile}, b.dtype, Layout::TILE);
+    const uint64_t out_tile = tensor_bytes({kTile, kTile}, out_dtype, Layout::TILE);
+    const uint64_t interm_tile = config.fp32_dest_acc ? 4096 : out_tile;
+    const uint64_t n_per_bank = b.memory.shard->width / kTile;
+    const uint64_t blocks = kt / pc.in0_block_w;
+    const uint64_t cb = pc.in0_block_w * (blocks > 1 ? 2 : 1) * in0_tile +
+                        n_per_bank * pc.in0_block_w * (blocks > 1 ? 3 : 1) * in1_tile + shard_kt * in0_tile +
+                        n_per_bank * (out_tile + interm_tile) + pc.per_core_N * out_tile;
+    const uint64_t free = dev.options.l1_bytes_per_core - std::min(dev.options.l1_bytes_per_core, dev.l1_used / dev.options.cores);
+    check(cb <= free, kDsL1, std::to_string(cb) + " B of circular buffers per core, " + std::to_string(free) + " B free (" +
+                               std::to_string(n_per_bank) + " weight tiles per bank, in0_block_w " +
+                               std::to_string(pc.in0_block_w) + ")");
+    return MemoryConfig::sharded(MemoryLayout::WIDTH_SHARDED,
+                                 {CoreGrid::first(cores, dev.grid_x()), kTile, pc.per_core_N * kTile, ShardOrientation::ROW_MAJOR});
 }
 
 }  // namespace
@@ -67,11 +141,30 @@ Tensor linear(const Tensor& a, const Tensor& b, const LinearOptions& o) {
     if (shape.size() == 1) shape.insert(shape.begin(), 1);
     shape.back() = n;
     const DataType dtype = o.dtype.value_or(ia.dtype);
-    const MemoryConfig memory = o.memory.value_or(MemoryConfig::dram());
     // Without a config TT-NN picks HiFi2 (HiFi3 and FP32 accumulation for FP32 inputs on Wormhole).
     const bool fp32_inputs = ia.dtype == DataType::FLOAT32 && ib.dtype == DataType::FLOAT32;
     const ComputeConfig config = o.compute.value_or(
         ComputeConfig{fp32_inputs ? MathFidelity::HiFi3 : MathFidelity::HiFi2, false, fp32_inputs, false});
+    DeviceImpl& device = ia.device();
+    MemoryConfig memory = o.memory.value_or(MemoryConfig::dram());
+    std::string program = "default";
+    std::optional<UnaryOp> activation;
+    if (o.dram_sharded) {
+        memory = dram_sharded_output(device, ia, ib, shape, dtype, *o.dram_sharded, config, o.memory);
+        program = "DRAMSharded in0_block_w=" + std::to_string(o.dram_sharded->in0_block_w) +
+                  " per_core_N=" + std::to_string(o.dram_sharded->per_core_N);
+        activation = o.dram_sharded->fused_activation;
+        if (activation) program += " fused " + unary_text({*activation});
+        if (o.transpose_b) {
+            // matmul.cpp: only the multicast-reuse configs transpose inside the kernel; this one gets the
+            // whole weight transposed by ttnn::transpose on every call (spec §3).
+            BufferRef w = buf(b);
+            launch(device, "ttnn::transpose", "", false, [w](DeviceImpl& dev) {
+                read_all(dev, *w);
+                write_all(dev, *w);
+            });
+        }
+    }
     Tensor out;
     if (o.output) {
         require_device_tensor(op, *o.output, "optional_output_tensor");
@@ -80,13 +173,13 @@ Tensor linear(const Tensor& a, const Tensor& b, const LinearOptions& o) {
                   o.output->memory().text() + " for " + name(dtype) + " " + shape_text(shape) + " " + memory.text());
         out = *o.output;
     } else {
-        out = allocate(ia.device(), shape, dtype, Layout::TILE, memory);
+        out = allocate(device, shape, dtype, Layout::TILE, memory);
     }
     BufferRef src_a = buf(a), src_b = buf(b), dst = buf(out);
     const DataType da = ia.dtype, db = ib.dtype;
     const bool transpose_b = o.transpose_b;
     const uint64_t rows = volume(shape) / n;
-    launch(ia.device(), op, config.text(), false, [=](DeviceImpl& dev) {
+    launch(device, op, config.text(), false, [=](DeviceImpl& dev) {
         read_all(dev, *src_a);
         read_all(dev, *src_b);
         write_all(dev, *dst);
@@ -111,11 +204,12 @@ Tensor linear(const Tensor& a, const Tensor& b, const LinearOptions& o) {
                     // Without FP32 accumulation dest holds bf16 between tiles of K.
                     if (!config.fp32_dest_acc && (kk + 1) % kTile == 0) acc = round_bf16(acc);
                 }
-                r[m * n + j] = config.fp32_dest_acc ? acc : round_bf16(acc);
+                acc = config.fp32_dest_acc ? acc : round_bf16(acc);
+                r[m * n + j] = activation ? apply_unary(*activation, acc) : acc;
             }
         }
         store(*dst, dtype, std::move(r), n);
-    });
+    }, program);
     return out;
 }
 

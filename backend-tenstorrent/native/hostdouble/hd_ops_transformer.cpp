@@ -1,4 +1,5 @@
 // RMSNorm, embedding, the KV cache update and decode attention on the host double.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -25,6 +26,19 @@ HD_RULE(kNormGammaTile, "ttnn::rms_norm", "rms_norm.gamma_tile",
         kLayernormSource);
 HD_RULE(kNormGammaRowMajor, "ttnn::rms_norm", "rms_norm.gamma_row_major",
         "a ROW_MAJOR gamma is FLOAT32 or BFLOAT16 sticks [.., n/32, 32] covering the input's padded width",
+        kLayernormSource);
+
+HD_RULE(kNormResidual, "ttnn::rms_norm", "rms_norm.residual",
+        "the residual must be TILE with the input's logical and padded shape", kLayernormSource);
+HD_RULE(kNormSharded, "ttnn::rms_norm", "rms_norm.sharded",
+        "a sharded input is width- or block-sharded, needs a sharded output of its buffer type and memory layout, and a "
+        "residual sharded with the same memory config",
+        kLayernormSource);
+HD_RULE(kNormRectangular, "ttnn::rms_norm", "rms_norm.rectangular",
+        "sharded layernorm does not support non-rectangular core grids", kLayernormSource);
+HD_RULE(kNormBlocks, "ttnn::rms_norm", "rms_norm.sharded_blocks",
+        "the sharded program config covers the shard: block_h = M tiles, block_w = ceil(K tiles / cores), the shard "
+        "block_h x block_w tiles, block_w divisible by subblock_w, the grid inside the config's grid",
         kLayernormSource);
 
 HD_RULE(kEmbTable, "ttnn::embedding", "embedding.table_dtype",
@@ -72,6 +86,11 @@ HD_RULE(kSdpaCurPos, "ttnn::transformer::scaled_dot_product_attention_decode", "
         "ttnn/cpp/ttnn/operations/transformer/sdpa_decode/device/sdpa_decode_device_operation.cpp, "
         "sdpa_decode_program_factory.cpp");
 
+HD_RULE(kSdpaProgram, "ttnn::transformer::scaled_dot_product_attention_decode", "sdpa_decode.program_config",
+        "a program config's k_chunk_size (when > 0) is a power of two and a multiple of 32, and its grid fits the device",
+        "ttnn/cpp/ttnn/operations/transformer/sdpa_decode/sdpa_decode.cpp, "
+        "device/sdpa_decode_program_factory.cpp");
+
 uint32_t chunk_size(uint32_t s) {
     // sdpa_decode.cpp get_chunk_size: the largest power of two dividing s, capped at 512.
     uint32_t i = 1;
@@ -83,16 +102,22 @@ uint32_t chunk_size(uint32_t s) {
 
 }  // namespace
 
-Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight, const std::optional<MemoryConfig>& memory,
-                const std::optional<ComputeConfig>& compute) {
+Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight, const NormOptions& o) {
     const char* op = "ttnn::rms_norm";
     require_device_tensor(op, x, "input");
-    check_compute(op, compute);
+    check_compute(op, o.compute);
     TensorImpl& in = x.impl();
+    DeviceImpl& device = in.device();
     check(in.layout != Layout::ROW_MAJOR, kNormLayout, "input " + shape_text(in.shape) + " is ROW_MAJOR");
     check(in.dtype == DataType::FLOAT32 || in.dtype == DataType::BFLOAT16 || in.dtype == DataType::BFLOAT8_B, kNormDtype,
           std::string("got ") + name(in.dtype));
     const Shape padded = in.padded();
+    if (o.residual) {
+        require_device_tensor(op, *o.residual, "residual_input_tensor");
+        TensorImpl& r = o.residual->impl();
+        check(r.layout == Layout::TILE && r.shape == in.shape && r.padded() == padded, kNormResidual,
+              std::string("residual ") + name(r.layout) + " " + shape_text(r.shape) + " for input " + shape_text(in.shape));
+    }
     if (weight) {
         require_device_tensor(op, *weight, "weight");
         TensorImpl& g = weight->impl();
@@ -108,18 +133,60 @@ Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight,
                                           shape_text(in.shape));
         }
     }
-    Tensor out = allocate(in.device(), in.shape, in.dtype, in.layout, out_memory(memory, x));
-    BufferRef src = buf(x), gamma = weight ? buf(*weight) : nullptr, dst = buf(out);
+    MemoryConfig memory = out_memory(o.memory, x);
+    std::string program = "default";
+    if (in.memory.is_sharded()) {
+        // layernorm_device_operation.cpp validate: the sharded factory.
+        check(in.memory.layout != MemoryLayout::HEIGHT_SHARDED && memory.is_sharded() &&
+                  memory.layout != MemoryLayout::HEIGHT_SHARDED && memory.buffer == in.memory.buffer &&
+                  memory.layout == in.memory.layout,
+              kNormSharded, "input " + in.memory.text() + ", output " + memory.text());
+        if (o.residual) {
+            check(o.residual->memory() == in.memory, kNormSharded,
+                  "residual " + o.residual->memory().text() + " for input " + in.memory.text());
+        }
+        const ShardSpec& shard = *in.memory.shard;
+        check(shard.grid.rectangular(device.grid_x()), kNormRectangular, "input " + in.memory.text());
+        // rms_norm.cpp builds the config from the shard spec when none is given.
+        const ShardedNormConfig pc = o.sharded.value_or(
+            ShardedNormConfig{device.grid_x(), device.grid_y(), 1, shard.height / kTile, shard.width / kTile});
+        const uint32_t cores = shard.grid.cores();
+        const uint32_t kt = padded.back() / kTile, mt = static_cast<uint32_t>(volume(padded) / padded.back() / kTile);
+        const uint32_t bbox_x = shard.grid.run ? std::min(cores, device.grid_x()) : shard.grid.x;
+        const uint32_t bbox_y = shard.grid.run ? (cores + device.grid_x() - 1) / device.grid_x() : shard.grid.y;
+        check(pc.subblock_w > 0 && pc.block_w % pc.subblock_w == 0 && pc.block_w == (kt + cores - 1) / cores &&
+                  pc.block_h == mt && pc.block_h * kTile == shard.height && pc.block_w * kTile == shard.width &&
+                  bbox_x <= pc.grid_x && bbox_y <= pc.grid_y,
+              kNormBlocks, "block_h " + std::to_string(pc.block_h) + ", block_w " + std::to_string(pc.block_w) +
+                               ", subblock_w " + std::to_string(pc.subblock_w) + ", grid " + std::to_string(pc.grid_x) +
+                               "x" + std::to_string(pc.grid_y) + " for " + std::to_string(kt) + "x" + std::to_string(mt) +
+                               " tiles on " + in.memory.text());
+        if (!memory.shard) memory.shard = in.memory.shard;
+        program = "ShardedMultiCore block_w=" + std::to_string(pc.block_w) + " subblock_w=" + std::to_string(pc.subblock_w);
+    }
+    Tensor out = allocate(device, in.shape, in.dtype, in.layout, memory);
+    BufferRef src = buf(x), res = o.residual ? buf(*o.residual) : nullptr, gamma = weight ? buf(*weight) : nullptr,
+              dst = buf(out);
     const DataType dtype = in.dtype, gdtype = weight ? weight->dtype() : DataType::FLOAT32;
+    const DataType rdtype = o.residual ? o.residual->dtype() : dtype;
     const uint64_t width = in.shape.back();
-    const ComputeConfig config = compute.value_or(ComputeConfig{MathFidelity::HiFi4, true, false, false});
-    launch(in.device(), op, config.text(), false, [=](DeviceImpl& dev) {
+    const ComputeConfig config = o.compute.value_or(ComputeConfig{MathFidelity::HiFi4, true, false, false});
+    launch(device, op, config.text(), false, [=](DeviceImpl& dev) {
         read_all(dev, *src);
+        if (res) read_all(dev, *res);
         if (gamma) read_all(dev, *gamma);
         write_all(dev, *dst);
-        if (!has_data({src.get(), gamma.get(), dst.get()})) return;
-        // x^2, its row sum and the scaling run on the matrix engine (TF32 operands); 1/sqrt on the SFPU.
+        if (!has_data({src.get(), res.get(), gamma.get(), dst.get()})) return;
+        // x^2, its row sum and the scaling run on the matrix engine (TF32 operands); 1/sqrt on the SFPU. A
+        // residual is added first (the kernel's pre-add into cb_x, in the dest format).
         std::vector<float> v = floats(*src, dtype);
+        if (res) {
+            const std::vector<float> rv = floats(*res, rdtype);
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const float sum = to_source_register(dtype, v[i]) + to_source_register(rdtype, rv[i]);
+                v[i] = config.fp32_dest_acc ? sum : round_bf16(sum);
+            }
+        }
         std::vector<float> g = gamma ? floats(*gamma, gdtype) : std::vector<float>(width, 1.0f);
         for (uint64_t r = 0; r < v.size() / width; ++r) {
             float* row = v.data() + r * width;
@@ -134,7 +201,7 @@ Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight,
             }
         }
         store(*dst, dtype, std::move(v), width);
-    });
+    }, program);
     return out;
 }
 
@@ -304,9 +371,22 @@ Tensor sdpa_decode(const Tensor& q, const Tensor& k, const Tensor& v, const Sdpa
               std::string("Q ") + name(iq.dtype) + " with " + std::to_string(heads) + " heads, K " +
                   std::to_string(kv_heads) + " heads");
     }
-    const uint32_t chunk = chunk_size(seq);
-    check(chunk % kTile == 0 && kp[2] % chunk == 0, kSdpaChunk,
-          "S = " + std::to_string(seq) + " gives a chunk of " + std::to_string(chunk));
+    uint32_t chunk = chunk_size(seq);
+    std::string program = "default";
+    if (o.program) {
+        const SdpaProgramConfig& pc = *o.program;
+        const uint32_t kc = pc.k_chunk_size;
+        check((kc == 0 || ((kc & (kc - 1)) == 0 && kc % kTile == 0)) && pc.grid_x <= iq.device().grid_x() &&
+                  pc.grid_y <= iq.device().grid_y() && pc.grid_x > 0 && pc.grid_y > 0,
+              kSdpaProgram, "k_chunk_size " + std::to_string(kc) + ", grid " + std::to_string(pc.grid_x) + "x" +
+                                std::to_string(pc.grid_y));
+        if (kc > 0) chunk = kc;
+        program = "SDPAProgramConfig " + std::to_string(pc.grid_x) + "x" + std::to_string(pc.grid_y) + " k_chunk=" +
+                  std::to_string(kc);
+    } else {
+        check(chunk % kTile == 0 && kp[2] % chunk == 0, kSdpaChunk,
+              "S = " + std::to_string(seq) + " gives a chunk of " + std::to_string(chunk));
+    }
     if (o.cur_pos_tensor) {
         require_device_tensor(op, *o.cur_pos_tensor, "cur_pos_tensor");
         TensorImpl& p = o.cur_pos_tensor->impl();
@@ -386,7 +466,7 @@ Tensor sdpa_decode(const Tensor& q, const Tensor& k, const Tensor& v, const Sdpa
             }
         }
         store(*bo, dq, std::move(r), d);
-    });
+    }, program);
     return out;
 }
 

@@ -30,11 +30,15 @@
  *   - The numerics of each op are those of the matching method of io.bitnettt.spi.TransformerOps, as
  *     far as TT-NN computes them (see native/shim/README.md, "Numerics").
  *   - Tensors get their device form from their use, as TT-NN's ops require (native/shim/README.md):
- *     a FLOAT32 KV cache becomes BFLOAT16 [1, Hkv, S, D] at its first btt_attention; embedding
- *     tables and cos/sin tables get a BFLOAT16 ROW_MAJOR copy; UINT32 ids and positions get a padded
- *     and an INT32 copy. Such copies are made outside trace capture and rewritten by uploads, so a
- *     tensor whose copy is read must be written by uploads only (an op's write makes it stale:
- *     BTT_ERR_STATE at the next use, until the next upload).
+ *     a FLOAT32 KV cache becomes BFLOAT8_B (BFLOAT16 in accuracy mode) [1, Hkv, S, D] at its first use
+ *     with known heads; embedding tables and cos/sin tables get a BFLOAT16 ROW_MAJOR copy; ternary
+ *     weights a pre-transposed DRAM-sharded decode copy; UINT32 ids and positions a padded and an INT32
+ *     copy. Such copies are made outside trace capture and rewritten by uploads; a copy an op wrote
+ *     (btt_argmax into a one-token ids tensor in the decode step, btt_plus_one) stays current, while an
+ *     op's write of the plain tensor makes it stale (BTT_ERR_STATE at the next use, until the next upload).
+ *   - In the decode step (one token, a position tensor) a result may live in another device form than
+ *     its tensor's buffer, and carry a weight scale still to be applied (native/shim/README.md); downloads
+ *     and every other op see the same logical values.
  */
 #ifndef BITNET_TT_H
 #define BITNET_TT_H
@@ -50,7 +54,9 @@
 extern "C" {
 #endif
 
-#define BTT_ABI_VERSION 2
+/* 3: btt_plus_one (positions advance on the device inside a trace, so a greedy step writes nothing from
+ * the host) and BTT_FLAG_ACCURACY. Everything of version 2 is unchanged. */
+#define BTT_ABI_VERSION 3
 
 typedef int32_t btt_status;
 enum {
@@ -124,6 +130,10 @@ typedef struct btt_device_config {
  * tensors excepted: positions still steer what is counted), so the full 2B-4T shapes can be counted
  * on a small machine (float downloads then return zeros). */
 #define BTT_FLAG_COUNT_ONLY 1u
+/* Accuracy mode of the decode step (tt_transformers' ModelOptimizations.accuracy): FP32 accumulation in
+ * every matmul, HiFi3 attention, a BFLOAT16 KV cache. The default is its performance mode: LoFi for the
+ * bfloat4_b gate/up matmuls, HiFi2 elsewhere, a BFLOAT8_B KV cache. */
+#define BTT_FLAG_ACCURACY 2u
 
 typedef struct btt_device_info {
     char arch[32];                   /* "wormhole_b0", "blackhole", "host-double" */
@@ -182,6 +192,9 @@ btt_status btt_embedding(btt_device *device, btt_tensor table, btt_tensor ids, b
 btt_status btt_output_projection(btt_device *device, btt_tensor x, btt_tensor table, btt_tensor logits);
 btt_status btt_argmax(btt_device *device, btt_tensor logits, btt_tensor out);
 btt_status btt_topk(btt_device *device, btt_tensor logits, uint32_t k, btt_tensor values, btt_tensor indices);
+/* Adds 1 to every element of a UINT32 tensor on the device (TT-NN plus_one); recorded into a trace like any
+ * op, so a replayed decode step advances its own position. */
+btt_status btt_plus_one(btt_device *device, btt_tensor tensor);
 
 /* ---- traces ---- */
 btt_status btt_trace_begin(btt_device *device, btt_trace *out);

@@ -50,7 +50,7 @@ done
 cxx="${CXX:-g++}"
 flags=(-std=c++20 -fsyntax-only -DNTEST -DSPDLOG_FMT_EXTERNAL -DFMT_HEADER_ONLY
        -DBTT_TTNN_API_DATE="${BTT_TTNN_API_DATE:-20260623}" -Wall -Wextra)
-sources=(src/ttnn_adapter_real.cpp src/bitnet_tt_abi.cpp src/primitives.cpp src/roles.cpp src/adapter_common.cpp)
+sources=(src/ttnn_adapter_real.cpp src/bitnet_tt_abi.cpp src/primitives.cpp src/recipe.cpp src/values.cpp src/roles.cpp src/adapter_common.cpp)
 
 echo "compiler: $($cxx --version | head -1)"
 echo "tt-metal: $root ($(git -C "$root" rev-parse HEAD 2>/dev/null || echo 'not a git checkout'))"

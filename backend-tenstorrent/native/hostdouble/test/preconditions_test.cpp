@@ -153,11 +153,11 @@ void matmul_rules() {
 void norm_and_embedding_rules() {
     Device d = open();
     Tensor x = t(d, {2, 64});
-    breaks("rms_norm.tile_input", [&] { rms_norm(t(d, {2, 64}, DataType::FLOAT32, Layout::ROW_MAJOR), 1e-5f, std::nullopt, std::nullopt, kHifi2); });
-    breaks("rms_norm.dtype", [&] { rms_norm(t(d, {2, 64}, DataType::BFLOAT4_B), 1e-5f, std::nullopt, std::nullopt, kHifi2); });
-    breaks("rms_norm.gamma_tile", [&] { rms_norm(x, 1e-5f, t(d, {1, 32}), std::nullopt, kHifi2); });
+    breaks("rms_norm.tile_input", [&] { rms_norm(t(d, {2, 64}, DataType::FLOAT32, Layout::ROW_MAJOR), 1e-5f, std::nullopt, {.compute = kHifi2}); });
+    breaks("rms_norm.dtype", [&] { rms_norm(t(d, {2, 64}, DataType::BFLOAT4_B), 1e-5f, std::nullopt, {.compute = kHifi2}); });
+    breaks("rms_norm.gamma_tile", [&] { rms_norm(x, 1e-5f, t(d, {1, 32}), {.compute = kHifi2}); });
     breaks("rms_norm.gamma_row_major",
-           [&] { rms_norm(x, 1e-5f, t(d, {1, 1, 2, 32}, DataType::UINT32, Layout::ROW_MAJOR), std::nullopt, kHifi2); });
+           [&] { rms_norm(x, 1e-5f, t(d, {1, 1, 2, 32}, DataType::UINT32, Layout::ROW_MAJOR), {.compute = kHifi2}); });
     Tensor ids = t(d, {1, 32}, DataType::UINT32, Layout::ROW_MAJOR);
     Tensor table = t(d, {50, 64}, DataType::BFLOAT16, Layout::ROW_MAJOR);
     // Blocker 2 of issue 17: the old shim gathered cos/sin rows from a FLOAT32 table.
@@ -247,7 +247,241 @@ void sampling_rules() {
     close_device(d);
 }
 
+
+MemoryConfig width_sharded(uint32_t cores, uint32_t per_tiles, uint32_t rows = 32) {
+    return MemoryConfig::sharded(MemoryLayout::WIDTH_SHARDED,
+                                 {CoreGrid::first(cores, 8), rows, per_tiles * 32, ShardOrientation::ROW_MAJOR});
+}
+
+/* A [k, n] weight DRAM width-sharded over the device's 12 banks. */
+Tensor dram_weight(Device& d, uint32_t k, uint32_t n, DataType dt = DataType::BFLOAT4_B) {
+    const uint32_t per = (n / 32 + 11) / 12;
+    return empty(d, {k, n}, dt, Layout::TILE,
+                 MemoryConfig{MemoryLayout::WIDTH_SHARDED, BufferType::DRAM,
+                              ShardSpec{{(n / 32 + per - 1) / per, 1}, k, per * 32, ShardOrientation::ROW_MAJOR}});
+}
+
+const MemoryConfig kL1Width{MemoryLayout::WIDTH_SHARDED, BufferType::L1, std::nullopt};
+
+LinearOptions dram_sharded(uint32_t in0_block_w, uint32_t per_core_n) {
+    return {.memory = kL1Width, .dtype = DataType::BFLOAT16, .compute = kHifi2,
+            .dram_sharded = DramShardedConfig{in0_block_w, 1, per_core_n, std::nullopt}};
+}
+
+void decode_rules() {
+    Device d = open();
+    // x [1, 1, 32, 256] bf16 on 8 cores of one tile each; w [256, 384] in 12 banks of one tile.
+    Tensor x = interleaved_to_sharded(t(d, {1, 1, 32, 256}, DataType::BFLOAT16), width_sharded(8, 1));
+    Tensor w = dram_weight(d, 256, 384);
+    linear(x, w, dram_sharded(1, 1));  // valid
+    breaks("matmul.dram_sharded_in0",
+           [&] { linear(t(d, {1, 1, 32, 256}, DataType::BFLOAT16, Layout::TILE, MemoryConfig::l1()), w, dram_sharded(1, 1)); });
+    breaks("matmul.dram_sharded_m", [&] {
+        linear(interleaved_to_sharded(t(d, {1, 1, 64, 256}, DataType::BFLOAT16), width_sharded(8, 1, 64)), w,
+               dram_sharded(1, 1));
+    });
+    breaks("matmul.dram_sharded_k", [&] { linear(x, w, dram_sharded(3, 1)); });
+    breaks("matmul.dram_sharded_in1", [&] { linear(x, t(d, {256, 384}, DataType::BFLOAT4_B), dram_sharded(1, 1)); });
+    breaks("matmul.dram_sharded_grid", [&] { linear(x, w, dram_sharded(1, 0)); });
+    {
+        Device small = open(64, 4096);
+        Tensor xs = interleaved_to_sharded(t(small, {1, 1, 32, 256}, DataType::BFLOAT16), width_sharded(8, 1));
+        breaks("matmul.dram_sharded_l1", [&] { linear(xs, dram_weight(small, 256, 384), dram_sharded(1, 1)); });
+        close_device(small);
+    }
+    // Sharded RMSNorm with a fused residual.
+    Tensor r = interleaved_to_sharded(t(d, {1, 1, 32, 256}, DataType::BFLOAT16), width_sharded(8, 1));
+    rms_norm(x, 1e-5f, std::nullopt, {.residual = r, .compute = kHifi2});  // valid
+    breaks("rms_norm.residual", [&] { rms_norm(t(d, {2, 64}), 1e-5f, std::nullopt, {.residual = t(d, {2, 32})}); });
+    breaks("rms_norm.sharded", [&] { rms_norm(x, 1e-5f, std::nullopt, {.memory = MemoryConfig::l1()}); });
+    breaks("rms_norm.rectangular", [&] {
+        // 10 cores on an 8-wide grid: a row and two more.
+        rms_norm(interleaved_to_sharded(t(d, {1, 1, 32, 320}, DataType::BFLOAT16), width_sharded(10, 1)), 1e-5f,
+                 std::nullopt, {});
+    });
+    breaks("rms_norm.sharded_blocks",
+           [&] { rms_norm(x, 1e-5f, std::nullopt, {.sharded = ShardedNormConfig{8, 8, 1, 1, 2}}); });
+    // SDPA decode's program config.
+    {
+        Tensor k = t(d, {1, 2, 64, 32}, DataType::BFLOAT16), v = t(d, {1, 2, 64, 32}, DataType::BFLOAT16);
+        breaks("sdpa_decode.program_config", [&] {
+            sdpa_decode(t(d, {1, 1, 4, 32}, DataType::BFLOAT16), k, v,
+                        {.program = SdpaProgramConfig{8, 8, 32, 48, false}, .cur_pos = {5}});
+        });
+    }
+    // Heads, rotary, the fused cache update, head concatenation.
+    Tensor offset = t(d, {1}, DataType::INT32, Layout::ROW_MAJOR);
+    const MemoryConfig heads_out =
+        MemoryConfig::sharded(MemoryLayout::HEIGHT_SHARDED, {{2, 1}, 32, 32, ShardOrientation::ROW_MAJOR});
+    Tensor qkv = interleaved_to_sharded(t(d, {1, 1, 32, 256}, DataType::BFLOAT16), width_sharded(8, 1));
+    auto heads = nlp_create_qkv_heads_decode(qkv, 4, 2, false, heads_out, offset, 1u);  // valid
+    breaks("create_heads.input", [&] { nlp_create_qkv_heads_decode(qkv, 3, 2, false, heads_out, offset, 1u); });
+    breaks("create_heads.input_sharding", [&] {
+        nlp_create_qkv_heads_decode(interleaved_to_sharded(t(d, {1, 1, 32, 256}, DataType::BFLOAT16), width_sharded(4, 2)),
+                                    4, 2, false, heads_out, offset, 1u);
+    });
+    breaks("create_heads.slice", [&] { nlp_create_qkv_heads_decode(qkv, 4, 2, false, heads_out, offset, std::nullopt); });
+    breaks("create_heads.output", [&] { nlp_create_qkv_heads_decode(qkv, 4, 2, false, width_sharded(2, 1), offset, 1u); });
+    const MemoryConfig on_q = MemoryConfig::sharded(MemoryLayout::HEIGHT_SHARDED, {{1, 1}, 32, 32, ShardOrientation::ROW_MAJOR});
+    Tensor cos = interleaved_to_sharded(t(d, {1, 1, 32, 32}, DataType::BFLOAT16), on_q);
+    Tensor sin = interleaved_to_sharded(t(d, {1, 1, 32, 32}, DataType::BFLOAT16), on_q);
+    rotary_embedding_hf(heads[0], cos, sin, true, std::nullopt, kHifi2);  // valid
+    breaks("rotary_hf.tile", [&] {
+        rotary_embedding_hf(heads[0], t(d, {1, 1, 32, 32}, DataType::BFLOAT16, Layout::ROW_MAJOR), sin, true, std::nullopt,
+                            kHifi2);
+    });
+    breaks("rotary_hf.width", [&] {
+        rotary_embedding_hf(t(d, {1, 4, 32, 96}, DataType::BFLOAT16), t(d, {1, 1, 32, 96}, DataType::BFLOAT16),
+                            t(d, {1, 1, 32, 96}, DataType::BFLOAT16), false, std::nullopt, kHifi2);
+    });
+    breaks("rotary_hf.cos", [&] {
+        rotary_embedding_hf(heads[0], cos, interleaved_to_sharded(t(d, {1, 1, 32, 32}, DataType::FLOAT32), on_q), true,
+                            std::nullopt, kHifi2);
+    });
+    breaks("rotary_hf.decode",
+           [&] { rotary_embedding_hf(t(d, {1, 1, 4, 32}, DataType::BFLOAT16), cos, sin, true, std::nullopt, kHifi2); });
+    Tensor kc = t(d, {1, 2, 64, 32}, DataType::BFLOAT8_B), vc = t(d, {1, 2, 64, 32}, DataType::BFLOAT8_B);
+    Tensor pos = t(d, {1}, DataType::INT32, Layout::ROW_MAJOR);
+    paged_fused_update_cache(kc, heads[1], vc, heads[2], pos, kHifi2);  // valid: K on core 1, V on core 0
+    breaks("fused_update.cache", [&] {
+        paged_fused_update_cache(t(d, {1, 2, 64, 32}, DataType::BFLOAT16, Layout::ROW_MAJOR), heads[1], vc, heads[2], pos,
+                                 kHifi2);
+    });
+    breaks("fused_update.input", [&] {
+        Tensor bf8 = interleaved_to_sharded(t(d, {1, 1, 2, 32}, DataType::BFLOAT8_B),
+                                            MemoryConfig::sharded(MemoryLayout::HEIGHT_SHARDED,
+                                                                  {{1, 1, 5, true}, 32, 32, ShardOrientation::ROW_MAJOR}));
+        paged_fused_update_cache(kc, bf8, vc, heads[2], pos, kHifi2);
+    });
+    breaks("fused_update.index", [&] {
+        paged_fused_update_cache(kc, heads[1], vc, heads[2], t(d, {1}, DataType::UINT32, Layout::ROW_MAJOR), kHifi2);
+    });
+    breaks("fused_update.grids", [&] { paged_fused_update_cache(kc, heads[2], vc, heads[2], pos, kHifi2); });
+    Tensor attn = interleaved_to_sharded(t(d, {1, 1, 4, 32}, DataType::BFLOAT16), on_q);
+    nlp_concat_heads_decode(attn, 4, CoreGrid{4, 1});  // valid
+    breaks("concat_heads.input", [&] { nlp_concat_heads_decode(attn, 40, CoreGrid{8, 5}); });
+    breaks("concat_heads.input_sharding",
+           [&] { nlp_concat_heads_decode(t(d, {1, 1, 4, 32}, DataType::BFLOAT16, Layout::TILE, MemoryConfig::l1()), 4, CoreGrid{4, 1}); });
+    breaks("concat_heads.sub_core_grids", [&] { nlp_concat_heads_decode(attn, 4, CoreGrid{2, 1}); });
+    // addcmul, moreh_norm, plus_one, sharded_to_interleaved.
+    Tensor a = t(d, {2, 64}, DataType::BFLOAT16);
+    breaks("addcmul.dtype", [&] { addcmul(a, a, t(d, {2, 1}), 1.0f); });
+    breaks("addcmul.broadcast", [&] { addcmul(a, a, t(d, {3, 1}, DataType::BFLOAT16), 1.0f); });
+    breaks("moreh_norm.input", [&] { moreh_norm(t(d, {2, 64}), INFINITY, -1, true); });
+    breaks("moreh_norm.dim", [&] { moreh_norm(a, INFINITY, 4, true); });
+    breaks("plus_one.input", [&] { plus_one(t(d, {1}, DataType::FLOAT32, Layout::ROW_MAJOR)); });
+    breaks("sharded_to_interleaved.input", [&] { to_memory_config(a, MemoryConfig::l1()); });
+    synchronize(d);
+    close_device(d);
+}
+
 /* ---- part 2: numerics, sizes, queue, traces, count-only ---- */
+
+void decode_numerics() {
+    Device d = open();
+    // Quantization as one multiply: x * 127 / max(absmax, 1e-5), rounded half to even. absmax of
+    // {1, -2.5, 0.5, 1.5} is 2.5 (moreh_norm p = inf); x * 127 / 2.5 = {50.8, -127, 25.4, 76.2}.
+    Tensor x = t(d, {1, 4}, DataType::BFLOAT16);
+    fill(x, {1.0f, -2.5f, 0.5f, 1.5f});
+    Tensor m = moreh_norm(x, INFINITY, -1, true);
+    Tensor q = multiply(x, m, {.rhs = {{UnaryKind::RELU_MIN, 1e-5f}, {UnaryKind::RECIP, 0.0f}},
+                               .post = {{UnaryKind::MUL, 127.0f}, {UnaryKind::ROUND, 0.0f}}});
+    std::vector<float> vm = read_f32(m), vq = read_f32(q);
+    CHECK(vm[0] == 2.5f, "absmax %g", vm[0]);
+    CHECK(vq[0] == 51.0f && vq[1] == -127.0f && vq[2] == 25.0f && vq[3] == 76.0f, "codes %g %g %g %g", vq[0], vq[1],
+          vq[2], vq[3]);
+    // Ties go to even: 0.5 * 127 / 1 = 63.5 -> 64; 1.5 * 127 / 1.5 = 127 exactly.
+    Tensor y = t(d, {1, 2}, DataType::BFLOAT16);
+    fill(y, {0.5f, 1.0f});
+    Tensor qy = multiply(y, moreh_norm(y, INFINITY, -1, true),
+                         {.rhs = {{UnaryKind::RECIP, 0.0f}}, .post = {{UnaryKind::MUL, 127.0f}, {UnaryKind::ROUND, 0.0f}}});
+    CHECK(read_f32(qy)[0] == 64.0f, "63.5 rounds to 64, got %g", read_f32(qy)[0]);
+    // A zero row quantizes to zeros through the 1e-5 floor (no 0 * inf).
+    Tensor z = t(d, {1, 2}, DataType::BFLOAT16);
+    fill(z, {0.0f, 0.0f});
+    Tensor qz = multiply(z, moreh_norm(z, INFINITY, -1, true),
+                         {.rhs = {{UnaryKind::RELU_MIN, 1e-5f}, {UnaryKind::RECIP, 0.0f}}, .post = {{UnaryKind::MUL, 127.0f}}});
+    CHECK(read_f32(qz)[1] == 0.0f, "zero row");
+    // relu² fused into the multiply: relu(-2)² * 5 = 0, relu(3)² * 2 = 18, times 0.5.
+    Tensor g = t(d, {1, 2}, DataType::BFLOAT16), u = t(d, {1, 2}, DataType::BFLOAT16);
+    fill(g, {-2.0f, 3.0f});
+    fill(u, {5.0f, 2.0f});
+    std::vector<float> gu = read_f32(multiply(g, u, {.lhs = {{UnaryKind::RELU, 0.0f}, {UnaryKind::SQUARE, 0.0f}},
+                                                     .post = {{UnaryKind::MUL, 0.5f}}}));
+    CHECK(gu[0] == 0.0f && gu[1] == 9.0f, "relu² product %g %g", gu[0], gu[1]);
+    // addcmul: 1 + 0.5 * 2 * 3 = 4, c broadcast over columns.
+    Tensor a = t(d, {1, 2}, DataType::BFLOAT16), b = t(d, {1, 2}, DataType::BFLOAT16), c = t(d, {1, 1}, DataType::BFLOAT16);
+    fill(a, {1.0f, 1.0f});
+    fill(b, {2.0f, -2.0f});
+    fill(c, {3.0f});
+    std::vector<float> ac = read_f32(addcmul(a, b, c, 0.5f));
+    CHECK(ac[0] == 4.0f && ac[1] == -2.0f, "addcmul %g %g", ac[0], ac[1]);
+    // plus_one on INT32 and UINT32.
+    Tensor p = t(d, {1}, DataType::INT32, Layout::ROW_MAJOR);
+    int32_t five = 5;
+    write(p, &five, 1);
+    plus_one(p);
+    plus_one(p);
+    CHECK(read_f32(p)[0] == 7.0f, "plus_one twice: %g", read_f32(p)[0]);
+    // DRAM-sharded matmul: int8 codes x ternary weights, exact at HiFi2 with FP32 accumulation.
+    std::vector<float> codes(256), wv(256 * 384, 0.0f);
+    for (uint32_t i = 0; i < 256; ++i) codes[i] = static_cast<float>(static_cast<int>(i % 255) - 127);
+    for (uint32_t k = 0; k < 256; ++k) wv[k * 384 + 7] = (k % 3 == 0) ? 1.0f : (k % 3 == 1 ? -1.0f : 0.0f);
+    Tensor xin = t(d, {1, 1, 32, 256}, DataType::BFLOAT16);
+    std::vector<float> rows(32 * 256, 0.0f);
+    std::copy(codes.begin(), codes.end(), rows.begin());
+    fill(xin, rows);
+    Tensor w = dram_weight(d, 256, 384);
+    fill(w, wv);
+    Tensor acc = linear(interleaved_to_sharded(xin, width_sharded(8, 1)), w,
+                        {.memory = kL1Width, .dtype = DataType::FLOAT32, .compute = kHifi2,
+                         .dram_sharded = DramShardedConfig{1, 1, 1, std::nullopt}});
+    float expect = 0.0f;
+    for (uint32_t k = 0; k < 256; ++k) expect += codes[k] * wv[k * 384 + 7];
+    CHECK(read_f32(acc)[7] == expect, "ternary matmul %g, expected %g", read_f32(acc)[7], expect);
+    // Heads: qkv row 0 = 0..255 -> q head h = values 32h..32h+31; k heads after 4 Q heads; v after K.
+    Tensor qkv = t(d, {1, 1, 32, 256}, DataType::BFLOAT16);
+    std::vector<float> ramp(32 * 256, 0.0f);
+    for (uint32_t i = 0; i < 256; ++i) ramp[i] = static_cast<float>(i);
+    fill(qkv, ramp);
+    Tensor offset = t(d, {1}, DataType::INT32, Layout::ROW_MAJOR);
+    int32_t zero = 0;
+    write(offset, &zero, 1);
+    auto heads = nlp_create_qkv_heads_decode(
+        interleaved_to_sharded(qkv, width_sharded(8, 1)), 4, 2, false,
+        MemoryConfig::sharded(MemoryLayout::HEIGHT_SHARDED, {{2, 1}, 32, 32, ShardOrientation::ROW_MAJOR}), offset, 1u);
+    std::vector<float> hq = read_f32(heads[0]), hk = read_f32(heads[1]), hv = read_f32(heads[2]);
+    CHECK(hq[33] == 33.0f && hk[0] == 128.0f && hv[63] == 255.0f, "heads %g %g %g", hq[33], hk[0], hv[63]);
+    CHECK(heads[1].memory().shard->grid.offset == 1 && heads[2].memory().shard->grid.cores() == 1, "K after Q's core");
+    // rotary_embedding_hf, decode: x = e_0 of each head, cos 0.5, sin 0.25 -> y_0 = 0.5, y_16 = x_0 * 0.25.
+    std::vector<float> e0(4 * 32, 0.0f);
+    for (uint32_t h = 0; h < 4; ++h) e0[h * 32] = 1.0f;
+    Tensor xh = t(d, {1, 1, 4, 32}, DataType::BFLOAT16);
+    fill(xh, e0);
+    const MemoryConfig core0 = MemoryConfig::sharded(MemoryLayout::HEIGHT_SHARDED, {{1, 1}, 32, 32, ShardOrientation::ROW_MAJOR});
+    Tensor cs = t(d, {1, 1, 32, 32}, DataType::BFLOAT16), sn = t(d, {1, 1, 32, 32}, DataType::BFLOAT16);
+    fill(cs, std::vector<float>(32 * 32, 0.5f));
+    fill(sn, std::vector<float>(32 * 32, 0.25f));
+    std::vector<float> ry = read_f32(rotary_embedding_hf(interleaved_to_sharded(xh, core0), interleaved_to_sharded(cs, core0),
+                                                         interleaved_to_sharded(sn, core0), true, std::nullopt, kHifi2));
+    CHECK(ry[3 * 32] == 0.5f && ry[3 * 32 + 16] == 0.25f && ry[3 * 32 + 1] == 0.0f, "rotary %g %g", ry[3 * 32],
+          ry[3 * 32 + 16]);
+    // The fused cache update writes K's heads and V's heads at the index, rounded to bfloat8_b: V head 0
+    // holds 192..223; its first 16 values share the exponent of 207 (a step of 2), so 197 -> 196 (even).
+    Tensor kc = t(d, {1, 2, 64, 32}, DataType::BFLOAT8_B), vc = t(d, {1, 2, 64, 32}, DataType::BFLOAT8_B);
+    Tensor pos = t(d, {1}, DataType::INT32, Layout::ROW_MAJOR);
+    int32_t seven = 7;
+    write(pos, &seven, 1);
+    paged_fused_update_cache(kc, heads[1], vc, heads[2], pos, kHifi2);
+    std::vector<float> kv = read_f32(kc), vv = read_f32(vc);
+    CHECK(kv[(1 * 64 + 7) * 32 + 0] == 160.0f && vv[(0 * 64 + 7) * 32 + 5] == 196.0f, "cache rows %g %g",
+          kv[(1 * 64 + 7) * 32], vv[(7) * 32 + 5]);
+    // Concat heads: [1, 1, 4, 32] -> row 0 of [1, 1, 32, 128], heads side by side, padding rows zero.
+    std::vector<float> cat = read_f32(nlp_concat_heads_decode(interleaved_to_sharded(xh, core0), 4, CoreGrid{4, 1}));
+    CHECK(cat.size() == 32 * 128 && cat[64] == 1.0f && cat[65] == 0.0f && cat[128] == 0.0f, "concat heads");
+    close_device(d);
+}
+
 
 std::vector<float> roundtrip(Device& d, DataType dt, const std::vector<float>& v) {
     Tensor x = t(d, {1, static_cast<uint32_t>(v.size())}, dt, dt == DataType::BFLOAT16 ? Layout::ROW_MAJOR : Layout::TILE);
@@ -384,10 +618,12 @@ int main() {
     cache_rules();
     sdpa_rules();
     sampling_rules();
+    decode_rules();
     for (const hd::Rule* rule : hd::all_rules()) {
         CHECK(triggered.count(rule->id) == 1, "rule %s (%s) has no case that breaks it", rule->id, rule->op);
     }
     number_formats();
+    decode_numerics();
     sizes_and_budgets();
     queue_traces_and_counts();
     count_only();

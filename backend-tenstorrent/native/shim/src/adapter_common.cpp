@@ -42,12 +42,58 @@ const char* name(MathFidelity f) {
     return "?";
 }
 
+const char* name(UnaryKind k) {
+    switch (k) {
+        case UnaryKind::RELU: return "RELU";
+        case UnaryKind::SQUARE: return "SQUARE";
+        case UnaryKind::RECIP: return "RECIP";
+        case UnaryKind::MUL: return "MUL_UNARY_SFPU";
+        case UnaryKind::ROUND: return "ROUND";
+        case UnaryKind::RELU_MIN: return "RELU_MIN";
+    }
+    return "?";
+}
+
+std::string unary_text(const std::vector<UnaryOp>& ops) {
+    std::ostringstream out;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        out << (i ? "," : "") << name(ops[i].kind);
+        if (ops[i].kind == UnaryKind::MUL || ops[i].kind == UnaryKind::ROUND || ops[i].kind == UnaryKind::RELU_MIN) out << '(' << ops[i].param << ')';
+    }
+    return out.str();
+}
+
+std::vector<uint32_t> CoreGrid::linear(uint32_t width) const {
+    std::vector<uint32_t> cores;
+    if (run) {
+        for (uint32_t i = 0; i < x * y; ++i) cores.push_back(offset + i);
+    } else {
+        for (uint32_t r = 0; r < y; ++r)
+            for (uint32_t c = 0; c < x; ++c) cores.push_back(r * width + c);
+    }
+    return cores;
+}
+
+bool CoreGrid::rectangular(uint32_t width) const {
+    if (!run) return true;
+    const uint32_t n = x * y;
+    if (offset % width + n <= width) return true;  // inside one row
+    return offset % width == 0 && n % width == 0;
+}
+
+CoreGrid CoreGrid::first(uint32_t count, uint32_t width) {
+    if (count <= width) return {count, 1, 0, false};
+    if (count % width == 0) return {width, count / width, 0, false};
+    return {count, 1, 0, true};
+}
+
 std::string MemoryConfig::text() const {
     std::ostringstream out;
     out << nn::name(buffer) << ' ' << nn::name(layout);
     if (shard) {
-        out << " shard " << shard->height << 'x' << shard->width << " on " << shard->grid.x << 'x' << shard->grid.y
-            << (shard->orientation == ShardOrientation::ROW_MAJOR ? " row-major" : " col-major");
+        out << " shard " << shard->height << 'x' << shard->width << " on " << shard->grid.x << 'x' << shard->grid.y;
+        if (shard->grid.run) out << " run from core " << shard->grid.offset;
+        out << (shard->orientation == ShardOrientation::ROW_MAJOR ? " row-major" : " col-major");
     }
     return out.str();
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <utility>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -57,20 +58,29 @@ std::vector<float> rows_to_heads(const TensorRec& t, const float* rows) {
 }
 
 void release_everything(btt_device& dev) {
+    dev.pending_update.reset();
+    dev.rope_rows.clear();
     dev.traces.for_each([&](TraceRec& trace) {
         if (trace.ended) nn::release_trace(dev.dev, trace.id);
     });
     dev.traces.clear();
-    dev.tensors.for_each([&](TensorRec& t) { release_tensor(t); });
+    dev.tensors.for_each([&](TensorRec& t) { release_tensor(dev, t); });
     dev.tensors.clear();
     for (auto& [d, t] : dev.constants.rotate_half) nn::deallocate(t);
     dev.constants.rotate_half.clear();
+    if (dev.constants.batch_offset) nn::deallocate(*dev.constants.batch_offset);
+    dev.constants.batch_offset.reset();
 }
+
+/* Whether a derived copy built from uploads is stale: an op wrote the plain buffer, none the copy. */
+bool derived_stale(const TensorRec& t) { return t.op_written && !t.derived_current; }
 
 template <typename Body>
 btt_status primitive(btt_device* device, const char* function, Body&& body) noexcept {
     return guarded(function, [&] {
         Ctx c(device, function);
+        // A K cache update waits for the V update that may follow, to share one fused update.
+        if (std::strcmp(function, "btt_kv_cache_update") != 0) flush_pending_update(c.dev());
         body(c);
         if (c.capturing()) {
             c.dev().capture_abi_calls += 1;
@@ -151,13 +161,23 @@ TensorRec& Ctx::tensor(btt_tensor handle, const char* role) {
     return rec;
 }
 
-void Ctx::written(TensorRec& t) {
+void Ctx::written(TensorRec& t, Value v) {
+    if (capturing() && dev_.capture_saved.count(t.handle) == 0) dev_.capture_saved.emplace(t.handle, t.value);
+    t.value = std::move(v);
     t.op_written = true;
+    t.derived_current = false;
+    t.version += 1;
     if (capturing()) dev_.capture_op_writes.insert(t.handle);
 }
 
+void Ctx::derived_written(TensorRec& t) {
+    t.derived_current = true;
+    t.version += 1;
+    if (capturing()) dev_.capture_derived_writes.insert(t.handle);
+}
+
 void Ctx::reads_derived(TensorRec& t, const char* what) {
-    if (t.op_written) {
+    if (derived_stale(t)) {
         fail(BTT_ERR_STATE, std::string(op_) + ": the " + what + " of tensor " + shape_text(t.dims) +
                                 " is stale: an op wrote the tensor since its last upload, and the copy is "
                                 "rewritten by uploads only");
@@ -230,8 +250,12 @@ btt_status btt_device_open(const btt_device_config* config, btt_device** out) {
         options.l1_bytes_per_core = c.l1_bytes_per_core;
         options.cores = c.cores;
         options.count_only = (c.flags & BTT_FLAG_COUNT_ONLY) != 0;
+        require((c.flags & ~(BTT_FLAG_COUNT_ONLY | BTT_FLAG_ACCURACY)) == 0,
+                "flags " + std::to_string(c.flags) + " has bits that are no BTT_FLAG_*");
         auto dev = std::make_unique<btt_device>();
         dev->dev = nn::open_device(options);
+        dev->info = nn::device_info(dev->dev);
+        dev->mode = (c.flags & BTT_FLAG_ACCURACY) != 0 ? Mode::Accuracy : Mode::Performance;
         btt_device* raw = dev.release();
         std::lock_guard<std::mutex> lock(registry_mutex());
         registry().insert(raw);
@@ -275,6 +299,7 @@ btt_status btt_synchronize(btt_device* device) {
     return guarded("btt_synchronize", [&] {
         btt_device& dev = live(device);
         if (dev.capturing) fail(BTT_ERR_STATE, "cannot synchronize while a trace is being captured");
+        flush_pending_update(dev);
         nn::synchronize(dev.dev);
     });
 }
@@ -283,6 +308,7 @@ btt_status btt_counters_read(btt_device* device, uint64_t* values, uint32_t coun
     return guarded("btt_counters_read", [&] {
         btt_device& dev = live(device);
         require(values != nullptr, "values is null");
+        if (!dev.capturing) flush_pending_update(dev);
         nn::Counters a = nn::counters(dev.dev);
         uint64_t all[BTT_COUNTER_COUNT] = {};
         all[BTT_COUNTER_OPS] = a.ops;
@@ -355,7 +381,8 @@ btt_status btt_tensor_allocate(btt_device* device, uint32_t dtype, uint32_t layo
         nn::MemoryConfig placement = memory_config(memory);
         require(!((dtype == BTT_DTYPE_BFLOAT8_B || dtype == BTT_DTYPE_BFLOAT4_B) && layout != BTT_LAYOUT_TILE),
                 std::string(dtype_name(dtype)) + " needs TILE layout");
-        rec->dev = nn::empty(dev.dev, device_shape(*rec), tdtype, tlayout, placement);
+        rec->plain = nn::empty(dev.dev, device_shape(*rec), tdtype, tlayout, placement);
+        rec->value.t = rec->plain;
         btt_tensor handle = dev.tensors.insert(std::move(rec));
         dev.tensors.get(handle, "tensor").handle = handle;
         *out = handle;
@@ -371,14 +398,29 @@ btt_status btt_tensor_upload(btt_device* device, btt_tensor tensor, const void* 
         const uint64_t n = t.elements();
         require(bytes == n * 4, "tensor " + shape_text(t.dims) + " needs " + std::to_string(n * 4) + " bytes, got " +
                                     std::to_string(bytes));
+        flush_pending_update(dev);
+        const bool has_copies = t.decode_weight || dev.lm_heads.count(t.handle) != 0 ||
+                                std::any_of(dev.fused_qkv.begin(), dev.fused_qkv.end(), [&](const auto& e) {
+                                    return std::find(e.first.begin(), e.first.end(), t.handle) != e.first.end();
+                                });
+        if (has_copies && t.trace_pins > 0) {
+            fail(BTT_ERR_STATE, "tensor " + shape_text(t.dims) + " has decode copies a live trace reads; release the "
+                                "trace before uploading new values");
+        }
+        drop_decode_copies(dev, t);
         if (t.dtype == BTT_DTYPE_UINT32) {
-            nn::write(t.dev, static_cast<const uint32_t*>(host), n);
+            nn::write(t.plain, static_cast<const uint32_t*>(host), n);
         } else if (t.kv_heads != 0) {
             std::vector<float> heads = rows_to_heads(t, static_cast<const float*>(host));
-            nn::write(t.dev, heads.data(), heads.size());
+            nn::write(t.plain, heads.data(), heads.size());
         } else {
-            nn::write(t.dev, static_cast<const float*>(host), n);
+            nn::write(t.plain, static_cast<const float*>(host), n);
         }
+        // The host wrote logical values: every other form of the tensor is gone.
+        t.value = Value{};
+        t.value.t = t.plain;
+        if (t.dtype != BTT_DTYPE_UINT32) t.cache_scale = 1.0f;
+        t.version += 1;
         refresh_derived(dev, t, host);
     });
 }
@@ -392,12 +434,13 @@ btt_status btt_tensor_download(btt_device* device, btt_tensor tensor, void* host
         const uint64_t n = t.elements();
         require(bytes == n * 4, "tensor " + shape_text(t.dims) + " needs " + std::to_string(n * 4) + " bytes, got " +
                                     std::to_string(bytes));
+        flush_pending_update(dev);
         if (t.dtype == BTT_DTYPE_UINT32) {
-            std::vector<uint32_t> v = nn::read_u32(t.dev);
+            std::vector<uint32_t> v = read_u32_value(dev, t);
             require(v.size() == n, "device returned " + std::to_string(v.size()) + " elements");
             std::memcpy(host, v.data(), bytes);
         } else {
-            std::vector<float> v = nn::read_f32(t.dev);
+            std::vector<float> v = read_value(dev, t);
             if (t.kv_heads == 0) {
                 require(v.size() == n, "device returned " + std::to_string(v.size()) + " elements");
                 std::memcpy(host, v.data(), bytes);
@@ -417,8 +460,9 @@ btt_status btt_tensor_deallocate(btt_device* device, btt_tensor tensor) {
             fail(BTT_ERR_STATE, "tensor " + std::to_string(tensor) + " is used by " + std::to_string(t.trace_pins) +
                                     " live trace(s); release them first");
         }
+        flush_pending_update(dev);
         std::unique_ptr<TensorRec> rec = dev.tensors.erase(tensor, "btt_tensor_deallocate tensor");
-        release_tensor(*rec);
+        release_tensor(dev, *rec);
     });
 }
 
@@ -471,6 +515,10 @@ btt_status btt_topk(btt_device* device, btt_tensor logits, uint32_t k, btt_tenso
     return primitive(device, "btt_topk", [&](Ctx& c) { topk(c, logits, k, values, indices); });
 }
 
+btt_status btt_plus_one(btt_device* device, btt_tensor tensor) {
+    return primitive(device, "btt_plus_one", [&](Ctx& c) { plus_one(c, tensor); });
+}
+
 btt_status btt_trace_begin(btt_device* device, btt_trace* out) {
     return guarded("btt_trace_begin", [&] {
         btt_device& dev = live(device);
@@ -485,6 +533,8 @@ btt_status btt_trace_begin(btt_device* device, btt_trace* out) {
         dev.capture_touched.clear();
         dev.capture_derived_reads.clear();
         dev.capture_op_writes.clear();
+        dev.capture_derived_writes.clear();
+        dev.capture_saved.clear();
         *out = handle;
     });
 }
@@ -494,11 +544,23 @@ btt_status btt_trace_end(btt_device* device, btt_trace trace) {
         btt_device& dev = live(device);
         TraceRec& rec = dev.traces.get(trace, "btt_trace_end trace");
         if (!dev.capturing || *dev.capturing != trace) fail(BTT_ERR_STATE, "trace_end without a matching trace_begin");
+        // A K cache update held back for fusion belongs to the recorded step.
+        flush_pending_update(dev);
         nn::end_trace(dev.dev, rec.id);
         rec.ended = true;
         rec.abi_calls = dev.capture_abi_calls;
         rec.derived_reads = dev.capture_derived_reads;
         rec.op_writes = dev.capture_op_writes;
+        rec.derived_writes = dev.capture_derived_writes;
+        // The recorded ops wrote tensors that hold nothing yet: the trace keeps them for its replays, and
+        // each tensor goes back to its value from before the capture.
+        for (auto& [h, before] : dev.capture_saved) {
+            if (TensorRec* t = dev.tensors.find(h)) {
+                rec.values[h] = t->value;
+                t->value = before;
+            }
+        }
+        dev.capture_saved.clear();
         // The trace replays fixed buffer addresses: the tensors it touched stay allocated while it lives.
         for (btt_tensor h : dev.capture_touched) {
             if (TensorRec* t = dev.tensors.find(h)) {
@@ -518,17 +580,31 @@ btt_status btt_trace_execute(btt_device* device, btt_trace trace, int32_t blocki
         TraceRec& rec = dev.traces.get(trace, "btt_trace_execute trace");
         if (dev.capturing) fail(BTT_ERR_STATE, "trace_execute while a trace is being captured");
         if (!rec.ended) fail(BTT_ERR_STATE, "trace was not ended");
+        flush_pending_update(dev);
         for (btt_tensor h : rec.derived_reads) {
             TensorRec* t = dev.tensors.find(h);
-            if (t != nullptr && t->op_written) {
+            if (t != nullptr && derived_stale(*t) && rec.derived_writes.count(h) == 0) {
                 fail(BTT_ERR_STATE, "the trace reads a device copy of tensor " + shape_text(t->dims) +
                                         " built from its uploads, but an op wrote the tensor since its last upload; "
                                         "upload it before the replay");
             }
         }
         nn::execute_trace(dev.dev, rec.id, blocking != 0);
+        for (auto& [h, v] : rec.values) {
+            if (TensorRec* t = dev.tensors.find(h)) t->value = v;
+        }
         for (btt_tensor h : rec.op_writes) {
-            if (TensorRec* t = dev.tensors.find(h)) t->op_written = true;
+            if (TensorRec* t = dev.tensors.find(h)) {
+                t->op_written = true;
+                t->derived_current = false;
+                t->version += 1;
+            }
+        }
+        for (btt_tensor h : rec.derived_writes) {
+            if (TensorRec* t = dev.tensors.find(h)) {
+                t->derived_current = true;
+                t->version += 1;
+            }
         }
         dev.trace_replays += 1;
         dev.abi_calls += rec.abi_calls;

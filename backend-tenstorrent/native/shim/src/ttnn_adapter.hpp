@@ -12,6 +12,7 @@
 // implement it with its rules in the host double.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,11 +36,21 @@ const char* name(Layout l);
 const char* name(BufferType b);
 const char* name(MemoryLayout m);
 
-/* A rectangle of worker cores starting at (0, 0). */
+/* Worker cores: an x-by-y rectangle from core (0, 0); or, with `run`, x * y cores taken row-major over
+ * the device's compute grid from linear index `offset` (what TT-NN's num_cores_to_corerangeset gives
+ * for a count that fills no rectangle, and where nlp_create_qkv_heads_decode puts K heads after Q's). */
 struct CoreGrid {
     uint32_t x = 1;
     uint32_t y = 1;
+    uint32_t offset = 0;
+    bool run = false;
     uint32_t cores() const { return x * y; }
+    /* Linear core indices (row-major over a compute grid `width` cores wide). */
+    std::vector<uint32_t> linear(uint32_t width) const;
+    /* Whether the cores form one rectangle on a compute grid `width` cores wide. */
+    bool rectangular(uint32_t width) const;
+    /* The first `count` cores row-major, as num_cores_to_corerangeset(count, grid, row_wise) gives them. */
+    static CoreGrid first(uint32_t count, uint32_t width);
     bool operator==(const CoreGrid&) const = default;
 };
 
@@ -65,6 +76,18 @@ struct MemoryConfig {
 };
 
 enum class MathFidelity : uint32_t { LoFi, HiFi2, HiFi3, HiFi4 };
+
+/* ttnn::operations::unary::EltwiseUnaryWithParam, the unary ops the shim fuses into binary ops and
+ * matmuls: RELU, SQUARE, RECIP (1/x), MUL_UNARY_SFPU (x * param), ROUND (param decimals, ties to even),
+ * RELU_MIN (max(x, param)). */
+enum class UnaryKind : uint32_t { RELU, SQUARE, RECIP, MUL, ROUND, RELU_MIN };
+struct UnaryOp {
+    UnaryKind kind = UnaryKind::RELU;
+    float param = 0.0f;
+    bool operator==(const UnaryOp&) const = default;
+};
+const char* name(UnaryKind k);
+std::string unary_text(const std::vector<UnaryOp>& ops);
 const char* name(MathFidelity f);
 
 /* ttnn::WormholeComputeKernelConfig. */
@@ -126,12 +149,16 @@ struct DeviceOptions {
     uint64_t dram_bytes = 0;
     uint64_t l1_bytes_per_core = 0;
     uint32_t cores = 0;
+    uint32_t dram_banks = 0;
     bool count_only = false;
 };
 
 struct DeviceInfo {
     std::string arch;
     uint32_t cores = 0;
+    uint32_t grid_x = 8;      // compute_with_storage_grid_size
+    uint32_t dram_banks = 12; // DRAM channels: the banks a DRAM width-sharded weight spreads over
+    bool count_only = false;  // the host double's count-only mode: float data is neither stored nor read
     uint64_t l1_bytes_per_core = 0;
     uint64_t dram_bytes = 0;
 };
@@ -220,13 +247,34 @@ struct BinaryOptions {
     std::optional<DataType> dtype = std::nullopt;
     std::optional<MemoryConfig> memory = std::nullopt;
     std::optional<Tensor> output = std::nullopt;
+    // binary_ng's fused unary chains: on a, on b, and on the result (post_activations).
+    std::vector<UnaryOp> lhs = {};
+    std::vector<UnaryOp> rhs = {};
+    std::vector<UnaryOp> post = {};
 };
 /* ttnn::add / ttnn::multiply with broadcasting; scalar forms. */
 Tensor add(const Tensor& a, const Tensor& b, const BinaryOptions& options = {});
 Tensor multiply(const Tensor& a, const Tensor& b, const BinaryOptions& options = {});
 Tensor multiply(const Tensor& a, float b, const BinaryOptions& options = {});
+/* ttnn::addcmul(a, b, c, value): a + value * b * c (ternary op, broadcasting c over columns). */
+Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, float value,
+               const std::optional<MemoryConfig>& memory = std::nullopt, const std::optional<Tensor>& output = std::nullopt);
+/* ttnn::moreh_norm(t, p, dim, keepdim): the p-norm over one dim; p = infinity gives max |t|. */
+Tensor moreh_norm(const Tensor& t, float p, int dim, bool keepdim, const std::optional<MemoryConfig>& memory = std::nullopt,
+                  const std::optional<ComputeConfig>& compute = std::nullopt);
+/* ttnn::experimental::plus_one(t): adds 1 to every element of an INT32 / UINT32 tensor, in place. */
+void plus_one(const Tensor& t);
 
 /* ---- matmul, norms, transformer ops ---- */
+
+/* ttnn::operations::matmul::MatmulMultiCoreReuseMultiCastDRAMShardedProgramConfig, in tiles. */
+struct DramShardedConfig {
+    uint32_t in0_block_w = 1;
+    uint32_t per_core_M = 1;
+    uint32_t per_core_N = 1;
+    std::optional<UnaryOp> fused_activation = std::nullopt;
+    bool operator==(const DramShardedConfig&) const = default;
+};
 
 struct LinearOptions {
     bool transpose_b = false;
@@ -234,13 +282,28 @@ struct LinearOptions {
     std::optional<DataType> dtype = std::nullopt;
     std::optional<ComputeConfig> compute = std::nullopt;
     std::optional<Tensor> output = std::nullopt;
+    std::optional<DramShardedConfig> dram_sharded = std::nullopt;
 };
 /* ttnn::linear (no bias). */
 Tensor linear(const Tensor& a, const Tensor& b, const LinearOptions& options);
 
-/* ttnn::rms_norm(x, eps, weight). */
-Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight,
-                const std::optional<MemoryConfig>& memory, const std::optional<ComputeConfig>& compute);
+/* ttnn::prim::LayerNormShardedMultiCoreProgramConfig, in tiles (inplace false). */
+struct ShardedNormConfig {
+    uint32_t grid_x = 8;  // compute_with_storage_grid_size
+    uint32_t grid_y = 8;
+    uint32_t subblock_w = 1;
+    uint32_t block_h = 1;
+    uint32_t block_w = 1;
+};
+
+struct NormOptions {
+    std::optional<Tensor> residual = std::nullopt;  // residual_input_tensor: normalizes x + residual
+    std::optional<MemoryConfig> memory = std::nullopt;
+    std::optional<ShardedNormConfig> sharded = std::nullopt;
+    std::optional<ComputeConfig> compute = std::nullopt;
+};
+/* ttnn::rms_norm(x, eps, weight, bias, residual_input_tensor, memory_config, program_config, compute). */
+Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight, const NormOptions& options);
 
 struct EmbeddingOptions {
     std::optional<Layout> layout = std::nullopt;
@@ -256,7 +319,17 @@ void paged_update_cache(const Tensor& cache, const Tensor& input, const std::vec
                         const std::optional<Tensor>& update_idxs_tensor,
                         const std::optional<ComputeConfig>& compute);
 
+/* ttnn::operations::transformer::SDPAProgramConfig (q_chunk_size unused by decode). */
+struct SdpaProgramConfig {
+    uint32_t grid_x = 8;
+    uint32_t grid_y = 8;
+    uint32_t q_chunk_size = 32;
+    uint32_t k_chunk_size = 0;  // 0: the op picks the largest power of two dividing S, at most 512
+    bool exp_approx = false;
+};
+
 struct SdpaDecodeOptions {
+    std::optional<SdpaProgramConfig> program = std::nullopt;
     bool causal = true;
     std::vector<uint32_t> cur_pos = {};
     std::optional<Tensor> cur_pos_tensor = std::nullopt;
@@ -266,6 +339,24 @@ struct SdpaDecodeOptions {
 };
 /* ttnn::transformer::scaled_dot_product_attention_decode(q [1, B, H, D], k/v [B, Hkv, S, D]). */
 Tensor sdpa_decode(const Tensor& q, const Tensor& k, const Tensor& v, const SdpaDecodeOptions& options);
+
+/* ttnn::experimental::nlp_create_qkv_heads_decode(qkv [1, 1, B, (H + 2 Hkv) D]) -> q [1, B, H, D],
+ * k and v [1, B, Hkv, D], height-sharded one user per core (K after Q's cores unless overlap_qk). With
+ * batch_offset (an INT32 [1] tensor) and slice_size, only users offset .. offset + slice_size - 1. */
+std::array<Tensor, 3> nlp_create_qkv_heads_decode(const Tensor& qkv, uint32_t heads, uint32_t kv_heads, bool overlap_qk,
+                                                  const MemoryConfig& memory, const std::optional<Tensor>& batch_offset,
+                                                  const std::optional<uint32_t>& slice_size);
+/* ttnn::experimental::rotary_embedding_hf(x, cos, sin, is_decode_mode): x * cos + rotate_half(x) * sin. */
+Tensor rotary_embedding_hf(const Tensor& x, const Tensor& cos, const Tensor& sin, bool decode,
+                           const std::optional<MemoryConfig>& memory, const std::optional<ComputeConfig>& compute);
+/* ttnn::experimental::paged_fused_update_cache(cache1, input1, cache2, input2, {}, update_idxs_tensor): both in place. */
+void paged_fused_update_cache(const Tensor& cache1, const Tensor& input1, const Tensor& cache2, const Tensor& input2,
+                              const Tensor& update_idxs_tensor, const std::optional<ComputeConfig>& compute);
+/* ttnn::experimental::nlp_concat_heads_decode(x [1, B, H padded, D], num_heads, sub_core_grids) -> [1, 1, B padded
+ * to 32, H * D] width-sharded, one head_dim-wide shard per head on the first H cores of sub_core_grid. */
+Tensor nlp_concat_heads_decode(const Tensor& x, uint32_t heads, const CoreGrid& sub_core_grid);
+/* ttnn::sharded_to_interleaved / ttnn::to_memory_config between two placements. */
+Tensor to_memory_config(const Tensor& t, const MemoryConfig& memory, const std::optional<DataType>& dtype = std::nullopt);
 
 /* ttnn::argmax(t, dim, keepdim, sub_core_grids, memory, output). */
 Tensor argmax(const Tensor& t, int dim, bool keepdim, const std::optional<MemoryConfig>& memory,

@@ -7,9 +7,11 @@
 // counts once), host<->device bytes of the tensors written and read, explicit allocations and
 // layout conversions. DRAM traffic is not observable here (0); the host double measures it.
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include <tt-metalium/allocator.hpp>
 #include <tt-metalium/buffer.hpp>
@@ -26,13 +28,20 @@
 #include "ttnn/operations/data_movement/copy/copy.hpp"
 #include "ttnn/operations/data_movement/reshape_view/reshape.hpp"
 #include "ttnn/operations/data_movement/sharded/interleaved_to_sharded/interleaved_to_sharded.hpp"
+#include "ttnn/operations/data_movement/sharded/sharded_to_interleaved/sharded_to_interleaved.hpp"
 #include "ttnn/operations/data_movement/slice/slice.hpp"
 #include "ttnn/operations/eltwise/binary/binary.hpp"
+#include "ttnn/operations/eltwise/ternary/ternary.hpp"
 #include "ttnn/operations/eltwise/unary/unary.hpp"
 #include "ttnn/operations/eltwise/unary/unary_composite.hpp"
 #include "ttnn/operations/embedding/embedding.hpp"
 #include "ttnn/operations/experimental/paged_cache/paged_cache.hpp"
+#include "ttnn/operations/experimental/plusone/plusone.hpp"
+#include "ttnn/operations/experimental/transformer/nlp_concat_heads_decode/nlp_concat_heads_decode.hpp"
+#include "ttnn/operations/experimental/transformer/nlp_create_qkv_heads_decode/nlp_create_qkv_heads_decode.hpp"
+#include "ttnn/operations/experimental/transformer/rotary_embedding_hf/rotary_embedding_hf.hpp"
 #include "ttnn/operations/matmul/matmul.hpp"
+#include "ttnn/operations/moreh/moreh_norm/moreh_norm.hpp"
 #include "ttnn/operations/normalization/rmsnorm/rmsnorm.hpp"
 #include "ttnn/operations/reduction/argmax/argmax.hpp"
 #include "ttnn/operations/reduction/generic/generic_reductions.hpp"
@@ -130,12 +139,34 @@ DataType from_tt(::ttnn::DataType d) {
 
 ::ttnn::Layout to_tt(Layout l) { return l == Layout::TILE ? ::ttnn::Layout::TILE : ::ttnn::Layout::ROW_MAJOR; }
 
+/* The compute grid's width of the open device: a CoreGrid run (linear core indices) becomes core
+ * ranges over it. The shim opens one device per process. */
+std::atomic<uint32_t>& grid_width() {
+    static std::atomic<uint32_t> width{8};
+    return width;
+}
+
+/* A CoreGrid as TT-NN's CoreRangeSet: its rectangle from (0, 0), or its run of cores split at row ends. */
+::ttnn::CoreRangeSet to_tt(const CoreGrid& g) {
+    if (!g.run) return ::ttnn::CoreRangeSet(::ttnn::CoreRange(::ttnn::CoreCoord(0, 0), ::ttnn::CoreCoord(g.x - 1, g.y - 1)));
+    const uint32_t width = std::max<uint32_t>(1, grid_width().load());
+    std::vector<::ttnn::CoreRange> ranges;
+    const std::vector<uint32_t> cores = g.linear(width);
+    for (std::size_t i = 0; i < cores.size();) {
+        std::size_t j = i;
+        while (j + 1 < cores.size() && cores[j + 1] == cores[j] + 1 && cores[j + 1] % width != 0) ++j;
+        ranges.emplace_back(::ttnn::CoreCoord(cores[i] % width, cores[i] / width),
+                            ::ttnn::CoreCoord(cores[j] % width, cores[j] / width));
+        i = j + 1;
+    }
+    return ::ttnn::CoreRangeSet(std::move(ranges));
+}
+
 ::ttnn::MemoryConfig to_tt(const MemoryConfig& m) {
     const ::ttnn::BufferType buffer = m.buffer == BufferType::L1 ? ::ttnn::BufferType::L1 : ::ttnn::BufferType::DRAM;
     if (!m.is_sharded()) return ::ttnn::MemoryConfig{::ttnn::TensorMemoryLayout::INTERLEAVED, buffer};
     const ShardSpec& s = *m.shard;
-    ::ttnn::CoreRangeSet cores(::ttnn::CoreRange(::ttnn::CoreCoord(0, 0), ::ttnn::CoreCoord(s.grid.x - 1, s.grid.y - 1)));
-    ::tt::tt_metal::ShardSpec spec(cores, std::array<uint32_t, 2>{s.height, s.width},
+    ::tt::tt_metal::ShardSpec spec(to_tt(s.grid), std::array<uint32_t, 2>{s.height, s.width},
                                    s.orientation == ShardOrientation::ROW_MAJOR ? ::ttnn::ShardOrientation::ROW_MAJOR
                                                                                 : ::ttnn::ShardOrientation::COL_MAJOR);
     ::ttnn::TensorMemoryLayout layout = m.layout == MemoryLayout::HEIGHT_SHARDED  ? ::ttnn::TensorMemoryLayout::HEIGHT_SHARDED
@@ -166,6 +197,26 @@ std::optional<::ttnn::MemoryConfig> to_tt(const std::optional<MemoryConfig>& m) 
 std::optional<::ttnn::DeviceComputeKernelConfig> to_tt(const std::optional<ComputeConfig>& c) {
     if (!c) return std::nullopt;
     return to_tt(*c);
+}
+
+/* A fused unary op of binary_ng or a matmul (unary_op_types.hpp). */
+::ttnn::operations::unary::EltwiseUnaryWithParam to_tt(const UnaryOp& op) {
+    using ::ttnn::operations::unary::UnaryOpType;
+    switch (op.kind) {
+        case UnaryKind::RELU: return {UnaryOpType::RELU};
+        case UnaryKind::SQUARE: return {UnaryOpType::SQUARE};
+        case UnaryKind::RECIP: return {UnaryOpType::RECIP};
+        case UnaryKind::MUL: return {UnaryOpType::MUL_UNARY_SFPU, op.param};
+        case UnaryKind::ROUND: return {UnaryOpType::ROUND, static_cast<int32_t>(op.param)};
+        case UnaryKind::RELU_MIN: return {UnaryOpType::RELU_MIN, op.param};
+    }
+    throw std::invalid_argument("unknown UnaryKind");
+}
+
+std::vector<::ttnn::operations::unary::EltwiseUnaryWithParam> to_tt(const std::vector<UnaryOp>& ops) {
+    std::vector<::ttnn::operations::unary::EltwiseUnaryWithParam> out;
+    for (const UnaryOp& op : ops) out.push_back(to_tt(op));
+    return out;
 }
 
 ::ttnn::Shape to_tt(const Shape& s) { return ::ttnn::Shape(ttsl::SmallVector<uint32_t>(s.begin(), s.end())); }
@@ -221,6 +272,7 @@ Device open_device(const DeviceOptions& options) {
     // The three leading parameters are the same in every version seen.
     dev->mesh = ::ttnn::open_mesh_device(options.device_id, options.l1_small_size, options.trace_region_size);
     dev->mesh->enable_program_cache();
+    grid_width() = static_cast<uint32_t>(dev->mesh->compute_with_storage_grid_size().x);
     std::lock_guard<std::mutex> lock(devices_mutex());
     devices()[dev->mesh.get()] = dev.get();
     return Device(dev);
@@ -245,6 +297,8 @@ DeviceInfo device_info(Device& device) {
     }
     auto grid = mesh.compute_with_storage_grid_size();
     info.cores = static_cast<uint32_t>(grid.x * grid.y);
+    info.grid_x = static_cast<uint32_t>(grid.x);
+    info.dram_banks = static_cast<uint32_t>(mesh.num_dram_channels());
     info.l1_bytes_per_core = mesh.l1_size_per_core();
     info.dram_bytes = static_cast<uint64_t>(mesh.num_dram_channels()) * mesh.dram_size_per_channel();
     return info;
@@ -426,17 +480,45 @@ std::optional<::ttnn::Tensor> binary_output(const BinaryOptions& o) {
 
 Tensor add(const Tensor& a, const Tensor& b, const BinaryOptions& o) {
     count(*a.impl().device, "ttnn::add");
-    return wrap(::ttnn::add(tt(a), tt(b), binary_dtype(o), to_tt(o.memory), binary_output(o)), a);
+    const auto post = to_tt(o.post), lhs = to_tt(o.lhs), rhs = to_tt(o.rhs);
+    return wrap(::ttnn::add(tt(a), tt(b), binary_dtype(o), to_tt(o.memory), binary_output(o), post, lhs, rhs), a);
 }
 
 Tensor multiply(const Tensor& a, const Tensor& b, const BinaryOptions& o) {
     count(*a.impl().device, "ttnn::multiply");
-    return wrap(::ttnn::multiply(tt(a), tt(b), binary_dtype(o), to_tt(o.memory), binary_output(o)), a);
+    const auto post = to_tt(o.post), lhs = to_tt(o.lhs), rhs = to_tt(o.rhs);
+    return wrap(::ttnn::multiply(tt(a), tt(b), binary_dtype(o), to_tt(o.memory), binary_output(o), post, lhs, rhs), a);
 }
 
 Tensor multiply(const Tensor& a, float b, const BinaryOptions& o) {
     count(*a.impl().device, "ttnn::multiply");
-    return wrap(::ttnn::multiply(tt(a), b, binary_dtype(o), to_tt(o.memory), binary_output(o)), a);
+    const auto post = to_tt(o.post), lhs = to_tt(o.lhs), rhs = to_tt(o.rhs);
+    return wrap(::ttnn::multiply(tt(a), b, binary_dtype(o), to_tt(o.memory), binary_output(o), post, lhs, rhs), a);
+}
+
+/* ---- ternary.hpp (addcmul), moreh_norm.hpp, plusone.hpp ---- */
+
+Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, float value, const std::optional<MemoryConfig>& memory,
+               const std::optional<Tensor>& output) {
+    count(*a.impl().device, "ttnn::addcmul");
+    std::optional<::ttnn::Tensor> out;
+    if (output) out = tt(*output);
+    return wrap(::ttnn::addcmul(tt(a), tt(b), tt(c), value, to_tt(memory), out), a);
+}
+
+Tensor moreh_norm(const Tensor& t, float p, int dim, bool keepdim, const std::optional<MemoryConfig>& memory,
+                  const std::optional<ComputeConfig>& compute) {
+    count(*t.impl().device, "ttnn::moreh_norm", compute ? compute->text() : "");
+    const int64_t rank = static_cast<int64_t>(t.shape().size());
+    const int64_t d = dim < 0 ? dim + rank : dim;
+    return wrap(::ttnn::moreh_norm(tt(t), p, std::optional<std::variant<int64_t, ttsl::SmallVector<int64_t>>>(d), keepdim,
+                                   std::nullopt, to_tt(memory), to_tt(compute)),
+                t);
+}
+
+void plus_one(const Tensor& t) {
+    count(*t.impl().device, "ttnn::experimental::plus_one");
+    ::ttnn::operations::experimental::plus_one(tt(t));
 }
 
 /* ---- matmul.hpp (linear), rmsnorm.hpp, embedding.hpp, paged_cache.hpp, sdpa_decode.hpp, argmax.hpp,
@@ -452,19 +534,48 @@ Tensor linear(const Tensor& a, const Tensor& b, const LinearOptions& o) {
     if (o.compute) compute.emplace(to_tt(*o.compute));
     std::optional<::ttnn::Tensor> output;
     if (o.output) output = tt(*o.output);
-    return wrap(::ttnn::linear(tt(a), tt(b), std::nullopt, false, o.transpose_b, memory, dtype, std::nullopt, std::nullopt,
+    std::optional<const ::ttnn::operations::matmul::MatmulProgramConfig> program;
+    if (o.dram_sharded) {
+        ::ttnn::operations::matmul::MatmulMultiCoreReuseMultiCastDRAMShardedProgramConfig config;
+        config.in0_block_w = o.dram_sharded->in0_block_w;
+        config.per_core_M = o.dram_sharded->per_core_M;
+        config.per_core_N = o.dram_sharded->per_core_N;
+        if (o.dram_sharded->fused_activation) {
+            const UnaryOp& act = *o.dram_sharded->fused_activation;
+            using ::ttnn::operations::unary::UnaryOpType;
+            using ::ttnn::operations::unary::UnaryWithParam;
+            switch (act.kind) {
+                case UnaryKind::RELU: config.fused_activation = UnaryWithParam(UnaryOpType::RELU); break;
+                case UnaryKind::SQUARE: config.fused_activation = UnaryWithParam(UnaryOpType::SQUARE); break;
+                default: throw std::invalid_argument(std::string("a matmul fuses no ") + name(act.kind));
+            }
+        }
+        program.emplace(config);
+    }
+    return wrap(::ttnn::linear(tt(a), tt(b), std::nullopt, false, o.transpose_b, memory, dtype, program, std::nullopt,
                                compute, std::nullopt, std::nullopt, output),
                 a);
 }
 
-Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight, const std::optional<MemoryConfig>& memory,
-                const std::optional<ComputeConfig>& compute) {
-    count(*x.impl().device, "ttnn::rms_norm", compute ? compute->text() : "");
+Tensor rms_norm(const Tensor& x, float eps, const std::optional<Tensor>& weight, const NormOptions& o) {
+    count(*x.impl().device, "ttnn::rms_norm", o.compute ? o.compute->text() : "");
     std::optional<const ::ttnn::Tensor> gamma;
     if (weight) gamma.emplace(tt(*weight));
+    std::optional<const ::ttnn::Tensor> residual;
+    if (o.residual) residual.emplace(tt(*o.residual));
+    std::optional<const ::ttnn::prim::LayerNormProgramConfig> program;
+    if (o.sharded) {
+        ::ttnn::prim::LayerNormShardedMultiCoreProgramConfig config;
+        config.compute_with_storage_grid_size = ::ttnn::CoreCoord(o.sharded->grid_x, o.sharded->grid_y);
+        config.subblock_w = o.sharded->subblock_w;
+        config.block_h = o.sharded->block_h;
+        config.block_w = o.sharded->block_w;
+        config.inplace = false;
+        program.emplace(config);
+    }
     std::optional<const ::ttnn::DeviceComputeKernelConfig> config;
-    if (compute) config.emplace(to_tt(*compute));
-    return wrap(::ttnn::rms_norm(tt(x), eps, gamma, std::nullopt, std::nullopt, to_tt(memory), std::nullopt, config), x);
+    if (o.compute) config.emplace(to_tt(*o.compute));
+    return wrap(::ttnn::rms_norm(tt(x), eps, gamma, std::nullopt, residual, to_tt(o.memory), program, config), x);
 }
 
 Tensor embedding(const Tensor& ids, const Tensor& table, const EmbeddingOptions& o) {
@@ -494,10 +605,78 @@ Tensor sdpa_decode(const Tensor& q, const Tensor& k, const Tensor& v, const Sdpa
     count(*q.impl().device, "ttnn::transformer::scaled_dot_product_attention_decode", o.compute ? o.compute->text() : "");
     std::optional<const ::ttnn::Tensor> position;
     if (o.cur_pos_tensor) position.emplace(tt(*o.cur_pos_tensor));
+    std::optional<::ttnn::operations::transformer::SDPAProgramConfig> program;
+    if (o.program) {
+        ::ttnn::operations::transformer::SDPAProgramConfig config;
+        config.compute_with_storage_grid_size = ::ttnn::CoreCoord(o.program->grid_x, o.program->grid_y);
+        config.q_chunk_size = o.program->q_chunk_size;
+        config.k_chunk_size = o.program->k_chunk_size;
+        config.exp_approx_mode = o.program->exp_approx;
+        program = config;
+    }
     return wrap(::ttnn::transformer::scaled_dot_product_attention_decode(
                     tt(q), tt(k), tt(v), o.causal, std::nullopt, o.cur_pos, position, std::nullopt, o.scale, std::nullopt,
-                    to_tt(o.memory), std::nullopt, to_tt(o.compute)),
+                    to_tt(o.memory), program, to_tt(o.compute)),
                 q);
+}
+
+/* ---- nlp_create_qkv_heads_decode.hpp, rotary_embedding_hf.hpp, paged_cache.hpp (fused),
+ * nlp_concat_heads_decode.hpp, sharded_to_interleaved.hpp / interleaved_to_sharded.hpp ---- */
+
+std::array<Tensor, 3> nlp_create_qkv_heads_decode(const Tensor& qkv, uint32_t heads, uint32_t kv_heads, bool overlap_qk,
+                                                  const MemoryConfig& memory, const std::optional<Tensor>& batch_offset,
+                                                  const std::optional<uint32_t>& slice_size) {
+    count(*qkv.impl().device, "ttnn::experimental::nlp_create_qkv_heads_decode");
+    std::optional<std::array<::ttnn::Tensor, 3>> outputs;
+    std::optional<const ::ttnn::Tensor> offset;
+    if (batch_offset) offset.emplace(tt(*batch_offset));
+    std::optional<const uint32_t> slice;
+    if (slice_size) slice.emplace(*slice_size);
+    auto [q, k, v] = ::ttnn::experimental::nlp_create_qkv_heads_decode(
+        tt(qkv), heads, std::optional<const uint32_t>(kv_heads), outputs, std::optional<const bool>(overlap_qk), offset, slice,
+        std::optional<::ttnn::MemoryConfig>(to_tt(memory)));
+    return {wrap(q, qkv), wrap(k, qkv), wrap(v, qkv)};
+}
+
+Tensor rotary_embedding_hf(const Tensor& x, const Tensor& cos, const Tensor& sin, bool decode,
+                           const std::optional<MemoryConfig>& memory, const std::optional<ComputeConfig>& compute) {
+    count(*x.impl().device, "ttnn::experimental::rotary_embedding_hf", compute ? compute->text() : "");
+    std::optional<const ::ttnn::DeviceComputeKernelConfig> config;
+    if (compute) config.emplace(to_tt(*compute));
+    return wrap(::ttnn::experimental::rotary_embedding_hf(tt(x), tt(cos), tt(sin), decode, to_tt(memory), config), x);
+}
+
+void paged_fused_update_cache(const Tensor& cache1, const Tensor& input1, const Tensor& cache2, const Tensor& input2,
+                              const Tensor& update_idxs_tensor, const std::optional<ComputeConfig>& compute) {
+    count(*cache1.impl().device, "ttnn::experimental::paged_fused_update_cache", compute ? compute->text() : "");
+    std::optional<const ::ttnn::DeviceComputeKernelConfig> config;
+    if (compute) config.emplace(to_tt(*compute));
+    // No page table: one contiguous sequence per user. No mesh coordinates: one chip.
+    ::ttnn::experimental::paged_fused_update_cache(tt(cache1), tt(input1), tt(cache2), tt(input2), {},
+                                                   std::optional<const ::ttnn::Tensor>(tt(update_idxs_tensor)),
+                                                   std::optional<bool>(false), std::nullopt, 0, config, std::nullopt);
+}
+
+Tensor nlp_concat_heads_decode(const Tensor& x, uint32_t heads, const CoreGrid& sub_core_grid) {
+    count(*x.impl().device, "ttnn::experimental::nlp_concat_heads_decode");
+    return wrap(::ttnn::experimental::nlp_concat_heads_decode(tt(x), heads, std::nullopt, std::nullopt,
+                                                              std::optional<::ttnn::CoreRangeSet>(to_tt(sub_core_grid))),
+                x);
+}
+
+Tensor to_memory_config(const Tensor& t, const MemoryConfig& memory, const std::optional<DataType>& dtype) {
+    std::optional<::ttnn::DataType> out_dtype;
+    if (dtype) out_dtype = to_tt(*dtype);
+    if (t.memory().is_sharded() && !memory.is_sharded()) {
+        count(*t.impl().device, "ttnn::sharded_to_interleaved");
+        return wrap(::ttnn::sharded_to_interleaved(tt(t), to_tt(memory), out_dtype), t);
+    }
+    if (!t.memory().is_sharded() && memory.is_sharded() && !dtype) {
+        count(*t.impl().device, "ttnn::interleaved_to_sharded");
+        return wrap(::ttnn::interleaved_to_sharded(tt(t), to_tt(memory)), t);
+    }
+    count(*t.impl().device, "ttnn::to_memory_config");
+    return wrap(::ttnn::to_memory_config(tt(t), to_tt(memory), out_dtype), t);
 }
 
 Tensor argmax(const Tensor& t, int dim, bool keepdim, const std::optional<MemoryConfig>& memory,

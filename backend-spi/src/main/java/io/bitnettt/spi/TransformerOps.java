@@ -160,6 +160,24 @@ public interface TransformerOps {
     /** Index of the largest logit per row (the first on ties). logits F32 {@code [T, V]}, out UINT32 {@code [T]}. */
     void argmax(Tensor logits, Tensor out);
 
+    /** Whether {@link #incrementPosition} is implemented; the default is no. */
+    default boolean supportsIncrementPosition() {
+        return false;
+    }
+
+    /**
+     * {@code position += 1} on the device, for a UINT32 {@code [1]} position tensor. Inside a captured
+     * step it is recorded like any op, so each replay advances the position the next replay reads and a
+     * greedy step needs no write from the host (together with {@link #argmax} writing the next token into
+     * the step's input). Optional: backends that do not implement it refuse it, and say so through
+     * {@link #supportsIncrementPosition()}; their callers write the position before each step instead.
+     */
+    default void incrementPosition(Tensor position) {
+        String backend = getClass().getSimpleName();
+        throw new BackendException(backend, "incrementPosition",
+                "on-device position increments are not supported by backend " + backend);
+    }
+
     /**
      * The {@code k} largest logits of a single row, in descending order (lower index first on ties).
      *

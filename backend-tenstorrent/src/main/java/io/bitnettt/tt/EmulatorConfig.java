@@ -14,14 +14,17 @@ import java.util.Set;
  * @param cores          worker cores
  * @param countOnly      keep shapes, counters and capacity accounting but store and compute nothing, so
  *                       full-size models can be counted on a small machine (downloads return zeros)
+ * @param accuracy       the decode step's accuracy mode instead of its performance mode (see
+ *                       {@link TenstorrentBackendProvider#ACCURACY})
  */
-public record EmulatorConfig(long dramBytes, long l1BytesPerCore, int cores, boolean countOnly) {
+public record EmulatorConfig(long dramBytes, long l1BytesPerCore, int cores, boolean countOnly, boolean accuracy) {
     /** Keys of {@link io.bitnettt.spi.DeviceOptions#properties()} the emulator provider reads. */
     public static final String DRAM_BYTES = "tt.emulator.dram_bytes";
     public static final String L1_BYTES_PER_CORE = "tt.emulator.l1_bytes_per_core";
     public static final String CORES = "tt.emulator.cores";
     public static final String COUNT_ONLY = "tt.emulator.count_only";
-    private static final Set<String> KEYS = Set.of(DRAM_BYTES, L1_BYTES_PER_CORE, CORES, COUNT_ONLY);
+    public static final String ACCURACY = "tt.emulator.accuracy";
+    private static final Set<String> KEYS = Set.of(DRAM_BYTES, L1_BYTES_PER_CORE, CORES, COUNT_ONLY, ACCURACY);
 
     public EmulatorConfig {
         if (dramBytes < 0 || l1BytesPerCore < 0 || cores < 0) {
@@ -31,19 +34,23 @@ public record EmulatorConfig(long dramBytes, long l1BytesPerCore, int cores, boo
     }
 
     public static EmulatorConfig defaults() {
-        return new EmulatorConfig(0, 0, 0, false);
+        return new EmulatorConfig(0, 0, 0, false, false);
     }
 
     public EmulatorConfig withDramBytes(long bytes) {
-        return new EmulatorConfig(bytes, l1BytesPerCore, cores, countOnly);
+        return new EmulatorConfig(bytes, l1BytesPerCore, cores, countOnly, accuracy);
     }
 
     public EmulatorConfig withL1(long bytesPerCore, int coreCount) {
-        return new EmulatorConfig(dramBytes, bytesPerCore, coreCount, countOnly);
+        return new EmulatorConfig(dramBytes, bytesPerCore, coreCount, countOnly, accuracy);
     }
 
     public EmulatorConfig withCountOnly(boolean on) {
-        return new EmulatorConfig(dramBytes, l1BytesPerCore, cores, on);
+        return new EmulatorConfig(dramBytes, l1BytesPerCore, cores, on, accuracy);
+    }
+
+    public EmulatorConfig withAccuracy(boolean on) {
+        return new EmulatorConfig(dramBytes, l1BytesPerCore, cores, countOnly, on);
     }
 
     /**
@@ -56,12 +63,16 @@ public record EmulatorConfig(long dramBytes, long l1BytesPerCore, int cores, boo
                 throw new IllegalArgumentException("unknown emulator property '" + k + "'; known: " + KEYS);
             }
         }
-        String countOnly = properties.getOrDefault(COUNT_ONLY, "false");
-        if (!countOnly.equals("true") && !countOnly.equals("false")) {
-            throw new IllegalArgumentException(COUNT_ONLY + " must be true or false, was '" + countOnly + "'");
-        }
         return new EmulatorConfig(number(properties, DRAM_BYTES), number(properties, L1_BYTES_PER_CORE),
-                Math.toIntExact(number(properties, CORES)), Boolean.parseBoolean(countOnly));
+                Math.toIntExact(number(properties, CORES)), flag(properties, COUNT_ONLY), flag(properties, ACCURACY));
+    }
+
+    static boolean flag(Map<String, String> properties, String key) {
+        String v = properties.getOrDefault(key, "false");
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(key + " must be true or false, was '" + v + "'");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     private static long number(Map<String, String> properties, String key) {
@@ -78,6 +89,6 @@ public record EmulatorConfig(long dramBytes, long l1BytesPerCore, int cores, boo
 
     BttDeviceConfig toNative(int deviceId) {
         return new BttDeviceConfig(deviceId, 0, 0, dramBytes, l1BytesPerCore, cores,
-                countOnly ? BttDeviceConfig.FLAG_COUNT_ONLY : 0);
+                (countOnly ? BttDeviceConfig.FLAG_COUNT_ONLY : 0) | (accuracy ? BttDeviceConfig.FLAG_ACCURACY : 0));
     }
 }

@@ -18,6 +18,12 @@ public final class TenstorrentBackendProvider implements BackendProvider {
     public static final String NAME = "tenstorrent";
     /** Accelerators outrank the CPU under {@code auto}. */
     public static final int PRIORITY = 100;
+    /**
+     * Key of {@link DeviceOptions#properties()}: {@code true} runs the decode step in tt_transformers'
+     * accuracy mode (FP32 accumulation in every matmul, HiFi3 attention, a BF16 KV cache) instead of its
+     * performance mode (LoFi for the bfloat4_b gate/up matmuls, HiFi2 elsewhere, a BFLOAT8_B KV cache).
+     */
+    public static final String ACCURACY = "tt.accuracy";
 
     @Override
     public String name() {
@@ -58,7 +64,13 @@ public final class TenstorrentBackendProvider implements BackendProvider {
         if (!a.available()) {
             throw new BackendUnavailableException(NAME, a.reason());
         }
-        return TenstorrentDevice.open(TtLibraries.shim().orElseThrow(NAME), NAME,
-                BttDeviceConfig.device(options.deviceId()));
+        boolean accuracy;
+        try {
+            accuracy = EmulatorConfig.flag(options.properties(), ACCURACY);
+        } catch (IllegalArgumentException e) {
+            throw new BackendUnavailableException(NAME, "bad options: " + e.getMessage());
+        }
+        return TenstorrentDevice.open(TtLibraries.shim().orElseThrow(NAME), NAME, new BttDeviceConfig(options.deviceId(),
+                0, 0, 0, 0, 0, accuracy ? BttDeviceConfig.FLAG_ACCURACY : 0));
     }
 }

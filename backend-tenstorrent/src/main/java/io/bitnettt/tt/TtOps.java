@@ -207,6 +207,21 @@ final class TtOps implements TransformerOps {
     }
 
     @Override
+    public boolean supportsIncrementPosition() {
+        return true;
+    }
+
+    @Override
+    public void incrementPosition(Tensor position) {
+        String op = "incrementPosition";
+        device.requireOpen(op);
+        checks.positionTensor(op, position);
+        synchronized (device) {
+            nat(op).plusOne(handle(op, "position", position), op);
+        }
+    }
+
+    @Override
     public void topK(Tensor logits, int k, Tensor values, Tensor indices) {
         String op = "topK";
         device.requireOpen(op);

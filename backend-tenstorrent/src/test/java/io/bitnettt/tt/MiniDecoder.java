@@ -14,14 +14,15 @@ import java.util.SplittableRandom;
 
 /**
  * A one-layer decoder built straight on {@link TransformerOps}, independent of the engine: the
- * decode recipe in its smallest form. Per token the host writes the token id and the position and
- * reads the argmax id, as the engine does. Hidden size and head dimension are multiples of 32, as
+ * decode recipe in its smallest form. The step writes its argmax into its own input token and, where the
+ * backend can, advances its position on the device, as the engine does: a greedy token then reads back the
+ * 4-byte id and writes nothing. Hidden size and head dimension are multiples of 32, as
  * BitNet's are: with them TT-NN's embedding takes its tilized path and the step needs no layout
  * conversion.
  */
 final class MiniDecoder implements AutoCloseable {
     static final int LAYERS = 1;
-    static final int VOCAB = 61, HIDDEN = 128, HEADS = 4, KV_HEADS = 2, HEAD_DIM = 32, FFN = 68, CONTEXT = 45;
+    static final int VOCAB = 61, HIDDEN = 128, HEADS = 4, KV_HEADS = 2, HEAD_DIM = 32, FFN = 64, CONTEXT = 45;
     private static final float EPS = 1e-5f;
 
     private final Device device;
@@ -30,7 +31,7 @@ final class MiniDecoder implements AutoCloseable {
     private final MemorySegment scalar = host.allocate(4);
     private final Tensor table, normIn, normAttn, normPost, normFfn, normFinal;
     private final Tensor wq, wk, wv, wo, wGate, wUp, wDown;
-    private final Tensor cos, sin, kCache, vCache, position, token, best;
+    private final Tensor cos, sin, kCache, vCache, position, token;
     private final Tensor x, normed, q, k, v, attn, proj, gate, up, logits;
 
     /** Weights from {@code seed}; activations in {@code activations} (L1 for the decode recipe). */
@@ -58,7 +59,6 @@ final class MiniDecoder implements AutoCloseable {
         vCache = Host.f32(device, new float[CONTEXT * KV_HEADS * HEAD_DIM], CONTEXT, KV_HEADS * HEAD_DIM);
         position = device.allocate(TensorSpec.of(DType.UINT32, 1));
         token = device.allocate(TensorSpec.of(DType.UINT32, 1));
-        best = device.allocate(TensorSpec.of(DType.UINT32, 1));
         x = act(activations, HIDDEN);
         normed = act(activations, HIDDEN);
         q = act(activations, HEADS * HEAD_DIM);
@@ -96,12 +96,10 @@ final class MiniDecoder implements AutoCloseable {
         write(position, pos);
     }
 
-    /** The greedy token of the last step, written back as the next step's input. */
+    /** The greedy token of the last step, which the step also left as the next step's input. */
     int readToken() {
-        best.download(scalar);
-        int next = scalar.get(ValueLayout.JAVA_INT, 0);
-        write(token, next);
-        return next;
+        token.download(scalar);
+        return scalar.get(ValueLayout.JAVA_INT, 0);
     }
 
     private void write(Tensor t, int value) {
@@ -109,7 +107,7 @@ final class MiniDecoder implements AutoCloseable {
         t.upload(scalar);
     }
 
-    /** Reads {@code token} and {@code position}, writes the greedy next token into {@code best}. */
+    /** Reads {@code token} and {@code position}; writes the greedy next token into {@code token}, advances the position. */
     void step() {
         ops.embedding(table, token, x);
         ops.rmsNorm(x, normIn, EPS, normed);
@@ -130,13 +128,16 @@ final class MiniDecoder implements AutoCloseable {
         ops.add(x, proj, x);
         ops.rmsNorm(x, normFinal, EPS, normed);
         ops.outputProjection(normed, table, logits);
-        ops.argmax(logits, best);
+        ops.argmax(logits, token);
+        if (ops.supportsIncrementPosition()) {
+            ops.incrementPosition(position);
+        }
     }
 
     @Override
     public void close() {
         for (Tensor t : new Tensor[] {table, normIn, normAttn, normPost, normFfn, normFinal, wq, wk, wv, wo, wGate, wUp,
-                wDown, cos, sin, kCache, vCache, position, token, best, x, normed, q, k, v, attn, proj, gate, up, logits}) {
+                wDown, cos, sin, kCache, vCache, position, token, x, normed, q, k, v, attn, proj, gate, up, logits}) {
             t.close();
         }
         host.close();

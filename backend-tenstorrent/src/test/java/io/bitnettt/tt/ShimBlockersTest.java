@@ -37,8 +37,11 @@ class ShimBlockersTest {
             Map<String, Long> stats = d.opStats();
             assertEquals(1L, stats.get("op:ttnn::transformer::scaled_dot_product_attention_decode"), stats.toString());
             assertTrue(pearson(ScalarKernels.attention(q, 1, k, v, pos, heads, kvHeads, dim), got) >= 0.999);
-            // The cache now lives in SDPA decode's form: BFLOAT16, so its values come back rounded.
-            assertArrayEquals(bf16Round(k), floats(kc), "K cache as the device holds it");
+            // The cache now lives in SDPA decode's form, BFLOAT8_B in the performance mode: its values come
+            // back rounded as a BFP8_B tensor of the same rows rounds them (16-value groups within each head).
+            float[] asBfp8 = floats(blockFloat(d, io.bitnettt.spi.DType.BFP8_B, k, rows, (long) kvHeads * dim));
+            assertArrayEquals(asBfp8, floats(kc), "K cache as the device holds it");
+            assertFalse(java.util.Arrays.equals(bf16Round(k), asBfp8), "bfloat8_b keeps fewer bits than bf16");
         }
     }
 

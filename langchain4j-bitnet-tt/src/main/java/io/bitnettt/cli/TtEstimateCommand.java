@@ -60,7 +60,8 @@ final class TtEstimateCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--op-overhead-us", paramLabel = "X",
-            description = "assumed device time per op of a replay, in microseconds (default: 5.0)")
+            description = "device time per op of a replay, in microseconds (default: 6.0, the traced op-to-op gap of "
+                    + "tt-metal's LLM guide, tech_reports/LLMs/llms.md 4.5.5)")
     Double opOverheadUs;
 
     @Mixin

@@ -21,9 +21,17 @@ import java.util.List;
  *
  * <p>A prompt is processed as blocks without logits, then its last token goes through the decode
  * step, which produces logits: so only the (captured) decode step ever needs the output projection.
- * With a screened output table ({@link DeviceWeights#screen()}) the step stops at the final norm
- * and each decode method runs the projection it needs: greedy and top-k the exact screened ones,
- * full logits the full one.
+ *
+ * <p>With a screened output table ({@link DeviceWeights#screen()}) the captured step stops at the
+ * final norm (and the position advance) and each decode method runs the projection it needs after
+ * it: greedy and top-k the exact screened ones ({@link TransformerOps#screenedArgmax}), full logits
+ * the full one.
+ *
+ * <p>The decode step ends with the argmax written into its own token input and, where the backend
+ * can ({@link TransformerOps#supportsIncrementPosition()}), the position advanced on the device: a
+ * greedy step then writes nothing from the host and reads back only the 4-byte token. The host remembers
+ * what the device holds and writes the token or position only when the caller asks for another one
+ * (a sampled token, a new position).
  */
 public final class BitNetForward implements AutoCloseable {
     /** Element type of the KV cache, [context, kvDim] per layer for K and for V. */
@@ -39,11 +47,13 @@ public final class BitNetForward implements AutoCloseable {
     private final List<Tensor> kCache = new ArrayList<>();
     private final List<Tensor> vCache = new ArrayList<>();
     private final Activations step;
-    private final Tensor tokenId;   // UINT32 [1], rewritten before each decode step
-    private final Tensor position;  // UINT32 [1], rewritten before each decode step
+    private final Tensor tokenId;   // UINT32 [1]: the step's input token; the step's argmax overwrites it
+    private final Tensor position;  // UINT32 [1]: the step's position; the step advances it where it can
     private final Positions decodeAt;  // built once: the decode step allocates nothing
     private final Tensor logits;    // F32 [1, vocab]
-    private final Tensor best;      // UINT32 [1], on-device argmax of logits
+    private final boolean advancesOnDevice;
+    private int deviceToken = -1;     // what tokenId holds, -1 when unknown (the step's argmax wrote it)
+    private int devicePosition = -1;  // what position holds, -1 before the first write
     private final Arena hostArena = Arena.ofShared();
     private final MemorySegment hostScalar;
     private Activations block;
@@ -73,7 +83,7 @@ public final class BitNetForward implements AutoCloseable {
         position = device.allocate(TensorSpec.of(DType.UINT32, 1));
         decodeAt = new Positions.Single(position);
         logits = device.allocate(TensorSpec.f32(1, dims.vocabSize()));
-        best = device.allocate(TensorSpec.of(DType.UINT32, 1));
+        advancesOnDevice = ops.supportsIncrementPosition();
         hostScalar = hostArena.allocate(4);
     }
 
@@ -126,18 +136,24 @@ public final class BitNetForward implements AutoCloseable {
             ops.outputProjection(step.normed, weights.output(), logits);
         }
         // Straight into the caller's array: no intermediate host copy of the vocabulary.
-        logits.download(MemorySegment.ofArray(out));
+        readBack(logits, MemorySegment.ofArray(out));
         return out;
     }
 
-    /** As {@link #decode} for greedy decoding: only the argmax id crosses back from the device. */
+    /**
+     * As {@link #decode} for greedy decoding: only the argmax id crosses back from the device, and when
+     * {@code token} and {@code pos} are what the previous step left there (its argmax, its position + 1)
+     * nothing crosses to it.
+     */
     public int decodeArgmax(int token, int pos) {
         runDecode(token, pos);
         if (weights.screen() != null) {
-            ops.screenedArgmax(step.normed, weights.screen(), logits, best);
+            // Into the step's token input, as the step's own argmax would: the next greedy step reads it there.
+            ops.screenedArgmax(step.normed, weights.screen(), logits, tokenId);
         }
-        best.download(hostScalar);
-        return hostScalar.get(ValueLayout.JAVA_INT, 0);
+        readBack(tokenId, hostScalar);
+        deviceToken = hostScalar.get(ValueLayout.JAVA_INT, 0);
+        return deviceToken;
     }
 
     /**
@@ -181,12 +197,32 @@ public final class BitNetForward implements AutoCloseable {
             throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
                     + dims.vocabSize() + ")");
         }
-        writeScalar(tokenId, token);
-        writeScalar(position, pos);
+        if (deviceToken != token) {
+            writeScalar(tokenId, token);
+        }
+        if (devicePosition != pos) {
+            writeScalar(position, pos);
+        }
+        // The step overwrites the token with its argmax (unknown here until read) and may advance the position;
+        // until it has run, neither is known (a failed step leaves both to be written again).
+        deviceToken = -1;
+        devicePosition = -1;
         if (decodeStep == null) {
             decodeStep = device.capture(this::decodeStep);
         } else {
             decodeStep.replay();
+        }
+        devicePosition = advancesOnDevice ? pos + 1 : pos;
+    }
+
+    /** Reads a result of the step just run; a failure there (a replay fails at its first read) forgets the device state. */
+    private void readBack(Tensor t, MemorySegment into) {
+        try {
+            t.download(into);
+        } catch (RuntimeException e) {
+            deviceToken = -1;
+            devicePosition = -1;
+            throw e;
         }
     }
 
@@ -196,6 +232,9 @@ public final class BitNetForward implements AutoCloseable {
         ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
         if (weights.screen() != null) {
             // The logits depend on how the caller decodes: each decode method runs its own after the step.
+            if (advancesOnDevice) {
+                ops.incrementPosition(position);
+            }
             return;
         }
         if (weights.outputInt8() != null) {
@@ -203,8 +242,12 @@ public final class BitNetForward implements AutoCloseable {
         } else {
             ops.outputProjection(step.normed, weights.output(), logits);
         }
-        // Inside the captured step, so greedy decoding is one replay; a sampling caller ignores it.
-        ops.argmax(logits, best);
+        // Inside the captured step, so greedy decoding is one replay: the argmax becomes the next step's input
+        // token, and the position advances on the device; a sampling caller writes its own token instead.
+        ops.argmax(logits, tokenId);
+        if (advancesOnDevice) {
+            ops.incrementPosition(position);
+        }
     }
 
     private void layers(Activations a, Positions at) {
@@ -248,6 +291,11 @@ public final class BitNetForward implements AutoCloseable {
     private void writeScalar(Tensor t, int value) {
         hostScalar.set(ValueLayout.JAVA_INT, 0, value);
         t.upload(hostScalar);
+        if (t == tokenId) {
+            deviceToken = value;
+        } else {
+            devicePosition = value;
+        }
     }
 
     private Tensor uploadF32(float[] values, long rows, long cols) {
@@ -275,7 +323,7 @@ public final class BitNetForward implements AutoCloseable {
         step.close();
         kCache.forEach(Tensor::close);
         vCache.forEach(Tensor::close);
-        List.of(cos, sin, tokenId, position, logits, best).forEach(Tensor::close);
+        List.of(cos, sin, tokenId, position, logits).forEach(Tensor::close);
         hostArena.close();
     }
 }

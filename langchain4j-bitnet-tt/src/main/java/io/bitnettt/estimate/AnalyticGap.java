@@ -9,22 +9,20 @@ import java.util.List;
 /**
  * The DRAM reads of the engine's decode step that {@link BitNetDecodeModel} leaves out, itemized, so
  * the host double's count can be reconciled with the analytic one. Sizes follow the device forms the
- * TT-NN shim gives the engine's tensors (native/shim/README.md): TILE layout pads to 32x32 tiles (a
- * rank-1 [n] tensor is one 32-row tile row); norm weights and logits are F32; the KV cache is BF16
- * [kv_heads, S rounded up to 32, head_dim], which SDPA decode reads in whole chunks of k_chunk_size
- * rows; embedding tables and cos/sin tables are gathered from BF16 ROW_MAJOR copies with ids padded to
- * 32 (TT-NN's tilized embedding path); positions are INT32 [1]; the step's activations are in L1.
+ * TT-NN shim's decode step gives the engine's tensors (native/shim/README.md): norm weights as bf16
+ * ROW_MAJOR sticks; the token's ids, the positions' ids and INT32 copy in DRAM; embedding and cos/sin rows
+ * gathered for 32 ids (the decode step's 32 rows); SDPA decode reading bfloat8_b K and V in chunks of 128
+ * rows; the fused cache update reading each head's tile row; activations, logits and the LM head's
+ * output in L1.
  */
 final class AnalyticGap {
     private static final int TILE = 32;
-    private static final int F32 = Float.BYTES;
-    private static final int INT32 = Integer.BYTES;
+    private static final int ROWS = 32;
+    private static final int IDS = ROWS * Integer.BYTES;
     private static final int BF16 = BitNetDecodeModel.BFLOAT16_BYTES;
-    private static final long BF16_TILE = (long) TILE * TILE * BF16;
-    /** Ids TT-NN's tilized embedding gathers for one token: the padded ids tensor [1, 32]. */
-    private static final int PADDED_IDS = 32;
-    /** Ops of a layer that read the INT32 position: two cache updates and attention. */
-    private static final int POSITION_READS_PER_LAYER = 3;
+    private static final long BF8_TILE = BitNetDecodeModel.BFLOAT8_B_TILE_BYTES;
+    /** SDPA decode's K chunk in the shim's program config (recipe.cpp). */
+    static final int K_CHUNK = 128;
 
     record Item(String what, long bytes) {
     }
@@ -37,52 +35,27 @@ final class AnalyticGap {
         long layers = d.layers();
         long headTiles = tiles(d.headDim());
         List<Item> items = new ArrayList<>();
-        items.add(new Item("norm weights: F32 [n] stored as a 32-row tile row, 4 per layer + the final one",
-                layers * (3 * tileRow(d.hidden(), F32) + tileRow(d.intermediate(), F32)) + tileRow(d.hidden(), F32)));
-        items.add(new Item("logits F32 [1, vocab] (one 32-row tile row) read back by the on-device argmax",
-                tileRow(d.vocabSize(), F32)));
-        long chunk = chunkSize(pad(d.contextLength()));
+        items.add(new Item("norm weights: bf16 ROW_MAJOR sticks [n/32, 32], 4 per layer + the final one",
+                (layers * (3L * d.hidden() + d.intermediate()) + d.hidden()) * BF16));
+        long chunk = pad(d.contextLength()) % K_CHUNK == 0 ? K_CHUNK : TILE;
         long kvGap = 0;
         for (int i = 0; i < tokens; i++) {
             long position = context + i;
             long chunkRows = (position / chunk + 1) * chunk;
-            long exactF32 = (position + 1) * d.kvDim() * (long) F32;
-            kvGap += 2 * layers * (d.kvHeads() * (chunkRows / TILE) * headTiles * BF16_TILE - exactF32);
+            kvGap += 2 * layers * d.kvHeads() * (chunkRows - (position + 1)) * d.headDim() * BF8_TILE / (TILE * TILE);
         }
-        items.add(new Item("KV cache: SDPA decode reads bf16 K and V in whole chunks of " + chunk
-                + " rows (the analytic model counts exact F32 rows)", EmulatorDecodeCounts.perToken(kvGap, tokens)));
-        items.add(new Item("KV cache update: each head's tile row is read before one of its rows is written",
-                layers * 2 * d.kvHeads() * headTiles * BF16_TILE));
-        items.add(new Item("Q passes through DRAM into SDPA decode (bf16 [heads, head_dim] tiles)",
-                layers * tiles(d.heads()) * headTiles * BF16_TILE));
-        items.add(new Item("positions: INT32 [1] read by the two cache updates and attention",
-                layers * POSITION_READS_PER_LAYER * INT32));
-        items.add(new Item("rotary, per layer for q and k: cos and sin rows gathered for 32 padded ids, plus the "
-                + "bf16 rotate-half matrix", layers * 2 * (2 * gather(d.headDim()) + headTiles * headTiles * BF16_TILE)));
-        items.add(new Item("embedding gathers the rows of all 32 padded ids (the analytic model counts one row)",
-                gather(d.hidden()) - (long) d.hidden() * BF16));
-        items.add(new Item("output table tile padding (bf16)",
-                (pad(d.vocabSize()) * pad(d.hidden()) - (long) d.vocabSize() * d.hidden()) * BF16));
+        items.add(new Item("KV cache: SDPA decode reads bfloat8_b K and V in whole chunks of " + chunk
+                + " rows (the analytic model counts the rows up to the position)", EmulatorDecodeCounts.perToken(kvGap, tokens)));
+        items.add(new Item("KV cache update: each head's bfloat8_b tile row is read before one of its rows is written",
+                layers * 2 * d.kvHeads() * headTiles * BF8_TILE));
+        items.add(new Item("positions: INT32 [1] read by the fused cache update and SDPA decode, and by plus_one "
+                + "with the position's ids; the INT32 [1] batch offset of nlp_create_qkv_heads_decode",
+                layers * 3 * Integer.BYTES + Integer.BYTES + IDS));
+        items.add(new Item("rotary: cos and sin rows gathered once per token for the 32 ids of the position",
+                2 * ((long) IDS + (long) ROWS * d.headDim() * BF16)));
+        items.add(new Item("embedding: the token's 32 ids and their rows (the analytic model counts one row)",
+                IDS + (long) (ROWS - 1) * d.hidden() * BF16));
         return items;
-    }
-
-    /** An embedding lookup of one token: the padded ids and a bf16 row per id. */
-    private static long gather(long cols) {
-        return (long) PADDED_IDS * Integer.BYTES + (long) PADDED_IDS * cols * BF16;
-    }
-
-    /** SDPA decode's K chunk (sdpa_decode.cpp): the largest power of two dividing s, at most 512. */
-    private static long chunkSize(long s) {
-        long chunk = 1;
-        while (chunk < 512 && s % (chunk * 2) == 0) {
-            chunk *= 2;
-        }
-        return chunk;
-    }
-
-    /** Bytes of one 32-row tile row holding {@code cols} columns. */
-    private static long tileRow(long cols, int elementBytes) {
-        return TILE * pad(cols) * elementBytes;
     }
 
     private static long tiles(long n) {

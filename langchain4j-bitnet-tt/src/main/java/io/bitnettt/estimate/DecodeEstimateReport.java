@@ -1,6 +1,5 @@
 package io.bitnettt.estimate;
 
-import io.bitnettt.engine.BitNetForward;
 import io.bitnettt.engine.ModelDims;
 import io.bitnettt.tt.DeviceCounters;
 import io.bitnettt.tt.roofline.CardSpec;
@@ -29,6 +28,9 @@ public final class DecodeEstimateReport {
                 c.ops(), EmulatorDecodeCounts.perToken(t.abiCalls(), m.tokens()), c.traceReplays(),
                 EmulatorDecodeCounts.perToken(t.allocations(), m.tokens()),
                 EmulatorDecodeCounts.perToken(t.layoutConversions(), m.tokens()));
+        out.printf(Locale.ROOT, "- TT-NN ops per layer: %d (measured against the same model with %s), and %d per "
+                        + "token outside the layers (embedding, rotary rows, final norm, LM head, argmax, positions)%n",
+                m.opsPerLayer(), m.dims().layers() == 1 ? "two layers" : "one layer", m.opsOutsideLayers());
         out.println("- TT-NN ops by name: " + opsByName(m));
         out.printf(Locale.ROOT, "- host<->device: %d B (%d B in, %d B out)%n", c.hostDeviceBytes(),
                 EmulatorDecodeCounts.perToken(t.hostToDeviceBytes(), m.tokens()),
@@ -45,15 +47,19 @@ public final class DecodeEstimateReport {
         out.println();
         out.print(roofline.markdownTable(CardSpec.all(), c));
         out.println();
+        out.println("Per-op cost: " + roofline.opOverheadMicros() + " us, " + (roofline.opOverheadMicros()
+                == Roofline.DEFAULT_OP_OVERHEAD_SECONDS * 1e6 ? Roofline.DEFAULT_OP_OVERHEAD_SOURCE : "as given")
+                + "; it leaves out each small op's own kernel time (see README).");
+        out.println();
     }
 
     private static void crossCheck(EmulatorDecodeCounts.Measurement m, PrintStream out) {
         long analytic = m.analyticBytesReadPerToken();
         long counted = m.perToken().dramBytesRead();
         out.printf(Locale.ROOT, "%nCross-check of DRAM bytes read per token: host double %,d, analytic %,d "
-                        + "(BitNetDecodeModel: ternary weights in bfloat4_b tiles, bf16 lm_head, one embedding row, "
-                        + "KV rows 0..position at %d B), host double %+.1f %%.%n", counted, analytic,
-                BitNetForward.KV_CACHE_DTYPE.hostBytesPerElement(), 100.0 * (counted - analytic) / analytic);
+                        + "(BitNetDecodeModel: ternary weights in bfloat4_b tiles, bfloat8_b lm_head, one bf16 embedding "
+                        + "row, bfloat8_b KV rows 0..position), host double %+.1f %%.%n", counted, analytic,
+                100.0 * (counted - analytic) / analytic);
         out.println("What the engine's step also reads and the analytic model leaves out:");
         long explained = 0;
         for (AnalyticGap.Item item : AnalyticGap.reads(m.dims(), m.context(), m.tokens())) {
@@ -79,7 +85,7 @@ public final class DecodeEstimateReport {
     /** One line naming the shapes, for the heading of the output. */
     public static String describe(ModelDims d) {
         return String.format(Locale.ROOT, "hidden %d, intermediate %d, %d layers, %d heads / %d KV heads of %d, "
-                        + "vocab %d, KV cache %d positions (%s)", d.hidden(), d.intermediate(), d.layers(), d.heads(),
-                d.kvHeads(), d.headDim(), d.vocabSize(), d.contextLength(), BitNetForward.KV_CACHE_DTYPE);
+                        + "vocab %d, KV cache %d positions (bfloat8_b on the device)", d.hidden(), d.intermediate(),
+                d.layers(), d.heads(), d.kvHeads(), d.headDim(), d.vocabSize(), d.contextLength());
     }
 }

@@ -22,9 +22,11 @@ import java.util.Map;
  * full 2B-4T shapes fit a small machine; the weights are {@link ConstantWeights} uploaded through the
  * engine's {@link WeightUploader}.
  *
- * <p>Sequence: prefill {@code context} tokens, decode {@code warmUp} tokens at position
- * {@code context} (the first captures the step), then decode {@code tokens} tokens at positions
- * {@code context .. context + tokens - 1} with the counters read before and after.
+ * <p>Sequence, as greedy decoding runs: prefill up to position {@code context - warmUp}, decode
+ * {@code warmUp} tokens (the first captures the step), then decode {@code tokens} tokens at positions
+ * {@code context .. context + tokens - 1} with the counters read before and after, each step's argmax
+ * fed back as the next token (with {@code context < warmUp} the measured positions start at
+ * {@code warmUp}).
  */
 public final class EmulatorDecodeCounts {
     private static final int PREFILL_BLOCK = 64;
@@ -38,9 +40,17 @@ public final class EmulatorDecodeCounts {
      * @param analytic  the analytic model of the same shapes and the engine's KV cache dtype
      * @param opStats   the host double's execution counts by key over the measured tokens
      *                  ({@link TenstorrentDevice#opStats()}: TT-NN ops by name, compute configs)
+     * @param opsPerLayer TT-NN ops per token that each decoder layer adds: measured, as the difference
+     *                  between this model's count and the count of the same model with one layer (two
+     *                  layers for a one-layer model), over the layers between them
      */
     public record Measurement(ModelDims dims, int context, int tokens, DeviceCounters total, DecodeCounts perToken,
-                              BitNetDecodeModel analytic, Map<String, Long> opStats) {
+                              BitNetDecodeModel analytic, Map<String, Long> opStats, long opsPerLayer) {
+
+        /** TT-NN ops per token outside the layers: embedding, rotary rows, final norm, LM head, sampling, positions. */
+        public long opsOutsideLayers() {
+            return perToken.ops() - opsPerLayer * dims.layers();
+        }
 
         /** {@link BitNetDecodeModel#dramBytesPerToken} averaged over the measured positions. */
         public long analyticBytesReadPerToken() {
@@ -66,23 +76,46 @@ public final class EmulatorDecodeCounts {
             throw new IllegalArgumentException("context " + context + " + " + tokens + " measured tokens exceeds "
                     + "max_position_embeddings " + cache + "; use a context of at most " + (cache - tokens));
         }
+        Measurement m = run(config, context, warmUp, tokens, 0);
+        // The same model with one layer (or two): what one layer adds, measured rather than read off op names.
+        int layers = config.numHiddenLayers();
+        int other = layers == 1 ? 2 : 1;
+        long otherOps = run(withLayers(config, other), context, warmUp, 1, 0).perToken().ops();
+        long diff = Math.abs(m.perToken().ops() - otherOps);
+        long span = Math.abs(layers - other);
+        if (diff % span != 0) {
+            throw new IllegalStateException("TT-NN ops per token are not the same for every layer: " + m.perToken().ops()
+                    + " with " + layers + " layers, " + otherOps + " with " + other);
+        }
+        return new Measurement(m.dims(), m.context(), m.tokens(), m.total(), m.perToken(), m.analytic(), m.opStats(),
+                diff / span);
+    }
+
+    private static Measurement run(ModelConfig config, int context, int warmUp, int tokens, long opsPerLayer) {
+        int cache = config.maxPositionEmbeddings();
         ModelDims dims = ModelDims.of(config, cache);
         BitNetDecodeModel analytic = analyticModel(config);
+        int first = Math.max(0, context - warmUp);
+        int measuredFrom = first + warmUp;
+        if ((long) measuredFrom + tokens > cache) {
+            throw new IllegalArgumentException("warm-up " + warmUp + " + " + tokens + " measured tokens from position "
+                    + first + " exceed max_position_embeddings " + cache);
+        }
         try (TenstorrentDevice device = TenstorrentDevice.openEmulator(EmulatorConfig.defaults().withCountOnly(true));
              DeviceWeights weights = upload(config, device);
              BitNetForward forward = new BitNetForward(device, dims, weights, PREFILL_BLOCK)) {
-            int[] prompt = new int[context + 1];
+            int[] prompt = new int[first + 1];
             Arrays.fill(prompt, config.bosTokenId());
-            forward.prefill(prompt, 0, context);
-            int token = prompt[context];
+            forward.prefill(prompt, 0, first);
+            int token = prompt[first];
             for (int i = 0; i < warmUp; i++) {
-                token = forward.decodeArgmax(token, context);
+                token = forward.decodeArgmax(token, first + i);
             }
             device.resetCounters();
             DeviceCounters before = device.counters();
             for (int i = 0; i < tokens; i++) {
-                // Count-only downloads read zeros, so this feeds back token 0: any id serves.
-                token = forward.decodeArgmax(token, context + i);
+                // The step's argmax comes back as the next token, as in greedy decoding: nothing is written.
+                token = forward.decodeArgmax(token, measuredFrom + i);
             }
             DeviceCounters total = device.counters().since(before);
             Map<String, Long> opStats = device.opStats();
@@ -90,15 +123,26 @@ public final class EmulatorDecodeCounts {
                     perToken(total.dramBytesRead(), tokens), perToken(total.dramBytesWritten(), tokens),
                     perToken(total.hostToDeviceBytes() + total.deviceToHostBytes(), tokens),
                     perToken(total.traceReplays(), tokens), analytic.matmulFlopsPerToken());
-            return new Measurement(dims, context, tokens, total, perToken, analytic, opStats);
+            return new Measurement(dims, measuredFrom, tokens, total, perToken, analytic, opStats, opsPerLayer);
         }
     }
 
-    /** The analytic model with the layout the engine uses on Tenstorrent (bfloat4_b ternary, bf16 tables). */
+    /**
+     * The analytic model with the layout of the shim's decode step (performance mode): bfloat4_b ternary
+     * weights, the bfloat8_b LM head, a bfloat8_b KV cache.
+     */
     static BitNetDecodeModel analyticModel(ModelConfig c) {
         return new BitNetDecodeModel(c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
                 c.numAttentionHeads(), c.numKeyValueHeads(), c.vocabSize(), BitNetDecodeModel.BFLOAT4_B_TILE_BYTES,
-                BitNetDecodeModel.BFLOAT16_BYTES, BitNetForward.KV_CACHE_DTYPE.hostBytesPerElement());
+                BitNetDecodeModel.BFLOAT8_B_TILE_BYTES, BitNetDecodeModel.BFLOAT8_B_TILE_BYTES);
+    }
+
+    /** {@code c} with {@code layers} decoder layers. */
+    private static ModelConfig withLayers(ModelConfig c, int layers) {
+        return new ModelConfig(c.architectures(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(), layers,
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(),
+                c.ropeTheta(), c.tieWordEmbeddings(), c.bosTokenId(), c.eosTokenIds(), c.hiddenAct(), c.quantization(),
+                c.torchDtype());
     }
 
     private static DeviceWeights upload(ModelConfig config, TenstorrentDevice device) {

@@ -24,9 +24,9 @@ class TtEstimateCommandTest {
     }
 
     /**
-     * The tiny model of EmulatorDecodeCountsTest: 470,680 B read + 36,868 B written = 507,548 B and
-     * 248 TT-NN ops per token. n150: memory 507,548 / 288e9 s = 1.8 us, dispatch 248 x 5 us = 1240 us,
-     * so dispatch-bound at 1 / 1240 us = 806.5 tokens/s.
+     * The tiny model of EmulatorDecodeCountsTest: 172,700 B read + 8,964 B written = 181,664 B and 70
+     * TT-NN ops per token (28 per layer). n150: memory 181,664 / 288e9 s = 0.6 us, dispatch 70 x 6 us (the
+     * sourced per-op cost) = 420 us, so dispatch-bound at 1 / 420 us = 2381.0 tokens/s.
      */
     @Test
     void printsTheCountsTheCrossCheckAndTheRooflineTable(@TempDir Path dir) throws IOException {
@@ -36,13 +36,17 @@ class TtEstimateCommandTest {
                 err.toString(StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("an estimate, not a measurement"), text);
-        assertTrue(text.contains("- TT-NN ops: 248 (for 36 fused primitives of the C ABI) in 1 trace replay(s); "
+        assertTrue(text.contains("- TT-NN ops: 70 (for 37 fused primitives of the C ABI) in 1 trace replay(s); "
                 + "allocations 0, layout conversions 0"), text);
-        assertTrue(text.contains("ttnn::linear 19,") && text.contains("ttnn::experimental::paged_update_cache 4"), text);
-        assertTrue(text.contains("- DRAM: 470,680 B read + 36,868 B written = 507,548 B"), text);
+        assertTrue(text.contains("- TT-NN ops per layer: 28 (measured against the same model with one layer), and 14 per token outside the layers"), text);
+        assertTrue(text.contains("ttnn::linear 11,") && text.contains("ttnn::experimental::paged_fused_update_cache 2"), text);
+        assertTrue(text.contains("- host<->device: 4 B (0 B in, 4 B out)"), text);
+        assertTrue(text.contains("- DRAM: 172,700 B read + 8,964 B written = 181,664 B"), text);
         assertTrue(text.contains("- unexplained remainder: 0 B"), text);
-        assertTrue(text.contains("| n150 (Wormhole, 1 chip) | 288 | 507548 | 806.5 | dispatch |"), text);
-        assertTrue(text.contains("| p150 (Blackhole) | 512 | 507548 | 806.5 | dispatch |"), text);
+        assertTrue(text.contains("| n150 (Wormhole, 1 chip) | 288 | 181664 | 2381.0 | dispatch |"), text);
+        assertTrue(text.contains("| p150 (Blackhole) | 512 | 181664 | 2381.0 | dispatch |"), text);
+        assertTrue(text.contains("Per-op cost: 6.0 us, the traced op-to-op gap bound of tt-metal "
+                + "tech_reports/LLMs/llms.md"), text);
     }
 
     @Test

@@ -188,6 +188,10 @@ public final class BttDevice {
         check(lib.topk(ptr(operation), logits, k, values, indices), operation);
     }
 
+    public void plusOne(long tensor, String operation) {
+        check(lib.plusOne(ptr(operation), tensor), operation);
+    }
+
     public long traceBegin(String operation) {
         check(lib.traceBegin(ptr(operation), out64), operation);
         return out64.get(ValueLayout.JAVA_LONG, 0);

@@ -21,6 +21,8 @@ public record BttDeviceConfig(int deviceId, long l1SmallSize, long traceRegionSi
                               int cores, int flags) {
     /** {@code BTT_FLAG_COUNT_ONLY}: the host double keeps shapes and counters but stores and computes nothing. */
     public static final int FLAG_COUNT_ONLY = 1;
+    /** {@code BTT_FLAG_ACCURACY}: the decode step's accuracy mode (FP32 accumulation, HiFi3 attention, BF16 KV cache). */
+    public static final int FLAG_ACCURACY = 2;
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("struct_size"),

@@ -28,7 +28,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * devices hold on to it, and unloading a device library under a live device would crash.
  */
 public final class BttLibrary {
-    public static final int ABI_VERSION = 2;
+    public static final int ABI_VERSION = 3;
 
     private static final Map<String, BttLibrary> LOADED = new ConcurrentHashMap<>();
     private static final Linker LINKER = Linker.nativeLinker();
@@ -60,6 +60,7 @@ public final class BttLibrary {
     private final MethodHandle outputProjection;
     private final MethodHandle argmax;
     private final MethodHandle topk;
+    private final MethodHandle plusOne;
     private final MethodHandle traceBegin;
     private final MethodHandle traceEnd;
     private final MethodHandle traceExecute;
@@ -112,6 +113,7 @@ public final class BttLibrary {
         outputProjection = bind(lookup, "btt_output_projection", status(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
         argmax = bind(lookup, "btt_argmax", status(ADDRESS, JAVA_LONG, JAVA_LONG));
         topk = bind(lookup, "btt_topk", status(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        plusOne = bind(lookup, "btt_plus_one", status(ADDRESS, JAVA_LONG));
         traceBegin = bind(lookup, "btt_trace_begin", status(ADDRESS, ADDRESS));
         traceEnd = bind(lookup, "btt_trace_end", status(ADDRESS, JAVA_LONG));
         traceExecute = bind(lookup, "btt_trace_execute", status(ADDRESS, JAVA_LONG, JAVA_INT));
@@ -391,6 +393,14 @@ public final class BttLibrary {
     public int topk(MemorySegment device, long logits, int k, long values, long indices) {
         try {
             return (int) topk.invokeExact(device, logits, k, values, indices);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public int plusOne(MemorySegment device, long tensor) {
+        try {
+            return (int) plusOne.invokeExact(device, tensor);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -14,14 +14,14 @@ import java.util.Map;
  *                             traceReplays, matmulFlops (optional)
  *   --model config.json [--context N]
  *                             analytic BitNet counts from a Hugging Face config (bfloat4_b ternary
- *                             weights, bfloat16 tables and KV cache); ops unknown, so no dispatch floor
+ *                             weights, bfloat8_b lm_head and KV cache); ops unknown, so no dispatch floor
  *   --op-overhead-us X        per-op assumption (default {@value Roofline#DEFAULT_OP_OVERHEAD_SECONDS} s)
  * </pre>
  */
 public final class RooflineMain {
 
     private static final int BFLOAT4_B_TILE_BYTES = BitNetDecodeModel.BFLOAT4_B_TILE_BYTES;
-    private static final int BFLOAT16_BYTES = BitNetDecodeModel.BFLOAT16_BYTES;
+    private static final int BFLOAT8_B_TILE_BYTES = BitNetDecodeModel.BFLOAT8_B_TILE_BYTES;
 
     private RooflineMain() {
     }
@@ -64,7 +64,7 @@ public final class RooflineMain {
         return new BitNetDecodeModel(intOf(m, "hidden_size", source), intOf(m, "intermediate_size", source),
                 intOf(m, "num_hidden_layers", source), intOf(m, "num_attention_heads", source),
                 intOf(m, "num_key_value_heads", source), intOf(m, "vocab_size", source),
-                BFLOAT4_B_TILE_BYTES, BFLOAT16_BYTES, BFLOAT16_BYTES);
+                BFLOAT4_B_TILE_BYTES, BFLOAT8_B_TILE_BYTES, BFLOAT8_B_TILE_BYTES);
     }
 
     static DecodeCounts analyticCounts(String configJson, String source, long context) {

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class BitNetDecodeModelTest {
 
     // BitNet b1.58 2B-4T (design notes 10.1): hidden 2560, intermediate 6912, 30 layers, 20 heads,
-    // 5 kv heads, vocab 128256; bfloat4_b tiles of 576 B, bfloat16 tables and KV cache.
-    private static final BitNetDecodeModel B2_4T = new BitNetDecodeModel(2560, 6912, 30, 20, 5, 128256, 576, 2, 2);
+    // 5 kv heads, vocab 128256; bfloat4_b tiles of 576 B, bfloat8_b lm_head and KV cache (1088 B tiles).
+    private static final BitNetDecodeModel B2_4T = new BitNetDecodeModel(2560, 6912, 30, 20, 5, 128256, 576, 1088, 1088);
 
     @Test
     void tilesPerLayerByHand() {
@@ -22,19 +22,19 @@ class BitNetDecodeModelTest {
     @Test
     void dramBytesPerTokenAtContextZeroByHand() {
         // ternary: 30 * 67840 * 576 = 1,172,275,200
-        // lm_head: 128256 * 2560 * 2 = 656,670,720
-        // one embedding row: 2560 * 2 = 5,120
-        // total 1,828,951,040 B (~1.83 GB) -> n150: 288e9 / 1.829e9 = 157.5 tokens/s at most.
-        assertEquals(1_828_951_040L, B2_4T.dramBytesPerToken(0));
+        // lm_head: (2560/32) * (128256/32) = 80 * 4008 = 320,640 tiles * 1088 = 348,856,320
+        // one embedding row (bf16): 2560 * 2 = 5,120
+        // total 1,521,136,640 B (~1.52 GB) -> n150: 288e9 / 1.521e9 = 189.3 tokens/s at most.
+        assertEquals(1_521_136_640L, B2_4T.dramBytesPerToken(0));
         Roofline.Estimate e = new Roofline(0).estimate(CardSpec.N150,
                 new DecodeCounts(0, B2_4T.dramBytesPerToken(0), 0, 0, 0, 0));
-        assertEquals(157.4673, e.tokensPerSecond(), 1e-4);
+        assertEquals(189.3321, e.tokensPerSecond(), 1e-4);
     }
 
     @Test
     void kvCacheReadGrowsWithContext() {
-        // K and V: 2 * 30 layers * 100 positions * 5 heads * 128 * 2 B = 7,680,000 B more.
-        assertEquals(1_828_951_040L + 7_680_000L, B2_4T.dramBytesPerToken(100));
+        // K and V: 2 * 30 layers * 100 positions * 5 heads * 128 * 1088/1024 B = 4,080,000 B more.
+        assertEquals(1_521_136_640L + 4_080_000L, B2_4T.dramBytesPerToken(100));
     }
 
     @Test
@@ -49,7 +49,7 @@ class BitNetDecodeModelTest {
     void partialTilesArePaddedAndBadDimensionsRejected() {
         // 33 x 33 needs 2 x 2 tiles.
         assertEquals(4L, BitNetDecodeModel.tiles(33, 33));
-        assertThrows(IllegalArgumentException.class, () -> new BitNetDecodeModel(2560, 6912, 30, 7, 5, 128256, 576, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> new BitNetDecodeModel(2560, 6912, 30, 7, 5, 128256, 576, 1088, 1088));
         assertThrows(IllegalArgumentException.class, () -> B2_4T.dramBytesPerToken(-1));
     }
 }

@@ -153,6 +153,16 @@ final class TimedOps implements TransformerOps {
     }
 
     @Override
+    public boolean supportsIncrementPosition() {
+        return ops.supportsIncrementPosition();
+    }
+
+    @Override
+    public void incrementPosition(Tensor position) {
+        ops.incrementPosition(position);
+    }
+
+    @Override
     public boolean supportsScreenedOutput() {
         return ops.supportsScreenedOutput();
     }

@@ -30,7 +30,8 @@ public final class MarkdownReport {
             md.append("- Skipped ").append(s).append('\n');
         }
         rows.stream().map(ReportRow::backend).filter(b -> b.endsWith("-emulator")).distinct().forEach(b -> md
-                .append("- `").append(b).append("` is an emulator: its rows time the host-side emulation, not hardware.\n"));
+                .append("- `").append(b).append("` is the TT-NN shim over the host double of TT-NN: its rows time the host computing what a card "
+                        + "would, not a card.\n"));
         md.append('\n');
         md.append("| Benchmark | Backend | Threads | Shape | JMH score ± error | Natural unit | Memory traffic (share of copy) |\n");
         md.append("|---|---|---|---|---|---|---|\n");

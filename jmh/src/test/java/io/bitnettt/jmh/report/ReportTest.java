@@ -166,7 +166,7 @@ class ReportTest {
         assertTrue(md.contains("| MemoryCopyBenchmark.copy | — | 1 | 256 MiB | 10.0 ± ? ops/s"), md);
         assertTrue(md.contains("Test CPU, 2 logical CPUs, 4.0 GiB, Linux"), md);
         assertTrue(md.contains("- Skipped backend `tt`: no device\n"), md);
-        assertTrue(md.contains("`tenstorrent-emulator` is an emulator"), md);
+        assertTrue(md.contains("`tenstorrent-emulator` is the TT-NN shim over the host double of TT-NN"), md);
         assertTrue(md.contains("bin/bench --quick"), md);
     }
 
