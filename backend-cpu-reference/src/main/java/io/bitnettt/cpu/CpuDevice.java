@@ -91,6 +91,21 @@ public final class CpuDevice extends AbstractDevice {
         return track(new CpuTensor(this, spec, spec.hostBytes()));
     }
 
+    /**
+     * Reads {@code host} in place when it is a dense type aligned to its element size (the kernels'
+     * scalar accesses need that); copies it otherwise, and for ternary weights, which are repacked.
+     */
+    @Override
+    public Tensor wrapHost(TensorSpec spec, MemorySegment host) {
+        requireOpen("wrapHost");
+        int element = spec.dtype().hostBytesPerElement();
+        if (spec.dtype() == DType.TERNARY_INT2 || spec.dtype().isBlockFloat() || host == null || !host.isNative()
+                || host.byteSize() != spec.hostBytes() || host.address() % element != 0) {
+            return upload(spec, host);
+        }
+        return track(new CpuTensor(this, spec, host));
+    }
+
     @Override
     public Tensor uploadTernary(long out, long in, MemorySegment hfPacked, float scale, MemoryPlacement placement) {
         requireOpen("uploadTernary");
@@ -125,6 +140,31 @@ public final class CpuDevice extends AbstractDevice {
     @Override
     public TransformerOps ops() {
         return ops;
+    }
+
+    /**
+     * Bytes this device holds for {@code t}: a ternary weight's repacked layout, a dense tensor's
+     * host form. For benchmarks that count the bytes an op streams.
+     */
+    public long storedBytes(Tensor t) {
+        if (t instanceof CpuTensor c && c.device() == this) {
+            return c.segment().byteSize();
+        }
+        throw new BackendException(NAME, "storedBytes", "tensor " + t.shape() + " was not allocated on this cpu device");
+    }
+
+    /**
+     * Totals of the screened output projections since the device opened: calls, rows recomputed
+     * in full precision, and calls that had to compute every row.
+     */
+    public long[] screenStatistics() {
+        ScreenCall.Statistics s = ops.screenStatistics();
+        return new long[] {s.calls(), s.rowsRecomputed(), s.fullPasses()};
+    }
+
+    /** The ternary kernel family this device runs ({@code lookup} or {@code multiply}). */
+    public String ternaryKernel() {
+        return kernel.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     void requireOpen(String op) {

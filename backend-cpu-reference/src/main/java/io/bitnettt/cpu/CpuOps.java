@@ -8,7 +8,9 @@ import io.bitnettt.cpu.kernel.FloatKernels;
 import io.bitnettt.cpu.kernel.OutputProjectionKernel;
 import io.bitnettt.cpu.kernel.Selection;
 import io.bitnettt.spi.DType;
+import io.bitnettt.spi.LogitScreen;
 import io.bitnettt.spi.OpChecks;
+import io.bitnettt.spi.ScreenedTable;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TransformerOps;
 
@@ -25,6 +27,7 @@ final class CpuOps implements TransformerOps {
     private final LinearCall linear;
     private final AttentionCall attention;
     private final LogitsCall projection;
+    private final ScreenCall screen;
 
     CpuOps(CpuDevice device, WorkerPool pool) {
         this.device = device;
@@ -32,6 +35,7 @@ final class CpuOps implements TransformerOps {
         this.linear = new LinearCall(pool, scratch);
         this.attention = new AttentionCall(pool, scratch);
         this.projection = new LogitsCall(pool);
+        this.screen = new ScreenCall(pool);
     }
 
     /** Frees the scratch buffers; synchronized so a running op finishes first. */
@@ -293,6 +297,85 @@ final class CpuOps implements TransformerOps {
             OutputProjectionKernel.permuteInt8(xs, 4L * t * d, d, xp, t * d);
         }
         projection.run(LogitsCall.Table.INT8, seg(tableQ), seg(rowScales), d, xp, tokens, seg(logits), vocab);
+    }
+
+    @Override
+    public boolean supportsScreenedOutput() {
+        return true;
+    }
+
+    @Override
+    public synchronized void screenedArgmax(Tensor x, ScreenedTable table, Tensor logits, Tensor out) {
+        String op = "screenedArgmax";
+        device.enterOp(op);
+        checks.screened(op, x, table, logits);
+        checks.requireDType(op, "out", out, DType.UINT32);
+        checks.requireShape(op, "out", out, 1);
+        int row = -1;
+        if (bindScreen(x, table, logits)) {
+            row = screen.argmax();
+        } else {
+            screen.fullPass();
+        }
+        if (row < 0) {
+            outputProjection(x, table.table(), logits);
+            argmax(logits, out);
+        } else {
+            seg(out).set(ValueLayout.JAVA_INT, 0, row);
+        }
+    }
+
+    @Override
+    public synchronized void screenedTopK(Tensor x, ScreenedTable table, Tensor logits, int k, Tensor values,
+                                          Tensor indices) {
+        String op = "screenedTopK";
+        device.enterOp(op);
+        checks.screened(op, x, table, logits);
+        checks.topK(op, logits, k, values, indices);
+        scratch.topK(k);
+        boolean done = false;
+        if (k <= ScreenCall.MAX_K && bindScreen(x, table, logits)) {
+            done = screen.topK(k, scratch.topValues, scratch.topIndices);
+        } else {
+            screen.fullPass();
+        }
+        if (!done) {
+            outputProjection(x, table.table(), logits);
+            topK(logits, k, values, indices);
+            return;
+        }
+        MemorySegment.copy(scratch.topValues, 0, seg(values), FLOAT, 0, k);
+        MemorySegment.copy(scratch.topIndices, 0, seg(indices), ValueLayout.JAVA_INT, 0, k);
+    }
+
+    /**
+     * Prepares the screen's operands: the activation as is and as the exact kernel reads it, and its
+     * norm; false when the norm is not finite, so no bound holds.
+     */
+    private boolean bindScreen(Tensor x, ScreenedTable table, Tensor logits) {
+        int d = x.shape().intDim(1);
+        float[] xq = scratch.floats(d);
+        MemorySegment.copy(seg(x), FLOAT, 0, xq, 0, d);
+        double norm = LogitScreen.norm(xq, 0, d);
+        if (!Double.isFinite(norm)) {
+            return false;
+        }
+        OutputProjectionKernel.permuteInt8(seg(x), 0, d, xq, 0);
+        boolean bf16 = table.table().dtype() == DType.BF16;
+        float[] xp = scratch.screenX(d);
+        if (bf16) {
+            OutputProjectionKernel.permute(seg(x), 0, d, xp, 0);
+        } else {
+            MemorySegment.copy(seg(x), FLOAT, 0, xp, 0, d);
+        }
+        screen.with(seg(table.codes()), seg(table.rowScales()), seg(table.rowBounds()), seg(table.table()), bf16, d,
+                xq, xp, seg(logits), table.table().shape().intDim(0), norm);
+        return true;
+    }
+
+    /** Totals of the screened projections since the device opened. */
+    synchronized ScreenCall.Statistics screenStatistics() {
+        return screen.statistics();
     }
 
     @Override

@@ -18,6 +18,14 @@ class CpuTensor implements Tensor {
     private final MemorySegment segment;
     private volatile boolean closed;
 
+    /** A tensor over the caller's memory, which it reads and writes in place and never frees. */
+    CpuTensor(CpuDevice device, TensorSpec spec, MemorySegment external) {
+        this.device = device;
+        this.spec = spec;
+        this.arena = null;
+        this.segment = external;
+    }
+
     CpuTensor(CpuDevice device, TensorSpec spec, long storageBytes) {
         this.device = device;
         this.spec = spec;
@@ -94,7 +102,9 @@ class CpuTensor implements Tensor {
             return;
         }
         closed = true;
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
         device.forget(this);
     }
 }

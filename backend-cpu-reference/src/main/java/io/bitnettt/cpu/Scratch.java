@@ -20,6 +20,7 @@ final class Scratch implements AutoCloseable {
     int[] tokenSums = new int[0];
     float[] floats = new float[0];
     float[] weightRow = new float[0];
+    float[] screenX = new float[0];
     final float[][] scores;
     final float[][] headAcc;
     float[] topValues = new float[0];
@@ -70,6 +71,13 @@ final class Scratch implements AutoCloseable {
             floats = new float[n];
         }
         return floats;
+    }
+
+    float[] screenX(int n) {
+        if (screenX.length < n) {
+            screenX = new float[n];
+        }
+        return screenX;
     }
 
     float[] weightRow(int n) {

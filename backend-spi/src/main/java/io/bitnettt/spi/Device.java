@@ -30,6 +30,17 @@ public interface Device extends AutoCloseable {
     }
 
     /**
+     * A tensor holding {@code host}'s bytes (in {@code spec}'s host representation) that a backend
+     * computing in host memory may read in place rather than copy; other backends copy it as
+     * {@link #upload} does, which is the default. The caller keeps {@code host} alive and unchanged
+     * until the tensor is closed. A memory-mapped weight wrapped this way stays in the page cache,
+     * shared and reclaimable, instead of being copied into the process.
+     */
+    default Tensor wrapHost(TensorSpec spec, MemorySegment host) {
+        return upload(spec, host);
+    }
+
+    /**
      * Uploads a ternary weight matrix of shape {@code [out, in]} given in the Hugging Face packed
      * layout (uint8 {@code [out/4, in]}: bits 2i..2i+1 of byte [r, c] hold row i·out/4 + r as code − 1)
      * with its per-tensor scale. The backend repacks it once into its own layout.

@@ -202,6 +202,26 @@ public final class OpChecks {
         requireShape(op, "logits", logits, x.shape().dim(0), table.shape().dim(0));
     }
 
+    /**
+     * Screened-projection operands: x F32 [1, d], the table as {@link #outputProjection} with logits
+     * [1, V], codes INT8 [V, d], rowScales and rowBounds F32 [V].
+     */
+    public void screened(String op, Tensor x, ScreenedTable table, Tensor logits) {
+        if (table == null) {
+            throw fail(op, "table is null");
+        }
+        outputProjection(op, x, table.table(), logits);
+        singleToken(op, "x", x);
+        long v = table.table().shape().dim(0);
+        long d = table.table().shape().dim(1);
+        requireDType(op, "codes", table.codes(), DType.INT8);
+        requireShape(op, "codes", table.codes(), v, d);
+        requireDType(op, "rowScales", table.rowScales(), DType.F32);
+        requireShape(op, "rowScales", table.rowScales(), v);
+        requireDType(op, "rowBounds", table.rowBounds(), DType.F32);
+        requireShape(op, "rowBounds", table.rowBounds(), v);
+    }
+
     /** RMSNorm operands: x and out F32 [T, n], weight F32 or BF16 [n], eps finite and >= 0. */
     public void rmsNorm(String op, Tensor x, Tensor weight, float eps, Tensor out) {
         requireDType(op, "x", x, DType.F32);

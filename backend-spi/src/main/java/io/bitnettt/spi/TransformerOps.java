@@ -125,6 +125,38 @@ public interface TransformerOps {
                 "int8 output projection is not supported by backend " + backend);
     }
 
+    /** Whether {@link #screenedArgmax} and {@link #screenedTopK} read less than the whole table; the default is no. */
+    default boolean supportsScreenedOutput() {
+        return false;
+    }
+
+    /**
+     * The greedy token of one row, exactly {@code argmax(outputProjection(x, table.table()))} (first
+     * index on ties), without computing every logit in full precision: a backend that supports it
+     * scans the int8 copy, bounds each row's full-precision logit within {@code ‖x‖₂ · C_r}
+     * ({@link LogitScreen}), and recomputes in full only the rows whose upper bound reaches the best
+     * lower bound; when a bound cannot be formed (non-finite values) it computes every row. The
+     * default runs {@link #outputProjection} and {@link #argmax}.
+     *
+     * @param x      F32 {@code [1, d]}
+     * @param logits F32 {@code [1, V]} scratch; its contents afterwards are unspecified
+     * @param out    UINT32 {@code [1]}
+     */
+    default void screenedArgmax(Tensor x, ScreenedTable table, Tensor logits, Tensor out) {
+        outputProjection(x, table.table(), logits);
+        argmax(logits, out);
+    }
+
+    /**
+     * As {@link #screenedArgmax} for the {@code k} largest logits: exactly what {@link #topK} gives
+     * on the full logits (values in full precision, descending, lower index first on ties). Rows
+     * whose upper bound reaches the k-th largest lower bound are recomputed.
+     */
+    default void screenedTopK(Tensor x, ScreenedTable table, Tensor logits, int k, Tensor values, Tensor indices) {
+        outputProjection(x, table.table(), logits);
+        topK(logits, k, values, indices);
+    }
+
     /** Index of the largest logit per row (the first on ties). logits F32 {@code [T, V]}, out UINT32 {@code [T]}. */
     void argmax(Tensor logits, Tensor out);
 

@@ -22,6 +22,11 @@ import java.util.List;
  * <p>A prompt is processed as blocks without logits, then its last token goes through the decode
  * step, which produces logits: so only the (captured) decode step ever needs the output projection.
  *
+ * <p>With a screened output table ({@link DeviceWeights#screen()}) the captured step stops at the
+ * final norm (and the position advance) and each decode method runs the projection it needs after
+ * it: greedy and top-k the exact screened ones ({@link TransformerOps#screenedArgmax}), full logits
+ * the full one.
+ *
  * <p>The decode step ends with the argmax written into its own token input and, where the backend
  * can ({@link TransformerOps#supportsIncrementPosition()}), the position advanced on the device: a
  * greedy step then writes nothing from the host and reads back only the 4-byte token. The host remembers
@@ -127,6 +132,9 @@ public final class BitNetForward implements AutoCloseable {
                     + dims.vocabSize());
         }
         runDecode(token, pos);
+        if (weights.screen() != null) {
+            ops.outputProjection(step.normed, weights.output(), logits);
+        }
         // Straight into the caller's array: no intermediate host copy of the vocabulary.
         readBack(logits, MemorySegment.ofArray(out));
         return out;
@@ -139,6 +147,10 @@ public final class BitNetForward implements AutoCloseable {
      */
     public int decodeArgmax(int token, int pos) {
         runDecode(token, pos);
+        if (weights.screen() != null) {
+            // Into the step's token input, as the step's own argmax would: the next greedy step reads it there.
+            ops.screenedArgmax(step.normed, weights.screen(), logits, tokenId);
+        }
         readBack(tokenId, hostScalar);
         deviceToken = hostScalar.get(ValueLayout.JAVA_INT, 0);
         return deviceToken;
@@ -161,7 +173,11 @@ public final class BitNetForward implements AutoCloseable {
             topIds = device.allocate(TensorSpec.of(DType.UINT32, k));
         }
         // Outside the captured step: k is a per-request choice, and greedy callers should not pay for it.
-        ops.topK(logits, k, topValues, topIds);
+        if (weights.screen() != null) {
+            ops.screenedTopK(step.normed, weights.screen(), logits, k, topValues, topIds);
+        } else {
+            ops.topK(logits, k, topValues, topIds);
+        }
         topValues.download(MemorySegment.ofArray(values));
         topIds.download(MemorySegment.ofArray(ids));
     }
@@ -214,6 +230,13 @@ public final class BitNetForward implements AutoCloseable {
         ops.embedding(weights.embedding(), tokenId, step.x);
         layers(step, decodeAt);
         ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
+        if (weights.screen() != null) {
+            // The logits depend on how the caller decodes: each decode method runs its own after the step.
+            if (advancesOnDevice) {
+                ops.incrementPosition(position);
+            }
+            return;
+        }
         if (weights.outputInt8() != null) {
             ops.outputProjectionInt8(step.normed, weights.outputInt8().codes(), weights.outputInt8().rowScales(), logits);
         } else {

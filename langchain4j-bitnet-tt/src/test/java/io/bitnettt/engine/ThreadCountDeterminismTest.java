@@ -1,12 +1,15 @@
 package io.bitnettt.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.bitnettt.cpu.CpuDevice;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.model.checkpoint.CheckpointWriter;
@@ -14,6 +17,7 @@ import io.bitnettt.spi.BackendSelector;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -63,6 +67,82 @@ class ThreadCountDeterminismTest {
                 }
             }
         }
+    }
+
+    /**
+     * Greedy tokens ({@code decodeArgmax}) and top-8 values and ids ({@code decodeTopK}) through the
+     * screened output projection equal, bit for bit, those of the full projection, on 1, 2 and 3
+     * threads, and the screen recomputes the same rows whatever the thread count.
+     */
+    @Test
+    void screenedGreedyAndTopKEqualTheFullProjectionOnOneTwoAndThreeThreads() {
+        List<int[]> reference = screenedRun(1, false);
+        long[] recomputed = new long[3];
+        for (int threads = 1; threads <= 3; threads++) {
+            List<int[]> screened = screenedRun(threads, true);
+            for (int s = 0; s < reference.size() - 1; s++) {
+                assertArrayEquals(reference.get(s), screened.get(s), "step " + s + " on " + threads
+                        + " threads: the screened result differs from the full projection's");
+            }
+            int[] stats = screened.getLast();
+            recomputed[threads - 1] = stats[1];
+            assertEquals(2L * STEPS, stats[0], "screened calls");
+            assertTrue(stats[1] < 2L * STEPS * CONFIG.vocabSize() / 2,
+                    stats[1] + " rows recomputed over " + 2 * STEPS + " calls of " + CONFIG.vocabSize() + " rows");
+        }
+        assertArrayEquals(new long[] {recomputed[0], recomputed[0], recomputed[0]}, recomputed, "rows recomputed");
+    }
+
+    /**
+     * Per greedy step {token}, then per top-k step the 8 values' bits then ids; last, for a
+     * screened run, the device's {screened calls, rows recomputed}.
+     */
+    private static List<int[]> screenedRun(int threads, boolean screen) {
+        List<int[]> steps = new ArrayList<>();
+        try (Checkpoint checkpoint = Checkpoint.open(dir);
+             Device device = BackendSelector.fromServiceLoader().select("cpu")
+                     .open(DeviceOptions.defaults().withThreads(threads));
+             DeviceWeights weights = WeightUploader.upload(checkpoint, device,
+                     WeightUploader.Options.defaults().withScreen(screen))) {
+            assertEquals(screen, weights.screen() != null, "screen built");
+            int[] prompt = new int[PROMPT];
+            for (int i = 0; i < PROMPT; i++) {
+                prompt[i] = (i * 37 + 5) % CONFIG.vocabSize();
+            }
+            try (BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONFIG.maxPositionEmbeddings()),
+                    weights, BLOCK)) {
+                forward.prefill(prompt, 0, PROMPT - 1);
+                int token = prompt[PROMPT - 1];
+                for (int s = 0; s < STEPS; s++) {
+                    token = forward.decodeArgmax(token, PROMPT - 1 + s);
+                    steps.add(new int[] {token});
+                }
+            }
+            try (BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONFIG.maxPositionEmbeddings()),
+                    weights, BLOCK)) {
+                forward.prefill(prompt, 0, PROMPT - 1);
+                int token = prompt[PROMPT - 1];
+                float[] values = new float[8];
+                int[] ids = new int[8];
+                for (int s = 0; s < STEPS; s++) {
+                    forward.decodeTopK(token, PROMPT - 1 + s, values, ids);
+                    int[] row = new int[16];
+                    for (int j = 0; j < 8; j++) {
+                        row[j] = Float.floatToRawIntBits(values[j]);
+                        row[8 + j] = ids[j];
+                    }
+                    steps.add(row);
+                    token = ids[s % 3]; // not only the greedy path
+                }
+            }
+            if (device instanceof CpuDevice cpu) {
+                long[] st = cpu.screenStatistics();
+                steps.add(new int[] {(int) st[0], (int) st[1]});
+            } else {
+                steps.add(new int[2]);
+            }
+        }
+        return steps;
     }
 
     /** Each step's logits as raw float bits; each step feeds the argmax back, as greedy decoding does. */

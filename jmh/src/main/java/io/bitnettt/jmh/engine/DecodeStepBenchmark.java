@@ -8,7 +8,6 @@ import io.bitnettt.engine.ModelDims;
 import io.bitnettt.engine.WeightUploader;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
-import io.bitnettt.model.checkpoint.CheckpointWriter;
 import io.bitnettt.spi.Device;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,7 +28,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +38,8 @@ import java.util.stream.Stream;
  * d=2560, vocab 128256):
  * <ul>
  *   <li>{@code decode}: one token through the captured decode step including the output projection
- *       and on-device argmax, at position 128 (ops/s = decode tokens/s);</li>
+ *       and on-device argmax (the exact screened projection where the backend has one), at
+ *       position 128 (ops/s = decode tokens/s);</li>
  *   <li>{@code prefill128}: a 128-token prompt as blocks (prefill tokens/s = ops/s × 128);</li>
  *   <li>{@code timeToFirstToken128}: what a 128-token prompt costs before its first token appears,
  *       127 prefill tokens plus the decode step of the last one (TTFT = 1 / ops/s).</li>
@@ -48,7 +47,8 @@ import java.util.stream.Stream;
  * {@code busyLoops} starts that many busy-loop processes ({@code sh -c 'while :; do :; done'}) beside the
  * forked JVM for the trial, to measure how the thread counts hold up when other work takes cores.
  * The trial prints the load time (open + validate + upload/repack) and, at teardown, the peak
- * resident memory of the forked JVM (VmHWM). A prefill op takes seconds on a CPU, so an
+ * resident memory of the forked JVM (VmHWM; the checkpoint is written by a child JVM, so this is
+ * the engine's). A prefill op takes seconds on a CPU, so an
  * iteration is a few ops: JMH always completes at least one per iteration.
  */
 @State(Scope.Benchmark)
@@ -81,8 +81,7 @@ public class DecodeStepBenchmark {
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws IOException {
         ModelConfig config = ModelConfig.bitnet2B4T();
-        dir = Files.createTempDirectory("bitnet-decode-bench");
-        new CheckpointWriter(config).writeRandom(dir, 2025);
+        dir = SyntheticModel.write();
         long start = System.nanoTime();
         device = BackendDevice.open(backend, threads);
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
@@ -122,10 +121,26 @@ public class DecodeStepBenchmark {
         return forward.decodeArgmax(tokens[PROMPT - 1], PROMPT - 1);
     }
 
+    /**
+     * Appends {@code benchmark<TAB>threads<TAB>kB} to the file {@code BITNET_PEAK_RSS_FILE} names, when
+     * it is set, for {@code bin/bench-decode}'s table (JMH has no result for a fork's peak memory).
+     */
+    private void recordPeak(BenchmarkParams params, String hwm) throws IOException {
+        String file = System.getenv("BITNET_PEAK_RSS_FILE");
+        String kb = hwm.replaceAll("[^0-9]", "");
+        if (file == null || kb.isEmpty()) {
+            return;
+        }
+        Files.writeString(Path.of(file), params.getBenchmark() + "\t" + threads + "\t" + kb + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
     @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
+    public void tearDown(BenchmarkParams params) throws IOException {
         try (Stream<String> status = Files.lines(Path.of("/proc/self/status"))) {
-            status.filter(l -> l.startsWith("VmHWM")).forEach(l -> System.out.println("\npeak resident memory " + l));
+            String hwm = status.filter(l -> l.startsWith("VmHWM")).findFirst().orElse("");
+            System.out.println("\npeak resident memory " + hwm);
+            recordPeak(params, hwm);
         } catch (IOException | UnsupportedOperationException e) {
             System.out.println("\npeak resident memory unknown: " + e);
         }
@@ -133,10 +148,6 @@ public class DecodeStepBenchmark {
         forward.close();
         weights.close();
         device.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        SyntheticModel.delete(dir);
     }
 }

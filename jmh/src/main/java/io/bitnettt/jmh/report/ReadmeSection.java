@@ -13,14 +13,19 @@ public final class ReadmeSection {
 
     /** @throws IllegalArgumentException when the markers are missing, repeated or out of order */
     public static String replace(String readme, String content, String file) {
-        int begin = readme.indexOf(BEGIN);
-        int end = readme.indexOf(END);
-        if (begin < 0 || end < 0 || end < begin || readme.indexOf(BEGIN, begin + 1) >= 0
-                || readme.indexOf(END, end + 1) >= 0) {
-            throw new IllegalArgumentException(file + ": expected one line '" + BEGIN + "' followed by one line '"
-                    + END + "' around the generated performance report");
+        return replace(readme, content, file, BEGIN, END);
+    }
+
+    /** As {@link #replace(String, String, String)} between the markers {@code open} and {@code close}. */
+    public static String replace(String readme, String content, String file, String open, String close) {
+        int begin = readme.indexOf(open);
+        int end = readme.indexOf(close);
+        if (begin < 0 || end < 0 || end < begin || readme.indexOf(open, begin + 1) >= 0
+                || readme.indexOf(close, end + 1) >= 0) {
+            throw new IllegalArgumentException(file + ": expected one line '" + open + "' followed by one line '"
+                    + close + "' around the generated section");
         }
         String body = content.endsWith("\n") ? content : content + "\n";
-        return readme.substring(0, begin + BEGIN.length()) + "\n" + body + readme.substring(end);
+        return readme.substring(0, begin + open.length()) + "\n" + body + readme.substring(end);
     }
 }
