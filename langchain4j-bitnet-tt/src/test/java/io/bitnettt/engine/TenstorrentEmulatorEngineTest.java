@@ -45,7 +45,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * Pearson; steps below 0.99): bf16 storage of activations 0.9833, 1; bfloat8_b KV cache and LM head
  * 0.9853, 3; bf16 inside ops (gate/up accumulation without FP32, SDPA's scores and probabilities) 0.9913,
  * 0; the matrix engine's fidelity phases (HiFi2 LM head, rotary and SDPA) 0.9786, 7; TF32 source
- * registers (the F32 prefill) 0.9956, 0. All together: 0.9495, 21. No one source dominates: each moves
+ * registers (the F32 prefill) 0.9956, 0. All together: 0.9495, 21 (these figures before the double
+ * modelled binary_ng's 16-bit dest; with it 0.9392, 17; accuracy mode 0.9452, 3). No one source dominates: each moves
  * some int8 codes by one at their rounding boundaries (any perturbation does, in proportion to its
  * size, and a moved code is a whole step), and these small random models (hidden 96 and 128, relu²
  * amplifying) carry that to the logits. What TT-NN allows beyond accuracy mode (FP32 accumulation,
