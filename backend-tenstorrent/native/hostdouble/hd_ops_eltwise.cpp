@@ -164,7 +164,27 @@ Tensor unary(const char* op, const Tensor& t, const std::optional<MemoryConfig>&
 
 float identity_fn(float x) { return x; }
 
-Tensor binary(const char* op, bool is_add, const Tensor& a, const Tensor* b, float scalar, const BinaryOptions& o) {
+enum class BinaryKind { ADD, MUL, DIV };
+
+/* The dtypes whose presence makes binary_ng run with a 32-bit dest (binary_ng_program_factory.cpp:
+ * fp32_dest_acc_en when a, b or the output is FLOAT32, or both are INT32 / UINT32, or the output is). */
+bool wide(DataType d) { return d == DataType::FLOAT32 || d == DataType::INT32 || d == DataType::UINT32; }
+
+/* What a fused activation chain leaves in dest: with a 16-bit dest each SFPU result is stored as bf16. */
+float chain(const std::vector<UnaryOp>& ops, float x, bool fp32_dest) {
+    for (const UnaryOp& op : ops) {
+        x = apply_unary(op, x);
+        if (!fp32_dest) x = round_bf16(x);
+    }
+    return x;
+}
+
+/* An operand's activated value as packed into its intermediate circular buffer (c_3 / c_4), which has the
+ * operand's own data format (binary_ng_program_factory.cpp, a/b_intermediate_format for SFPU ops). */
+float interim(DataType d, float x) { return d == DataType::FLOAT32 ? x : round_bf16(x); }
+
+Tensor binary(const char* op, BinaryKind kind, const Tensor& a, const Tensor* b, float scalar, const BinaryOptions& o) {
+    const bool is_add = kind == BinaryKind::ADD;
     require_device_tensor(op, a, "a");
     TensorImpl& ia = a.impl();
     Shape shape = ia.shape;
@@ -200,6 +220,7 @@ Tensor binary(const char* op, bool is_add, const Tensor& a, const Tensor* b, flo
     const bool fpu = is_add && b != nullptr && !(a_dtype == DataType::FLOAT32 && b_dtype == DataType::FLOAT32) &&
                      o.lhs.empty() && o.rhs.empty() && o.post.empty();
     const std::vector<UnaryOp> lhs = o.lhs, rhs = o.rhs, post = o.post;
+    const bool fp32_dest = wide(a_dtype) || wide(b_dtype) || wide(dtype);
     std::string program = "default";
     if (!lhs.empty() || !rhs.empty() || !post.empty()) {
         program = "lhs[" + unary_text(lhs) + "] rhs[" + unary_text(rhs) + "] post[" + unary_text(post) + "]";
@@ -219,9 +240,13 @@ Tensor binary(const char* op, bool is_add, const Tensor& a, const Tensor* b, flo
                 x = to_source_register(a_dtype, x);
                 y = to_source_register(b_dtype, y);
             }
-            x = apply_unary(lhs, x);
-            y = apply_unary(rhs, y);
-            r[i] = apply_unary(post, is_add ? x + y : x * y);
+            if (!lhs.empty()) x = interim(a_dtype, chain(lhs, x, fp32_dest));
+            if (!rhs.empty()) y = interim(b_dtype, chain(rhs, y, fp32_dest));
+            // ckernel_sfpu_binary.h: without a 32-bit dest the SFPU product (and quotient) is rounded to bf16
+            // (float32_to_bf16_rne) before it is stored in dest, where the post activations read it.
+            float v = kind == BinaryKind::ADD ? x + y : kind == BinaryKind::MUL ? x * y : x / y;
+            if (!fp32_dest) v = round_bf16(v);
+            r[i] = chain(post, v, fp32_dest);
         }
         store(*dst, dtype, std::move(r), shape.back());
     }, program);
@@ -284,15 +309,21 @@ Tensor typecast(const Tensor& t, DataType dtype, const std::optional<MemoryConfi
 }
 
 Tensor add(const Tensor& a, const Tensor& b, const BinaryOptions& options) {
-    return binary("ttnn::add", true, a, &b, 0.0f, options);
+    return binary("ttnn::add", BinaryKind::ADD, a, &b, 0.0f, options);
 }
 
 Tensor multiply(const Tensor& a, const Tensor& b, const BinaryOptions& options) {
-    return binary("ttnn::multiply", false, a, &b, 0.0f, options);
+    return binary("ttnn::multiply", BinaryKind::MUL, a, &b, 0.0f, options);
 }
 
 Tensor multiply(const Tensor& a, float b, const BinaryOptions& options) {
-    return binary("ttnn::multiply", false, a, nullptr, b, options);
+    return binary("ttnn::multiply", BinaryKind::MUL, a, nullptr, b, options);
+}
+
+Tensor divide(const Tensor& a, const Tensor& b, const BinaryOptions& options) {
+    // binary_ng runs DIV on the SFPU (unless fast_and_approximate_mode): with a 32-bit dest the quotient is
+    // refined (Markstein) to IEEE single precision, which the double assumes is correctly rounded.
+    return binary("ttnn::divide", BinaryKind::DIV, a, &b, 0.0f, options);
 }
 
 Tensor max(const Tensor& t, int dim, bool keepdim, const std::optional<MemoryConfig>& memory) {

@@ -379,29 +379,40 @@ void decode_rules() {
 
 void decode_numerics() {
     Device d = open();
-    // Quantization as one multiply: x * 127 / max(absmax, 1e-5), rounded half to even. absmax of
-    // {1, -2.5, 0.5, 1.5} is 2.5 (moreh_norm p = inf); x * 127 / 2.5 = {50.8, -127, 25.4, 76.2}.
+    // Quantization as one divide into FLOAT32 (a 32-bit dest): x / max(absmax, 1e-5) * 127, rounded half
+    // to even. absmax of {1, -2.5, 0.5, 1.5} is 2.5 (moreh_norm p = inf); x * 127 / 2.5 = {50.8, -127, 25.4, 76.2}.
     Tensor x = t(d, {1, 4}, DataType::BFLOAT16);
     fill(x, {1.0f, -2.5f, 0.5f, 1.5f});
     Tensor m = moreh_norm(x, INFINITY, -1, true);
-    Tensor q = multiply(x, m, {.rhs = {{UnaryKind::RELU_MIN, 1e-5f}, {UnaryKind::RECIP, 0.0f}},
-                               .post = {{UnaryKind::MUL, 127.0f}, {UnaryKind::ROUND, 0.0f}}});
+    const BinaryOptions to_codes{.dtype = DataType::FLOAT32, .rhs = {{UnaryKind::RELU_MIN, 1e-5f}},
+                              .post = {{UnaryKind::MUL, 127.0f}, {UnaryKind::ROUND, 0.0f}}};
+    Tensor q = divide(x, m, to_codes);
     std::vector<float> vm = read_f32(m), vq = read_f32(q);
     CHECK(vm[0] == 2.5f, "absmax %g", vm[0]);
+    CHECK(q.dtype() == DataType::FLOAT32, "codes dtype");
     CHECK(vq[0] == 51.0f && vq[1] == -127.0f && vq[2] == 25.0f && vq[3] == 76.0f, "codes %g %g %g %g", vq[0], vq[1],
           vq[2], vq[3]);
-    // Ties go to even: 0.5 * 127 / 1 = 63.5 -> 64; 1.5 * 127 / 1.5 = 127 exactly.
+    // Ties go to even: 0.5 / 1 * 127 = 63.5 -> 64.
     Tensor y = t(d, {1, 2}, DataType::BFLOAT16);
     fill(y, {0.5f, 1.0f});
-    Tensor qy = multiply(y, moreh_norm(y, INFINITY, -1, true),
-                         {.rhs = {{UnaryKind::RECIP, 0.0f}}, .post = {{UnaryKind::MUL, 127.0f}, {UnaryKind::ROUND, 0.0f}}});
-    CHECK(read_f32(qy)[0] == 64.0f, "63.5 rounds to 64, got %g", read_f32(qy)[0]);
-    // A zero row quantizes to zeros through the 1e-5 floor (no 0 * inf).
+    CHECK(read_f32(divide(y, moreh_norm(y, INFINITY, -1, true), to_codes))[0] == 64.0f, "63.5 rounds to 64");
+    // A 16-bit dest (bf16 operands and output) rounds the SFPU product to bf16 before the fused ROUND
+    // (ckernel_sfpu_binary.h) and each fused activation's result likewise: 0.6875 * 127 = 87.3125 (code 87)
+    // is 87.5 in bf16, a tie that goes to 88; with a FLOAT32 output the dest is 32-bit and the code is 87.
+    Tensor pr = t(d, {1, 1}, DataType::BFLOAT16);
+    fill(pr, {0.6875f});
+    const BinaryOptions by127{.dtype = DataType::BFLOAT16, .post = {{UnaryKind::MUL, 127.0f}, {UnaryKind::ROUND, 0.0f}}};
+    Tensor one = t(d, {1, 1}, DataType::BFLOAT16);
+    fill(one, {1.0f});
+    CHECK(read_f32(multiply(pr, one, by127))[0] == 88.0f, "16-bit dest: 87.3 rounded via bf16 87.5 to %g",
+          read_f32(multiply(pr, one, by127))[0]);
+    BinaryOptions wide = by127;
+    wide.dtype = DataType::FLOAT32;
+    CHECK(read_f32(multiply(pr, one, wide))[0] == 87.0f, "32-bit dest: 87.3 rounds to 87");
+    // A zero row quantizes to zeros through the 1e-5 floor (no 0 / 0).
     Tensor z = t(d, {1, 2}, DataType::BFLOAT16);
     fill(z, {0.0f, 0.0f});
-    Tensor qz = multiply(z, moreh_norm(z, INFINITY, -1, true),
-                         {.rhs = {{UnaryKind::RELU_MIN, 1e-5f}, {UnaryKind::RECIP, 0.0f}}, .post = {{UnaryKind::MUL, 127.0f}}});
-    CHECK(read_f32(qz)[1] == 0.0f, "zero row");
+    CHECK(read_f32(divide(z, moreh_norm(z, INFINITY, -1, true), to_codes))[1] == 0.0f, "zero row");
     // relu² fused into the multiply: relu(-2)² * 5 = 0, relu(3)² * 2 = 18, times 0.5.
     Tensor g = t(d, {1, 2}, DataType::BFLOAT16), u = t(d, {1, 2}, DataType::BFLOAT16);
     fill(g, {-2.0f, 3.0f});

@@ -1,8 +1,8 @@
 // The decode step after Tenstorrent's tt_transformers recipe (spec ttnn.md §4), for one token:
 //
 //   residual stream  [1, 1, 32, d] BFLOAT16, L1 width-sharded (row 0 is the token; 32 rows fill the tile)
-//   per layer        rms_norm (sharded) -> moreh_norm (absmax) -> multiply (x * 127 / absmax, rounded to
-//                    int8 codes) -> linear (DRAM-sharded, pre-transposed fused QKV) -> multiply (absmax / 127)
+//   per layer        rms_norm (sharded) -> moreh_norm (absmax) -> divide (x / absmax * 127, rounded to
+//                    int8 codes, FLOAT32) -> linear (DRAM-sharded, pre-transposed fused QKV) -> multiply (absmax / 127)
 //                    -> nlp_create_qkv_heads_decode -> rotary_embedding_hf (q, k; decode mode, cos/sin rows
 //                    gathered by position) -> paged_fused_update_cache (K and V) -> SDPA decode -> reshard ->
 //                    nlp_concat_heads_decode -> rms_norm -> absmax -> codes -> linear (WO) -> addcmul into
@@ -236,15 +236,18 @@ bool decode_linear(Ctx& c, TensorRec& x, uint32_t n, const std::vector<TensorRec
     const ComputeConfigs cc = compute_configs(c.mode());
     const uint32_t k_shard = shard_tiles(v.t);
     // Per-token absmax int8 quantization, the golden's s = 127 / max(absmax, 1e-5), q = round_half_even(x * s):
-    // one reduction and one multiply with s built on the absmax operand and the rounding fused (binary_ng
-    // activations). s as recip(a) * 127 then one product x * s is the order closest to the golden's
-    // x * (127 / a): over every bfloat16 x and absmax it differs in 40 of 344,192 codes, each by one at an
-    // exact tie (recip then *127 after the product: 72; see QuantizationCodesTest).
+    // one reduction and one divide, x / max(absmax, 1e-5) * 127 with the rounding fused (binary_ng
+    // activations), written as FLOAT32. The FLOAT32 output is what makes binary_ng run with a 32-bit dest
+    // (binary_ng_program_factory.cpp): with bf16 operands and output the dest is 16-bit and the SFPU result
+    // is rounded to bf16 before the fused ROUND (ckernel_sfpu_binary.h), and an operand's activations are
+    // packed in the operand's own format, so the former multiply by recip(a) * 127 built on the bf16
+    // absmax moved 18,577 of 322,048 codes by one, most away from any tie. As a FLOAT32 divide the codes
+    // equal the golden's but at 28 of the 508 exact ties (QuantizationCodesTest); the matmul reads the
+    // FLOAT32 codes as TF32, exactly. moreh_norm takes and gives BFLOAT16 only, so the absmax cannot be
+    // the FLOAT32 operand.
     nn::Tensor absmax = nn::moreh_norm(v.t, INFINITY, -1, true, kL1);
-    nn::Tensor codes = nn::multiply(v.t, absmax,
-                                    {.dtype = nn::DataType::BFLOAT16,
-                                     .rhs = {{UnaryKind::RELU_MIN, 1e-5f}, {UnaryKind::RECIP, 0.0f}, {UnaryKind::MUL, 127.0f}},
-                                     .post = {{UnaryKind::ROUND, 0.0f}}});
+    nn::Tensor codes = nn::divide(v.t, absmax, {.dtype = nn::DataType::FLOAT32, .rhs = {{UnaryKind::RELU_MIN, 1e-5f}},
+                                                .post = {{UnaryKind::MUL, 127.0f}, {UnaryKind::ROUND, 0.0f}}});
     const uint32_t in0_block_w = largest_divisor_at_most(k_shard, 8);
     auto matmul = [&](const nn::Tensor& w, uint32_t per_core_n, const nn::ComputeConfig& config) {
         return nn::linear(codes, w,

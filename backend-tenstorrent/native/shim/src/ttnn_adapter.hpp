@@ -256,6 +256,8 @@ struct BinaryOptions {
 Tensor add(const Tensor& a, const Tensor& b, const BinaryOptions& options = {});
 Tensor multiply(const Tensor& a, const Tensor& b, const BinaryOptions& options = {});
 Tensor multiply(const Tensor& a, float b, const BinaryOptions& options = {});
+/* ttnn::divide (binary_ng DIV, on the SFPU). */
+Tensor divide(const Tensor& a, const Tensor& b, const BinaryOptions& options = {});
 /* ttnn::addcmul(a, b, c, value): a + value * b * c (ternary op, broadcasting c over columns). */
 Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, float value,
                const std::optional<MemoryConfig>& memory = std::nullopt, const std::optional<Tensor>& output = std::nullopt);

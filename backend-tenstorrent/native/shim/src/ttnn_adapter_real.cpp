@@ -496,6 +496,12 @@ Tensor multiply(const Tensor& a, float b, const BinaryOptions& o) {
     return wrap(::ttnn::multiply(tt(a), b, binary_dtype(o), to_tt(o.memory), binary_output(o), post, lhs, rhs), a);
 }
 
+Tensor divide(const Tensor& a, const Tensor& b, const BinaryOptions& o) {
+    count(*a.impl().device, "ttnn::divide");
+    const auto post = to_tt(o.post), lhs = to_tt(o.lhs), rhs = to_tt(o.rhs);
+    return wrap(::ttnn::divide(tt(a), tt(b), binary_dtype(o), to_tt(o.memory), binary_output(o), post, lhs, rhs), a);
+}
+
 /* ---- ternary.hpp (addcmul), moreh_norm.hpp, plusone.hpp ---- */
 
 Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, float value, const std::optional<MemoryConfig>& memory,

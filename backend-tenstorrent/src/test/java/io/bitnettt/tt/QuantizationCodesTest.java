@@ -16,9 +16,10 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The decode step's int8 activation codes (one moreh_norm absmax and one multiply with the reciprocal,
- * the 127 and round fused, native/shim/src/recipe.cpp) against the CPU golden's quantizer
- * ({@link ScalarKernels#quantize}: {@code round_half_even(x * (127 / max(absmax, 1e-5)))}), exhaustively
+ * The decode step's int8 activation codes (one moreh_norm absmax and one divide with the 127 and round
+ * fused, written as FLOAT32 so that binary_ng runs with a 32-bit dest; native/shim/src/recipe.cpp) against
+ * the CPU golden's quantizer ({@link ScalarKernels#quantize}: {@code round_half_even(x * (127 / max(absmax,
+ * 1e-5)))}), exhaustively
  * over the inputs the step quantizes: every bfloat16 absmax mantissa, and every bfloat16 x up to it whose
  * code can be non-zero. One binade of absmax covers all of them: scaling x and absmax by a power of two
  * scales every intermediate exactly.
@@ -27,15 +28,19 @@ import static org.junit.jupiter.api.Assertions.*;
  * norm outputs the step quantizes are), a ternary linear with the identity matrix (exact: each output is
  * one code times one), read back as {@code code * absmax / 127} and turned back into the code.
  *
- * <p>Result: the codes equal the golden's except at 40 of the 508 exact ties (x * 127 / absmax = n + 1/2),
- * each off by one. The golden rounds {@code 127 / a} once and then the product; the device can only form
- * {@code recip(a) * 127} (TT-NN's fused activations have no scalar-over-tensor division), which differs
- * from {@code 127 / a} by one ulp for a quarter of the absmax mantissas, and that ulp decides which way an
- * exact tie goes. The deviation is one code step at a point where x lies exactly between two codes, so the
- * dequantized value is off by exactly the golden's own rounding error there, in the other direction; it
- * is far below what the step's bf16 activations already change (the norm output itself rounded to 8
- * significant bits). A real card's SFPU reciprocal is not correctly rounded, so there the ties may go
- * either way too; the test pins the host double's count so that a change in the recipe's order shows.
+ * <p>Result: the codes equal the golden's except at 28 of the 508 exact ties (x * 127 / absmax = n + 1/2),
+ * each off by one: the device rounds x / a and then the product with 127, the golden 127 / a and then
+ * x * s, and at an exact tie the last ulp decides which way it goes. The dequantized value is then off by
+ * exactly the golden's own rounding error, in the other direction. A real card's SFPU division is refined
+ * (Markstein) but not documented as correctly rounded, so there the ties may go either way too; the test
+ * pins the host double's count so that a change in the recipe's order or dtypes shows.
+ *
+ * <p>The host double models binary_ng's dest as a card sets it up: with bf16 operands and a bf16 output
+ * the dest is 16-bit, the SFPU product is rounded to bf16 before the fused ROUND (ckernel_sfpu_binary.h)
+ * and an operand's activations are packed in its own format. The step's former form, a bf16 multiply by
+ * {@code recip(a) * 127} built on the absmax operand, gives 18,577 differing codes here (18,515 away from
+ * any tie, each by one): what a card would have computed, which the double did not show before it
+ * modelled the dest.
  */
 class QuantizationCodesTest {
     private static final int HIDDEN = 128;
@@ -43,7 +48,7 @@ class QuantizationCodesTest {
     private static final int EXPONENTS = 10;
 
     @Test
-    void deviceCodesEqualTheGoldensExceptAtFortyExactTiesEachOffByOne() {
+    void deviceCodesEqualTheGoldensExceptAt28ExactTiesEachOffByOne() {
         List<float[]> rows = new ArrayList<>();
         for (int m = 0; m < 128; m++) {
             float a = bf16(0, m);
@@ -75,7 +80,8 @@ class QuantizationCodesTest {
         for (int i = 0; i < HIDDEN; i++) {
             identity[i * HIDDEN + i] = 1;
         }
-        int compared = 0, ties = 0, differing = 0;
+        int compared = 0, ties = 0, differing = 0, offTie = 0, worst = 0;
+        String firstOffTie = null;
         try (TenstorrentDevice d = Emulator.open();
              Tensor t = Host.bf16(d, table, rows.size(), HIDDEN);
              Tensor w = Host.ternary(d, identity, HIDDEN, HIDDEN, 1.0f);
@@ -103,19 +109,28 @@ class QuantizationCodesTest {
                     ties += tie ? 1 : 0;
                     if (device != golden) {
                         differing++;
-                        assertTrue(tie && Math.abs(device - golden) == 1, "x " + row[i] + ", absmax " + a + ": device "
-                                + device + ", golden " + golden + (tie ? "" : " (not a tie)"));
+                        if (!(tie && Math.abs(device - golden) == 1)) {
+                            offTie++;
+                            worst = Math.max(worst, Math.abs(device - golden));
+                            if (firstOffTie == null) {
+                                firstOffTie = "x " + row[i] + ", absmax " + a + ": device " + device + ", golden " + golden
+                                        + (tie ? "" : " (not a tie)");
+                            }
+                        }
                     }
                 }
             }
             assertTrue(d.opStats().getOrDefault("op:ttnn::moreh_norm", 0L) >= rows.size(),
                     "the decode step's quantization ran: " + d.opStats());
         }
+        System.out.printf("QuantizationCodesTest: %d codes compared, %d exact ties, %d differ, %d of them not a tie-by-one (largest difference %d; first: %s)%n",
+                compared, ties, differing, offTie, worst, firstOffTie);
+        assertEquals(0, offTie, "codes that differ other than by one at an exact tie: " + offTie + ", first " + firstOffTie);
         // 2 signs x 10 exponents x 128 mantissas of x per absmax, up to the absmax, plus the absmax itself per
         // row and the zero padding of each absmax's last row.
         assertEquals(rows.size() * HIDDEN, compared);
         assertEquals(508, ties, "exact ties over the bfloat16 grid");
-        assertEquals(40, differing, "codes that differ from the golden's (all at exact ties, each by one)");
+        assertEquals(28, differing, "codes that differ from the golden's (all at exact ties, each by one)");
     }
 
     /** x * 127 / a = n + 1/2 exactly: 254 x = (2n + 1) a, all exact in double for bfloat16 x and a. */

@@ -11,6 +11,7 @@ import io.bitnettt.tt.DeviceCounters;
 import io.bitnettt.tt.EmulatorConfig;
 import io.bitnettt.tt.TenstorrentDevice;
 import io.bitnettt.tt.TenstorrentEmulatorProvider;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,21 +32,40 @@ import static org.junit.jupiter.api.Assertions.*;
  *
  * <p>The device computes as the decode step of tt_transformers' recipe does: bf16 activations and
  * residual stream, int8 codes quantized from the bf16 norm outputs, bfloat4_b weights with LoFi and bf16
- * accumulation for gate/up, a bfloat8_b KV cache and LM head, bf16 SDPA. Its logits therefore differ
- * from the CPU backend's F32 ones, and exact token equality over 32 steps is not a property the recipe
- * has: a bf16 value carries 8 significant bits, so the norm output the step quantizes already sits up to a
- * quarter of a code step away from the CPU's F32 one, and a code that flips at a half-way point moves the
- * next layer's input by a whole step (QuantizationCodesTest shows that the codes of a given bf16 input are
- * the golden's). On these small random models (hidden 96 and 128, relu² amplifying) that gives
- * logit differences of about 1 on logits of standard deviation about 6, with rare larger ones. Separated
- * on GQA PACKED seed 1: a bf16 instead of bfloat8_b LM head changes the largest difference from 2.57 to
- * 2.51, accuracy mode (FP32 accumulation, HiFi3 attention, bf16 KV cache) to 2.22; the rest is the bf16
- * activations. The issue's fallback (Pearson >= 0.99 at every step) holds at 363 of the 384 teacher-forced
- * steps in performance mode (smallest 0.9495; accuracy mode 377, smallest 0.9790), so the test states what the recipe does hold, on a fixed list
- * of seeds nobody picked (1, 2, 3 of each model and form), teacher-forced along the CPU's greedy path:
+ * accumulation for gate/up, a bfloat8_b KV cache and LM head, bf16 SDPA, the matrix engine's fidelity
+ * phases. Its logits therefore differ from the CPU backend's F32 ones, and neither exact token equality
+ * over 32 steps nor the issue's fallback (Pearson >= 0.99 at every step) is a property the recipe has.
+ *
+ * <p>Where the difference comes from, measured over the 12 sequences below (384 teacher-forced steps,
+ * performance mode) by switching the host double's number formats off one source at a time and all but
+ * one: with every format exact (F32 storage, no bf16 inside ops, no block floats, no TF32, full-precision
+ * products) the shim's logits match the CPU's to Pearson >= 0.9995 at every step (largest difference
+ * 0.48 on logits of standard deviation about 6), so the recipe's folds (scales into eps, SDPA scale and
+ * addcmul; relu²'s absmax³ left to the sub-norm) are right. Each format alone gives (smallest per-step
+ * Pearson; steps below 0.99): bf16 storage of activations 0.9833, 1; bfloat8_b KV cache and LM head
+ * 0.9853, 3; bf16 inside ops (gate/up accumulation without FP32, SDPA's scores and probabilities) 0.9913,
+ * 0; the matrix engine's fidelity phases (HiFi2 LM head, rotary and SDPA) 0.9786, 7; TF32 source
+ * registers (the F32 prefill) 0.9956, 0. All together: 0.9495, 21 (these figures before the double
+ * modelled binary_ng's 16-bit dest; with it 0.9392, 17; accuracy mode 0.9452, 3). No one source dominates: each moves
+ * some int8 codes by one at their rounding boundaries (any perturbation does, in proportion to its
+ * size, and a moved code is a whole step), and these small random models (hidden 96 and 128, relu²
+ * amplifying) carry that to the logits. What TT-NN allows beyond accuracy mode (FP32 accumulation,
+ * HiFi3, bf16 KV cache) does not reach 0.99 either: a bf16 LM head at full fidelity and FLOAT32 matmul
+ * outputs on top of it, tried in the double, leave a smallest Pearson of 0.9795 with 6 steps below 0.99;
+ * the norm outputs stay bf16 (moreh_norm, the absmax, takes BFLOAT16 only) and so do SDPA's internals.
+ *
+ * <p>The codes themselves are the golden's for a given bf16 input (QuantizationCodesTest) since the step
+ * divides into FLOAT32 codes: the host double now models binary_ng's 16-bit dest, under which the former
+ * bf16 multiply by {@code recip(absmax) * 127} would have moved about 6 % of all codes on a card.
+ *
+ * <p>So the test states what the recipe holds, on a fixed list of seeds nobody picked (1, 2, 3 of each
+ * model and form), teacher-forced along the CPU's greedy path, in both modes (measured figures at each
+ * constant):
  * <ul>
  *   <li>the logits correlate with the CPU's: Pearson >= {@value #STEP_PEARSON} at every step and a
- *       median over the 32 steps >= {@value #MEDIAN_PEARSON};</li>
+ *       median over the 32 steps >= {@value #MEDIAN_PEARSON}; over all 384 steps at most
+ *       {@value #BELOW_099_PERFORMANCE} (performance) and {@value #BELOW_099_ACCURACY} (accuracy) below
+ *       0.99, accuracy mode fewer;</li>
  *   <li>the argmax equals the CPU's at every step where the CPU's top-1/top-2 margin exceeds
  *       {@value #NEAR_TIE} logits (see {@link #NEAR_TIE}), and at no fewer than {@value #MIN_AGREEING} of
  *       the 32 steps;</li>
@@ -63,18 +83,25 @@ class TenstorrentEmulatorEngineTest {
     private static final int STEPS = 32;
     private static final int FREE = 8;
     /**
-     * A near-tie, in logits: twice an error budget of 1.25 per logit (about a fifth of the logits' standard
-     * deviation). Measured over the 12 sequences below (performance mode): the largest |logit
-     * difference| of a sequence is 1.3 to 5.8; the argmax differed at 24 of 384 steps, every one with a CPU
-     * margin of at most 2.41 (accuracy mode: 21 steps, at most 2.41).
+     * A near-tie, in logits: twice an error budget of 1.5 per logit (a quarter of the logits' standard
+     * deviation of about 6). Measured over the 12 sequences below, the argmax differed only where the CPU's
+     * margin was at most 2.65 (GQA MASTER seed 3, performance mode; the printed figures per sequence give
+     * the largest); 2.5, the bound before the host double modelled binary_ng's 16-bit dest, no longer holds.
      */
-    static final double NEAR_TIE = 2.5;
-    /** Measured smallest per-step Pearson: 0.9495 (performance), 0.9790 (accuracy). */
-    static final double STEP_PEARSON = 0.94;
-    /** Measured smallest per-sequence median: above 0.99 in every sequence. */
-    static final double MEDIAN_PEARSON = 0.99;
-    /** Steps of 32 whose argmax must equal the CPU's; measured fewest: 28 (MHA MASTER seed 1). */
-    static final int MIN_AGREEING = 26;
+    static final double NEAR_TIE = 3.0;
+    /** Measured smallest per-step Pearson: 0.9392 (performance), 0.9452 (accuracy), both GQA PACKED seed 3. */
+    static final double STEP_PEARSON = 0.93;
+    /** Measured smallest per-sequence median: 0.9965 (performance), 0.9968 (accuracy). */
+    static final double MEDIAN_PEARSON = 0.995;
+    /** Steps of the 384 with Pearson below 0.99; measured 17 (performance) and 3 (accuracy). */
+    static final int BELOW_099_PERFORMANCE = 20;
+    static final int BELOW_099_ACCURACY = 4;
+    /** Steps of 32 whose argmax must equal the CPU's; measured fewest: 28. */
+    static final int MIN_AGREEING = 27;
+
+    /** Steps below Pearson 0.99 per mode (0 performance, 1 accuracy) and the sequences counted, over the class. */
+    private static final int[] BELOW_099 = new int[2];
+    private static int sequences;
 
     @TempDir
     Path dir;
@@ -149,45 +176,17 @@ class TenstorrentEmulatorEngineTest {
         try (Checkpoint ckpt = Checkpoint.open(path)) {
             Path32 cpu = cpuGreedy(ckpt);
             int[] prompt = prompt(ckpt.config());
-            int vocab = ckpt.config().vocabSize();
-            String at0 = model + " " + form + " seed " + seed;
-            double maxDiff = 0;
-            double[] pearsons = new double[STEPS];
-            int agreeing = 0;
-            try (Device e = emulator(false); DeviceWeights we = WeightUploader.upload(ckpt, e);
-                 BitNetForward fe = new BitNetForward(e, ModelDims.of(ckpt.config(), CONTEXT), we, BLOCK)) {
-                fe.prefill(prompt, 0, prompt.length - 1);
-                float[] le = new float[vocab];
-                int token = prompt[prompt.length - 1];
-                for (int step = 0; step < STEPS; step++) {
-                    fe.decode(token, prompt.length - 1 + step, le);
-                    float[] lc = cpu.logits()[step];
-                    String at = at0 + " step " + step;
-                    pearsons[step] = pearson(lc, le);
-                    assertTrue(pearsons[step] >= STEP_PEARSON, at + ": Pearson " + pearsons[step]);
-                    maxDiff = Math.max(maxDiff, maxAbsDiff(lc, le));
-                    double margin = margin(lc);
-                    if (argmax(le) == cpu.tokens()[step]) {
-                        agreeing++;
-                    } else {
-                        assertTrue(margin <= NEAR_TIE, at + ": argmax " + argmax(le) + " vs the CPU's " + cpu.tokens()[step]
-                                + " where the CPU's margin is " + margin + " > " + NEAR_TIE);
-                    }
-                    token = cpu.tokens()[step];  // teacher forcing: the CPU's token goes in
-                }
+            for (int mode = 0; mode < 2; mode++) {
+                String at0 = model + " " + form + " seed " + seed + (mode == 1 ? " accuracy" : " performance");
+                BELOW_099[mode] += teacherForced(ckpt, cpu, prompt, mode == 1, at0);
             }
-            double[] sorted = pearsons.clone();
-            Arrays.sort(sorted);
-            double median = (sorted[STEPS / 2 - 1] + sorted[STEPS / 2]) / 2;
-            System.out.printf("%s: %d of %d argmax equal, max |logit difference| %.4f, Pearson min %.4f median %.4f%n",
-                    at0, agreeing, STEPS, maxDiff, sorted[0], median);
-            assertTrue(median >= MEDIAN_PEARSON, at0 + ": median Pearson " + median);
-            assertTrue(agreeing >= MIN_AGREEING, at0 + ": argmax equal at " + agreeing + " of " + STEPS + " steps");
-            // Free-running greedy on the device, from the same prompt.
+            sequences++;
+            // Free-running greedy on the device (performance mode), from the same prompt.
             try (Device e = emulator(false); DeviceWeights we = WeightUploader.upload(ckpt, e);
                  BitNetForward fe = new BitNetForward(e, ModelDims.of(ckpt.config(), CONTEXT), we, BLOCK)) {
                 fe.prefill(prompt, 0, prompt.length - 1);
                 int token = prompt[prompt.length - 1];
+                String at0 = model + " " + form + " seed " + seed;
                 for (int step = 0; step < FREE; step++) {
                     token = fe.decodeArgmax(token, prompt.length - 1 + step);
                     if (margin(cpu.logits()[step]) <= NEAR_TIE) {
@@ -200,31 +199,59 @@ class TenstorrentEmulatorEngineTest {
         }
     }
 
-    @Test
-    void accuracyModeTracksTheCpuBackendCloser() throws IOException {
-        Path path = checkpoint("GQA", WeightForm.PACKED, 1);
-        try (Checkpoint ckpt = Checkpoint.open(path)) {
-            Path32 cpu = cpuGreedy(ckpt);
-            double[] worst = new double[2];
-            for (int mode = 0; mode < 2; mode++) {
-                try (Device e = emulator(mode == 1); DeviceWeights we = WeightUploader.upload(ckpt, e);
-                     BitNetForward fe = new BitNetForward(e, ModelDims.of(ckpt.config(), CONTEXT), we, BLOCK)) {
-                    int[] prompt = prompt(ckpt.config());
-                    fe.prefill(prompt, 0, prompt.length - 1);
-                    float[] le = new float[ckpt.config().vocabSize()];
-                    int token = prompt[prompt.length - 1];
-                    for (int step = 0; step < STEPS; step++) {
-                        fe.decode(token, prompt.length - 1 + step, le);
-                        worst[mode] = Math.max(worst[mode], maxAbsDiff(cpu.logits()[step], le));
-                        token = cpu.tokens()[step];
-                    }
+    /** Teacher-forced along the CPU's path; returns the steps whose Pearson is below 0.99. */
+    private static int teacherForced(Checkpoint ckpt, Path32 cpu, int[] prompt, boolean accuracy, String at0) {
+        int vocab = ckpt.config().vocabSize();
+        double maxDiff = 0, worstDisagreement = 0;
+        double[] pearsons = new double[STEPS];
+        int agreeing = 0, below = 0;
+        try (Device e = emulator(accuracy); DeviceWeights we = WeightUploader.upload(ckpt, e);
+             BitNetForward fe = new BitNetForward(e, ModelDims.of(ckpt.config(), CONTEXT), we, BLOCK)) {
+            fe.prefill(prompt, 0, prompt.length - 1);
+            float[] le = new float[vocab];
+            int token = prompt[prompt.length - 1];
+            for (int step = 0; step < STEPS; step++) {
+                fe.decode(token, prompt.length - 1 + step, le);
+                float[] lc = cpu.logits()[step];
+                String at = at0 + " step " + step;
+                pearsons[step] = pearson(lc, le);
+                assertTrue(pearsons[step] >= STEP_PEARSON, at + ": Pearson " + pearsons[step]);
+                below += pearsons[step] < 0.99 ? 1 : 0;
+                maxDiff = Math.max(maxDiff, maxAbsDiff(lc, le));
+                double margin = margin(lc);
+                if (argmax(le) == cpu.tokens()[step]) {
+                    agreeing++;
+                } else {
+                    worstDisagreement = Math.max(worstDisagreement, margin);
+                    assertTrue(margin <= NEAR_TIE, at + ": argmax " + argmax(le) + " vs the CPU's " + cpu.tokens()[step]
+                            + " where the CPU's margin is " + margin + " > " + NEAR_TIE);
                 }
+                token = cpu.tokens()[step];  // teacher forcing: the CPU's token goes in
             }
-            System.out.printf("GQA PACKED seed 1: max |logit difference| performance %.4f, accuracy %.4f%n", worst[0],
-                    worst[1]);
-            assertTrue(worst[1] < worst[0], "accuracy mode (FP32 accumulation, bf16 KV cache) is closer: " + worst[1]
-                    + " vs " + worst[0]);
         }
+        double[] sorted = pearsons.clone();
+        Arrays.sort(sorted);
+        double median = (sorted[STEPS / 2 - 1] + sorted[STEPS / 2]) / 2;
+        System.out.printf("%s: %d of %d argmax equal (largest CPU margin where not %.2f), max |logit difference| %.4f, "
+                + "Pearson min %.4f median %.4f, %d steps below 0.99%n", at0, agreeing, STEPS, worstDisagreement, maxDiff,
+                sorted[0], median, below);
+        assertTrue(median >= MEDIAN_PEARSON, at0 + ": median Pearson " + median);
+        assertTrue(agreeing >= MIN_AGREEING, at0 + ": argmax equal at " + agreeing + " of " + STEPS + " steps");
+        return below;
+    }
+
+    /** Over all 12 sequences (when the whole class ran): the steps below 0.99, and accuracy mode fewer. */
+    @AfterAll
+    static void accuracyModeHasFewerStepsBelow099() {
+        if (sequences < 12) {
+            return;  // a filtered run: the counts cover the 384 steps only
+        }
+        System.out.printf("steps of %d with Pearson below 0.99: performance %d, accuracy %d%n", sequences * STEPS,
+                BELOW_099[0], BELOW_099[1]);
+        assertTrue(BELOW_099[0] <= BELOW_099_PERFORMANCE, "performance mode: " + BELOW_099[0] + " steps below 0.99");
+        assertTrue(BELOW_099[1] <= BELOW_099_ACCURACY, "accuracy mode: " + BELOW_099[1] + " steps below 0.99");
+        assertTrue(BELOW_099[1] < BELOW_099[0], "accuracy mode (FP32 accumulation, HiFi3, bf16 KV cache) is closer: "
+                + BELOW_099[1] + " vs " + BELOW_099[0] + " steps below 0.99");
     }
 
     @Test

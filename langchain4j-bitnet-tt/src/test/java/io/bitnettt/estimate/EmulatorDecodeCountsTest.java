@@ -26,7 +26,8 @@ class EmulatorDecodeCountsTest {
     static final Map<String, Integer> PER_LAYER = Map.ofEntries(
             Map.entry("ttnn::rms_norm", 4),                      // input, attention sub-, post-attention, FFN sub-norm
             Map.entry("ttnn::moreh_norm", 4),                    // absmax of each of the four quantized inputs
-            Map.entry("ttnn::multiply", 6),                      // 4 x int8 codes, QKV dequantization, relu² product
+            Map.entry("ttnn::divide", 4),                        // int8 codes (FLOAT32) of each quantized input
+            Map.entry("ttnn::multiply", 2),                      // QKV dequantization, relu² product
             Map.entry("ttnn::linear", 5),                        // fused QKV, WO, FF1, FF3, FF2 (DRAM-sharded)
             Map.entry("ttnn::addcmul", 2),                       // dequantization + residual add, after WO and FF2
             Map.entry("ttnn::experimental::nlp_create_qkv_heads_decode", 1),
@@ -116,7 +117,7 @@ class EmulatorDecodeCountsTest {
      *       token. The targets (at most 25 and 800) are NOT met: BitNet's layer has what a Llama layer of
      *       the same recipe (17 ops: 2 norms, 5 linears, the gate multiply, 2 residual adds, heads, 2
      *       rotary, cache update, SDPA, reshard, concat heads) has, plus two sub-norms, an absmax and a
-     *       multiply into codes before each of the 4 quantized inputs (QKV, WO, FF1/FF3, FF2) and one
+     *       divide into codes before each of the 4 quantized inputs (QKV, WO, FF1/FF3, FF2) and one
      *       dequantizing multiply of QKV: 11 more (the WO and FF2 dequantizations ride on the residual adds,
      *       addcmul; FF1/FF3's on the gate multiply and the sub-norm). No
      *       TT-NN op at 622c6fb9 computes a per-token absmax and int8 codes together (the nearest,
