@@ -324,19 +324,10 @@ class TenstorrentEmulatorEngineTest {
     }
 
     private static double pearson(float[] a, float[] b) {
-        double ma = 0, mb = 0;
+        double[] wide = new double[a.length];
         for (int i = 0; i < a.length; i++) {
-            ma += a[i];
-            mb += b[i];
+            wide[i] = a[i];
         }
-        ma /= a.length;
-        mb /= b.length;
-        double sab = 0, saa = 0, sbb = 0;
-        for (int i = 0; i < a.length; i++) {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-        return sab / Math.sqrt(saa * sbb);
+        return BitNetForwardTest.pearson(wide, b);
     }
 }
