@@ -401,6 +401,20 @@ void read_region(const Tensor& src, void* bytes, uint64_t offset, uint64_t size)
     std::memcpy(bytes, w.data() + offset / 4, size);
 }
 
+std::vector<uint32_t> read_leading(const Tensor& src, uint64_t n) {
+    TensorImpl& t = src.impl();
+    const uint64_t size = t.elements() == 0 ? 0 : t.bytes() / t.elements();
+    hd::check(t.layout == Layout::ROW_MAJOR && !t.memory.is_sharded() && (size == 2 || size == 4) && n >= 1 &&
+                  n <= t.elements(),
+              hd::kRegion, "read of the first " + std::to_string(n) + " elements of " + name(t.dtype) + " " +
+                               name(t.layout) + " " + t.memory.text() + " " + shape_text(t.shape) +
+                               " (the double reads leading elements of interleaved ROW_MAJOR 16- and 32-bit tensors)");
+    // Only the region crosses: n elements rounded up to 4 bytes, as the real adapter's read.
+    std::vector<uint32_t> w = read_words(src, (n * size + 3) / 4 * 4);
+    w.resize(n);
+    return w;
+}
+
 void deallocate(Tensor& t) {
     if (!t.valid()) return;
     TensorImpl& i = t.impl();

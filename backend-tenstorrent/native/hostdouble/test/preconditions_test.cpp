@@ -244,6 +244,48 @@ void sampling_rules() {
            [&] { argmax(logits, -1, false, std::nullopt, t(d, {2}, DataType::UINT32, Layout::ROW_MAJOR)); });
     breaks("topk.input", [&] { topk(logits, 5, -1, true, true, std::nullopt); });
     breaks("topk.k", [&] { topk(t(d, {1, 100}, DataType::BFLOAT16), 0, -1, true, true, std::nullopt); });
+    breaks("topk.k", [&] { topk(t(d, {1, 100}, DataType::BFLOAT16), 101, -1, true, true, std::nullopt); });
+    breaks("topk.k", [&] { topk(t(d, {1, 1, 32, 128}, DataType::BFLOAT16), 5, 2, true, true, std::nullopt); });
+    // k = 4096 of 8192: past the multi-core path's k <= 64, one core would hold 4 x (2048 + 2048) +
+    // (4 + 2 x 128) x (2048 + 2048) + 128 x (2048 + 2048) = 1,605,632 B of circular buffers, past 1464 KiB.
+    breaks("topk.single_core_l1", [&] { topk(t(d, {1, 8192}, DataType::BFLOAT16), 4096, -1, true, true, std::nullopt); });
+    // ... while k = 2048 (1,081,344 B), and any k <= 64 of a power-of-two width (multi-core), are accepted.
+    topk(t(d, {1, 8192}, DataType::BFLOAT16), 2048, -1, true, true, std::nullopt);
+    topk(t(d, {1, 1, 32, 8192}, DataType::BFLOAT16), 64, -1, true, true, std::nullopt);
+    close_device(d);
+}
+
+/* The top-k wrapper's programs and results: k rounded up to the tile, -inf padding, slices back to k. */
+void topk_wrapper() {
+    Device d = open();
+    // [1, 100] BFLOAT16: width 100 pads to 128 in the tile (fill_pad, and rows 1..31 are tile padding too),
+    // k = 5 runs as 32 and is sliced back (2 slices). Ties: the lower index first.
+    Tensor x = t(d, {1, 100}, DataType::BFLOAT16);
+    std::vector<float> v(100);
+    for (int i = 0; i < 100; ++i) v[i] = static_cast<float>((i * 37) % 23);  // 22 at i = 18, 41, 64, 87; 21 at 13
+    fill(x, v);
+    synchronize(d);
+    const uint64_t before = counters(d).ops;
+    auto [values, indices] = topk(x, 5, -1, true, true, MemoryConfig::l1());
+    synchronize(d);
+    CHECK(counters(d).ops - before == 4, "fill_pad, topk, 2 slices: %llu ops",
+          static_cast<unsigned long long>(counters(d).ops - before));
+    CHECK(values.shape() == Shape({1, 5}) && indices.shape() == Shape({1, 5}) && indices.dtype() == DataType::UINT16,
+          "top-5 shapes %s %s", shape_text(values.shape()).c_str(), shape_text(indices.shape()).c_str());
+    const std::vector<float> got = read_f32(values), ids = read_f32(indices);
+    const float want_v[] = {22, 22, 22, 22, 21};
+    const float want_i[] = {18, 41, 64, 87, 13};
+    bool ok = true;
+    for (int i = 0; i < 5; ++i) ok = ok && got[i] == want_v[i] && ids[i] == want_i[i];
+    CHECK(ok, "top-5 (ties in index order): %g@%g %g@%g %g@%g %g@%g %g@%g", got[0], ids[0], got[1], ids[1], got[2],
+          ids[2], got[3], ids[3], got[4], ids[4]);
+    // A whole-tile k of a [1, 1, 32, 128256] row: no fill, no slices, one program; UINT32 indices past 65535.
+    Tensor wide = t(d, {1, 1, 32, 128256}, DataType::BFLOAT16, Layout::TILE, MemoryConfig::l1());
+    const uint64_t mid = counters(d).ops;
+    auto [wv, wi] = topk(wide, 64, -1, true, true, MemoryConfig::l1());
+    synchronize(d);
+    CHECK(counters(d).ops - mid == 1 && wi.dtype() == DataType::UINT32 && wv.shape() == Shape({1, 1, 32, 64}),
+          "whole-tile top-k: %llu ops", static_cast<unsigned long long>(counters(d).ops - mid));
     close_device(d);
 }
 
@@ -630,6 +672,7 @@ int main() {
     sdpa_rules();
     sampling_rules();
     decode_rules();
+    topk_wrapper();
     for (const hd::Rule* rule : hd::all_rules()) {
         CHECK(triggered.count(rule->id) == 1, "rule %s (%s) has no case that breaks it", rule->id, rule->op);
     }

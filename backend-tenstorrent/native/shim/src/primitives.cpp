@@ -453,6 +453,7 @@ void topk(Ctx& c, btt_tensor logitsh, uint32_t k, btt_tensor valuesh, btt_tensor
                  indices.dims == std::vector<int64_t>{k},
              "indices must be UINT32 ROW_MAJOR [" + std::to_string(k) + "], got " + dtype_name(indices.dtype) + " " +
                  shape_text(indices.dims));
+    if (decode_topk(c, logits, k, values, indices)) return;
     // topk_device_operation.cpp: TILE, BFLOAT16 or BFLOAT8_B input, so FLOAT32 logits are rounded first.
     auto [vals, idx] = nn::topk(nn::typecast(exact(c, logits), DataType::BFLOAT16, kL1), k, -1, true, true, kL1);
     nn::copy(nn::typecast(vals, float_dtype(values), kL1), values.plain);  // [1, k] TILE

@@ -9,7 +9,8 @@
 //                    the residual; rms_norm -> absmax -> codes -> linear (FF1), linear (FF3) -> multiply with
 //                    relu² fused -> rms_norm -> absmax -> codes -> linear (FF2) -> addcmul into the residual
 //   per token        embedding, reshard, cos/sin gathers and reshards, final rms_norm, LM head chunks, concat,
-//                    reshard, argmax into the token's ids, plus_one on the positions
+//                    reshard, argmax into the token's ids (greedy) or topk and two untilizes (top-k sampling: k
+//                    values and ids read back, the sampled token written into the ids), plus_one on the positions
 //
 // Weight scales are folded: into the SDPA scale (Q, K), the attention sub-norm's eps (V), the addcmul's
 // value (WO, FF2) and the relu² product's post-multiply (FF1, FF3, whose absmax the sub-norm cancels). Each
@@ -438,6 +439,25 @@ bool decode_argmax(Ctx& c, TensorRec& logits, TensorRec& out) {
     // Inside the trace: the next token goes straight into the ids the next step's embedding reads.
     nn::argmax(v.t, -1, false, std::nullopt, *out.ids);
     c.derived_written(out);
+    return true;
+}
+
+bool decode_topk(Ctx& c, TensorRec& logits, uint32_t k, TensorRec& values, TensorRec& indices) {
+    const Value& v = logits.value;
+    if (v.kind != Value::Kind::Rows || v.dyn || !positive(v.scale) || v.t.memory().is_sharded() ||
+        v.t.dtype() != nn::DataType::BFLOAT16 || v.t.layout() != nn::Layout::TILE) {
+        return false;
+    }
+    // Inside the trace, on the logits as the LM head left them (bf16; a positive scale does not move the order):
+    // k rounded up to the tile, which ttnn::topk computes anyway (topk.cpp's adjusted_k) and would otherwise slice
+    // back to k with two more programs; the download takes the first k of row 0 instead. Both outputs are
+    // untilized into DRAM so that those k values and k indices are one contiguous region each, and only they
+    // cross (read_leading): 2k bytes of bf16 values, 2k or 4k of UINT16 or UINT32 indices.
+    const uint32_t whole = static_cast<uint32_t>(std::min<uint64_t>(round_up32(k), logits.cols()));
+    auto [vals, idx] = nn::topk(v.t, whole, -1, true, true, kL1);
+    const nn::MemoryConfig dram = nn::MemoryConfig::dram();
+    c.written(values, rows(nn::to_layout(vals, nn::Layout::ROW_MAJOR, dram), v.scale));
+    c.written(indices, rows(nn::to_layout(idx, nn::Layout::ROW_MAJOR, dram)));
     return true;
 }
 

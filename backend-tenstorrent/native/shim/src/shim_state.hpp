@@ -32,6 +32,8 @@ struct QkvGroup;
  *     the tile the way tt_transformers' batch does), in whatever placement the producing op gave it;
  *   - Heads: `t` is [1, 1, heads, head_dim] height-sharded, the token's heads as rows;
  *   - Member: one of the outputs of a fused QKV matmul (group), not yet split into heads.
+ *   A ROW_MAJOR Rows tensor may be wider than cols (the decode step's top-k: k rounded up to the tile); its
+ *   first cols elements are the value, read back alone. UINT32 tensors take that form only (top-k indices).
  * Static scales are weight scales the shim folds into later ops (eps of a norm, the SDPA scale, the
  * residual add); `dyn` is the per-token absmax of an activation quantization, applied by the op that
  * consumes the matmul's output.
@@ -281,6 +283,7 @@ bool decode_relu2_gate(Ctx& c, TensorRec& gate, TensorRec& up, TensorRec& out);
 bool decode_add(Ctx& c, TensorRec& a, TensorRec& b, TensorRec& out);
 bool decode_output_projection(Ctx& c, TensorRec& x, TensorRec& table, TensorRec& logits);
 bool decode_argmax(Ctx& c, TensorRec& logits, TensorRec& out);
+bool decode_topk(Ctx& c, TensorRec& logits, uint32_t k, TensorRec& values, TensorRec& indices);
 
 /* Compute configs of the current mode. */
 struct ComputeConfigs {

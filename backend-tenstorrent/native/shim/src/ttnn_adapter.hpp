@@ -205,6 +205,10 @@ std::vector<float> read_f32(const Tensor& src);
 std::vector<uint32_t> read_u32(const Tensor& src);
 /* copy_to_host with a BufferRegion (blocking). */
 void read_region(const Tensor& src, void* bytes, uint64_t offset, uint64_t size);
+/* The first n elements of a ROW_MAJOR interleaved tensor of 16- or 32-bit elements (its first row when n is at
+ * most the width), by one copy_to_host with a BufferRegion of n elements rounded up to 4 bytes; floats widen
+ * to float32 bits, integers to uint32. Only that region crosses (counted as device-to-host bytes). */
+std::vector<uint32_t> read_leading(const Tensor& src, uint64_t n);
 /* ttnn::deallocate(t, force=true): frees the buffer even if other handles share it. */
 void deallocate(Tensor& t);
 /* Bytes the tensor occupies on the device. */

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -363,6 +364,32 @@ void read_region(const Tensor& src, void* bytes, uint64_t offset, uint64_t size)
     compat::copy_region_to_host(dev.mesh->mesh_command_queue(std::nullopt), tt(src), static_cast<std::byte*>(bytes),
                                 ::tt::tt_metal::BufferRegion(offset, size));
     dev.counters.device_to_host_bytes += size;
+}
+
+std::vector<uint32_t> read_leading(const Tensor& src, uint64_t n) {
+    const DataType d = src.dtype();
+    const bool half = d == DataType::BFLOAT16 || d == DataType::UINT16;
+    const bool word = d == DataType::FLOAT32 || d == DataType::UINT32 || d == DataType::INT32;
+    uint64_t elements = 1;
+    for (uint32_t x : src.shape()) elements *= x;
+    if (src.layout() != Layout::ROW_MAJOR || src.memory().is_sharded() || !(half || word) || n == 0 || n > elements) {
+        throw std::runtime_error("read_leading: " + std::to_string(n) + " elements of a tensor that is not an interleaved "
+                                 "ROW_MAJOR tensor of 16- or 32-bit elements holding them");
+    }
+    const uint64_t size = half ? 2 : 4;
+    std::vector<std::byte> raw((n * size + 3) / 4 * 4);
+    read_region(src, raw.data(), 0, raw.size());
+    std::vector<uint32_t> out(n);
+    for (uint64_t i = 0; i < n; ++i) {
+        if (half) {
+            uint16_t h;
+            std::memcpy(&h, raw.data() + 2 * i, 2);
+            out[i] = d == DataType::BFLOAT16 ? static_cast<uint32_t>(h) << 16 : h;
+        } else {
+            std::memcpy(&out[i], raw.data() + 4 * i, 4);
+        }
+    }
+    return out;
 }
 
 void deallocate(Tensor& t) {

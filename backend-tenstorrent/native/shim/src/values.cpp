@@ -2,6 +2,7 @@
 // back into the tensor's own buffer with device ops, and reading any form back to the host.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "shim_state.hpp"
 
@@ -65,7 +66,7 @@ void materialize(Ctx& c, TensorRec& t) {
     } else {
         if (v.scale != 1.0f) row = nn::multiply(row, v.scale, {.memory = kL1});
         nn::Tensor shaped = nn::reshape(row, t.plain.shape(), kL1);
-        if (t.plain.layout() == nn::Layout::ROW_MAJOR) shaped = nn::to_layout(shaped, nn::Layout::ROW_MAJOR, kL1);
+        if (t.plain.layout() != shaped.layout()) shaped = nn::to_layout(shaped, t.plain.layout(), kL1);
         nn::copy(shaped, t.plain);
     }
     t.value = Value{};
@@ -82,6 +83,14 @@ std::vector<float> read_value(btt_device& dev, TensorRec& t) {
             out = nn::read_f32(t.plain);
             break;
         case Value::Kind::Rows:
+            if (v.t.layout() == nn::Layout::ROW_MAJOR) {
+                // Row 0's first cols elements only (the decode step's top-k values).
+                const std::vector<uint32_t> bits = nn::read_leading(v.t, cols);
+                out.resize(cols);
+                std::memcpy(out.data(), bits.data(), cols * sizeof(float));
+                break;
+            }
+            [[fallthrough]];
         case Value::Kind::Heads: {
             // Rows: row 0 of [1, 1, 32, cols]; Heads: the heads of [1, 1, H, D] in order.
             std::vector<float> all = nn::read_f32(v.t);
@@ -113,6 +122,8 @@ std::vector<float> read_value(btt_device& dev, TensorRec& t) {
 
 std::vector<uint32_t> read_u32_value(btt_device& dev, TensorRec& t) {
     (void)dev;
+    // The decode step's top-k indices: the first n of row 0 of their untilized UINT16 or UINT32 form.
+    if (t.value.kind == Value::Kind::Rows) return nn::read_leading(t.value.t, t.elements());
     if (!t.derived_current) return nn::read_u32(t.plain);
     // Ops wrote the derived forms: a position reads its INT32 copy; ids their first slots (4 bytes for [1]).
     const uint64_t n = t.elements();
