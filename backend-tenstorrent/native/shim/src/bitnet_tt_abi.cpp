@@ -409,7 +409,8 @@ btt_status btt_tensor_upload(btt_device* device, btt_tensor tensor, const void* 
         }
         drop_decode_copies(dev, t);
         if (t.dtype == BTT_DTYPE_UINT32) {
-            nn::write(t.plain, static_cast<const uint32_t*>(host), n);
+            // A decode step's token (token_slot_only) crosses into its ids form alone (refresh_derived).
+            if (!token_slot_only(t)) nn::write(t.plain, static_cast<const uint32_t*>(host), n);
         } else if (t.kv_heads != 0) {
             std::vector<float> heads = rows_to_heads(t, static_cast<const float*>(host));
             nn::write(t.plain, heads.data(), heads.size());

@@ -279,6 +279,12 @@ void refresh_derived(btt_device& dev, TensorRec& t, const void* host) {
     if (t.dtype == BTT_DTYPE_UINT32) {
         const uint32_t* data = static_cast<const uint32_t*>(host);
         if (n <= 4096) t.shadow.assign(data, data + n);
+        if (token_slot_only(t)) {
+            nn::write_region(*t.ids, data, 0, sizeof(uint32_t));
+            t.op_written = false;
+            t.derived_current = true;  // the plain buffer was not written: reads come from the ids
+            return;
+        }
         if (t.ids) {
             std::vector<uint32_t> v = id_slots(std::vector<uint32_t>(data, data + n));
             nn::write_region(*t.ids, v.data(), 0, v.size() * sizeof(uint32_t));
@@ -293,6 +299,14 @@ void refresh_derived(btt_device& dev, TensorRec& t, const void* host) {
     }
     t.op_written = false;
     t.derived_current = false;
+}
+
+bool token_slot_only(const TensorRec& t) {
+    // The decode step's token: one id whose ids form exists (the step reads it) and which is no position. Its
+    // row 0 is the token; slots 1..31 feed the tile's padding rows, which never reach row 0 (every op of the
+    // step is per row, and the heads are taken from row 0), and keep the valid ids an earlier upload or the
+    // step's argmax left there. So a sampled token is 4 bytes host to device, like the argmax's 4 back.
+    return t.dtype == BTT_DTYPE_UINT32 && t.elements() == 1 && t.ids && !t.position_i32;
 }
 
 void drop_decode_copies(btt_device& dev, TensorRec& t) {

@@ -253,6 +253,8 @@ nn::Tensor fused_qkv_weight(Ctx& c, std::array<TensorRec*, 3> ws);
 const LmHead& lm_head(Ctx& c, TensorRec& table);
 /* Rewrites the derived copies of t from host data just uploaded into it. */
 void refresh_derived(btt_device& dev, TensorRec& t, const void* host);
+/* Whether an upload into t writes only slot 0 of its ids form (a decode step's one-token input), not its plain buffer. */
+bool token_slot_only(const TensorRec& t);
 /* Drops decode copies built from t (its data changed or it is freed). */
 void drop_decode_copies(btt_device& dev, TensorRec& t);
 /* Frees t's device tensors. */

@@ -32,6 +32,10 @@ import java.util.List;
  * greedy step then writes nothing from the host and reads back only the 4-byte token. The host remembers
  * what the device holds and writes the token or position only when the caller asks for another one
  * (a sampled token, a new position).
+ *
+ * <p>Top-k sampling has its own captured step, the same up to the logits and then ending in the top-k
+ * instead of the argmax (and the position advance): a sampling step is one replay, reads back the k values
+ * and ids, and writes only the sampled token. It is captured for one k at a time, again when k changes.
  */
 public final class BitNetForward implements AutoCloseable {
     /** Element type of the KV cache, [context, kvDim] per layer for K and for V. */
@@ -60,6 +64,8 @@ public final class BitNetForward implements AutoCloseable {
     private CapturedStep decodeStep;
     private Tensor topValues;       // F32 [k], on-device top-k of logits (allocated per k, not per token)
     private Tensor topIds;          // UINT32 [k]
+    private CapturedStep topKStep;  // the decode step ending in the top-k into topValues / topIds
+    private boolean topKInTrace = true;
     private boolean closed;
 
     public BitNetForward(Device device, ModelDims dims, DeviceWeights weights, int prefillBlock) {
@@ -166,23 +172,42 @@ public final class BitNetForward implements AutoCloseable {
             throw new IllegalArgumentException("top-k buffers hold " + values.length + " values and " + ids.length
                     + " ids; expected the same k in [1, " + dims.vocabSize() + "]");
         }
-        runDecode(token, pos);
         if (topValues == null || topValues.shape().dim(0) != k) {
             closeTopK();
             topValues = device.allocate(TensorSpec.of(DType.F32, k));
             topIds = device.allocate(TensorSpec.of(DType.UINT32, k));
         }
-        // Outside the captured step: k is a per-request choice, and greedy callers should not pay for it.
         if (weights.screen() != null) {
+            // The screened projection runs after the step (the step stops at the final norm).
+            runDecode(token, pos);
             ops.screenedTopK(step.normed, weights.screen(), logits, k, topValues, topIds);
-        } else {
+        } else if (!topKInTrace) {
+            runDecode(token, pos);
             ops.topK(logits, k, topValues, topIds);
+        } else {
+            // One replay of the top-k step; the greedy step's argmax is not run, and the token input keeps
+            // what was written into it.
+            runDecode(token, pos, true);
+            deviceToken = token;
         }
-        topValues.download(MemorySegment.ofArray(values));
-        topIds.download(MemorySegment.ofArray(ids));
+        readBack(topValues, MemorySegment.ofArray(values));
+        readBack(topIds, MemorySegment.ofArray(ids));
     }
 
+    /**
+     * Whether top-k sampling replays its own captured step (the default) or, as before it had one, the greedy
+     * step followed by the top-k outside it; for tests and benchmarks that compare the two.
+     */
+    void topKInTrace(boolean inTrace) {
+        this.topKInTrace = inTrace;
+    }
+
+    /** Frees the top-k step (first: it reads the tensors) and its outputs. */
     private void closeTopK() {
+        if (topKStep != null) {
+            topKStep.close();
+            topKStep = null;
+        }
         if (topValues != null) {
             topValues.close();
             topIds.close();
@@ -192,6 +217,10 @@ public final class BitNetForward implements AutoCloseable {
     }
 
     private void runDecode(int token, int pos) {
+        runDecode(token, pos, false);
+    }
+
+    private void runDecode(int token, int pos, boolean topK) {
         checkRange(pos, pos + 1);
         if (token < 0 || token >= dims.vocabSize()) {
             throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, "
@@ -207,7 +236,13 @@ public final class BitNetForward implements AutoCloseable {
         // until it has run, neither is known (a failed step leaves both to be written again).
         deviceToken = -1;
         devicePosition = -1;
-        if (decodeStep == null) {
+        if (topK) {
+            if (topKStep == null) {
+                topKStep = device.capture(this::topKStep);
+            } else {
+                topKStep.replay();
+            }
+        } else if (decodeStep == null) {
             decodeStep = device.capture(this::decodeStep);
         } else {
             decodeStep.replay();
@@ -237,16 +272,32 @@ public final class BitNetForward implements AutoCloseable {
             }
             return;
         }
-        if (weights.outputInt8() != null) {
-            ops.outputProjectionInt8(step.normed, weights.outputInt8().codes(), weights.outputInt8().rowScales(), logits);
-        } else {
-            ops.outputProjection(step.normed, weights.output(), logits);
-        }
+        projectLogits();
         // Inside the captured step, so greedy decoding is one replay: the argmax becomes the next step's input
         // token, and the position advances on the device; a sampling caller writes its own token instead.
         ops.argmax(logits, tokenId);
         if (advancesOnDevice) {
             ops.incrementPosition(position);
+        }
+    }
+
+    /** The decode step for top-k sampling (no screen): the k best logits into topValues / topIds, no argmax. */
+    private void topKStep() {
+        ops.embedding(weights.embedding(), tokenId, step.x);
+        layers(step, decodeAt);
+        ops.rmsNorm(step.x, weights.finalNorm(), dims.rmsNormEps(), step.normed);
+        projectLogits();
+        ops.topK(logits, (int) topValues.shape().dim(0), topValues, topIds);
+        if (advancesOnDevice) {
+            ops.incrementPosition(position);
+        }
+    }
+
+    private void projectLogits() {
+        if (weights.outputInt8() != null) {
+            ops.outputProjectionInt8(step.normed, weights.outputInt8().codes(), weights.outputInt8().rowScales(), logits);
+        } else {
+            ops.outputProjection(step.normed, weights.output(), logits);
         }
     }
 

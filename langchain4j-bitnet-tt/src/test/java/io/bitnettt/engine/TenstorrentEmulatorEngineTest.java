@@ -1,5 +1,7 @@
 package io.bitnettt.engine;
 
+import io.bitnettt.generate.Sampler;
+import io.bitnettt.generate.SamplingParameters;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.model.checkpoint.CheckpointWriter;
@@ -285,11 +287,141 @@ class TenstorrentEmulatorEngineTest {
                 assertTrue(t.ops() > t.abiCalls(), "TT-NN programs, several per fused primitive: " + at);
                 assertTrue(t.l1BytesInUse() > 0, "decode intermediates live in L1: " + at);
             }
-            // A sampled token (not the argmax) is written before the step, 4 bytes and its 32 ids.
+            // A sampled token (not the argmax) is written before the step: 4 bytes, into the id's slot of the
+            // ids the step's embedding reads.
             DeviceCounters before = tt.counters();
             engine.decodeArgmax((token + 1) % ckpt.config().vocabSize(), pos);
             DeviceCounters t = tt.counters().since(before);
-            assertTrue(t.hostToDeviceBytes() > 0 && t.hostToDeviceBytes() <= 4 + 128, t.toString());
+            assertEquals(4, t.hostToDeviceBytes(), t.toString());
+        }
+    }
+
+    private static final int TOP_K = 5;
+    private static final int SAMPLED = 16;
+
+    private static SamplingParameters sampling(long seed) {
+        return SamplingParameters.builder().temperature(0.8).topK(TOP_K).topP(1.0).minP(0).seed(seed).build();
+    }
+
+    static Stream<Arguments> samplingCases() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (String model : new String[] {"MHA", "GQA"}) {
+            for (long seed = 1; seed <= 3; seed++) {
+                b.add(Arguments.of(model, seed));
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * Top-k sampling in its own captured step draws, for the same RNG seed, the same tokens as the top-k run
+     * outside the trace after the greedy step, with the same k candidates bit for bit, and the same as the
+     * project's sampler on the full logits the device downloads ({@link Sampler#sample(float[])}, what the CPU
+     * backend's top-k path draws from its own candidates). Free-running over 16 tokens, each path feeding back
+     * its own draws.
+     */
+    @ParameterizedTest(name = "{0} seed {1}")
+    @MethodSource("samplingCases")
+    void topKSamplingInTheTraceDrawsWhatTheTopKOutsideItAndTheFullLogitsDraw(String model, long seed) throws IOException {
+        Path path = checkpoint(model, WeightForm.PACKED, seed);
+        try (Checkpoint ckpt = Checkpoint.open(path)) {
+            ModelDims dims = ModelDims.of(ckpt.config(), CONTEXT);
+            int vocab = ckpt.config().vocabSize();
+            int[] prompt = prompt(ckpt.config());
+            try (Device da = emulator(false); DeviceWeights wa = WeightUploader.upload(ckpt, da);
+                 BitNetForward inTrace = new BitNetForward(da, dims, wa, BLOCK);
+                 Device db = emulator(false); DeviceWeights wb = WeightUploader.upload(ckpt, db);
+                 BitNetForward outside = new BitNetForward(db, dims, wb, BLOCK);
+                 Device dc = emulator(false); DeviceWeights wc = WeightUploader.upload(ckpt, dc);
+                 BitNetForward full = new BitNetForward(dc, dims, wc, BLOCK)) {
+                outside.topKInTrace(false);
+                for (BitNetForward f : new BitNetForward[] {inTrace, outside, full}) {
+                    f.prefill(prompt, 0, prompt.length - 1);
+                }
+                Sampler sa = new Sampler(sampling(seed), vocab), sb = new Sampler(sampling(seed), vocab);
+                Sampler sc = new Sampler(sampling(seed), vocab);
+                float[] va = new float[TOP_K], vb = new float[TOP_K], logits = new float[vocab];
+                int[] ia = new int[TOP_K], ib = new int[TOP_K];
+                int ta = prompt[prompt.length - 1], tb = ta, tc = ta, notArgmax = 0;
+                for (int step = 0; step < SAMPLED; step++) {
+                    int pos = prompt.length - 1 + step;
+                    String at = model + " seed " + seed + " step " + step;
+                    inTrace.decodeTopK(ta, pos, va, ia);
+                    outside.decodeTopK(tb, pos, vb, ib);
+                    full.decode(tc, pos, logits);
+                    assertArrayEquals(ib, ia, at + ": candidate ids");
+                    assertArrayEquals(vb, va, at + ": candidate values");
+                    ta = sa.sampleTopK(va, ia);
+                    tb = sb.sampleTopK(vb, ib);
+                    tc = sc.sample(logits);
+                    assertEquals(tb, ta, at + ": in the trace vs outside");
+                    assertEquals(tc, ta, at + ": in the trace vs the full logits");
+                    notArgmax += ta != argmax(logits) ? 1 : 0;
+                }
+                assertTrue(notArgmax > 0, model + " seed " + seed + ": every draw was the argmax; the test would not "
+                        + "see a sampler fed other candidates");
+            }
+        }
+    }
+
+    /**
+     * A top-k sampling step: one replay of its own trace, k values (bf16, 2 bytes each) and k ids (UINT16 below
+     * 65536 padded columns, 2 bytes each) read back, each rounded up to 4 bytes, and the sampled token written:
+     * 4 bytes. Against the greedy step its trace has topk and the two untilizes of its outputs instead of argmax.
+     */
+    @Test
+    void eachTopKSampledTokenIsOneReplayThatReadsKValuesAndIdsAndWritesOnlyTheToken() throws IOException {
+        Path path = checkpoint("MHA", WeightForm.PACKED, 5);
+        try (Checkpoint ckpt = Checkpoint.open(path); Device device = emulator(false);
+             DeviceWeights w = WeightUploader.upload(ckpt, device);
+             BitNetForward engine = new BitNetForward(device, ModelDims.of(ckpt.config(), CONTEXT), w, BLOCK)) {
+            TenstorrentDevice tt = (TenstorrentDevice) device;
+            int[] prompt = prompt(ckpt.config());
+            engine.prefill(prompt, 0, prompt.length - 1);
+            int token = prompt[prompt.length - 1];
+            int pos = prompt.length - 1;
+            token = engine.decodeArgmax(token, pos++);
+            tt.resetCounters();
+            DeviceCounters before = tt.counters();
+            token = engine.decodeArgmax(token, pos++);
+            long greedyOps = tt.counters().since(before).ops();
+            Sampler sampler = new Sampler(sampling(9), ckpt.config().vocabSize());
+            float[] values = new float[TOP_K];
+            int[] ids = new int[TOP_K];
+            int previous = token;
+            engine.decodeTopK(token, pos++, values, ids);  // captures the top-k step
+            token = sampler.sampleTopK(values, ids);
+            tt.resetCounters();
+            int written = 0;
+            for (int i = 0; i < 8; i++) {
+                before = tt.counters();
+                int input = token;
+                engine.decodeTopK(input, pos++, values, ids);
+                DeviceCounters t = tt.counters().since(before);
+                token = sampler.sampleTopK(values, ids);
+                if (i == 0) {
+                    System.out.println("engine per top-" + TOP_K + " sampled token on the host double: " + t);
+                }
+                String at = "token at position " + (pos - 1) + ": " + t;
+                assertEquals(1, t.traceReplays(), at);
+                assertEquals(0, t.allocations(), at);
+                if (i > 0) {
+                    // (the first replay frees what the capture's eager run had left in the outputs)
+                    assertEquals(0, t.deallocations(), at);
+                }
+                assertEquals(greedyOps + 2, t.ops(), "topk and two untilizes instead of argmax: " + at);
+                assertEquals(2, t.layoutConversions(), "the untilized values and ids: " + at);
+                assertEquals(12 + 12, t.deviceToHostBytes(), "k values and k ids: " + at);
+                // The step leaves its input token in place: a draw equal to it is not written again.
+                assertEquals(input == previous ? 0 : 4, t.hostToDeviceBytes(), "the sampled token: " + at);
+                written += input == previous ? 0 : 1;
+                previous = input;
+            }
+            assertTrue(written > 0, "some sampled token was written");
+            Map<String, Long> stats = tt.opStats();
+            assertEquals(8L, stats.get("op:ttnn::topk"), stats.toString());
+            assertEquals(16L, stats.get("op:ttnn::untilize"), stats.toString());
+            assertNull(stats.get("op:ttnn::argmax"), stats.toString());
         }
     }
 
