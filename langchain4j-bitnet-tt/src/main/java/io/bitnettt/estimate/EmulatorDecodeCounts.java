@@ -26,7 +26,9 @@ import java.util.Map;
  * {@code warmUp} tokens (the first captures the step), then decode {@code tokens} tokens at positions
  * {@code context .. context + tokens - 1} with the counters read before and after, each step's argmax
  * fed back as the next token (with {@code context < warmUp} the measured positions start at
- * {@code warmUp}).
+ * {@code warmUp}). {@link #measureTopK} runs the same sequence as top-k sampling: each step replays the
+ * top-k step, reads back the k values and ids, and a token other than the step's input is written as the
+ * sampled one (count-only computes no logits, so the draw is not the sampler's; what crosses is the same).
  */
 public final class EmulatorDecodeCounts {
     private static final int PREFILL_BLOCK = 64;
@@ -65,8 +67,20 @@ public final class EmulatorDecodeCounts {
     private EmulatorDecodeCounts() {
     }
 
-    /** Measures with a KV cache of {@code config.maxPositionEmbeddings()} positions. */
+    /** Measures greedy decoding with a KV cache of {@code config.maxPositionEmbeddings()} positions. */
     public static Measurement measure(ModelConfig config, int context, int warmUp, int tokens) {
+        return measure(config, context, warmUp, tokens, 0);
+    }
+
+    /** Measures top-{@code k} sampling ({@link BitNetForward#decodeTopK}) as {@link #measure} does greedy decoding. */
+    public static Measurement measureTopK(ModelConfig config, int context, int warmUp, int tokens, int k) {
+        if (k < 1 || k >= config.vocabSize()) {
+            throw new IllegalArgumentException("k must be in [1, " + (config.vocabSize() - 1) + "], got " + k);
+        }
+        return measure(config, context, warmUp, tokens, k);
+    }
+
+    private static Measurement measure(ModelConfig config, int context, int warmUp, int tokens, int topK) {
         if (context < 0 || warmUp < 1 || tokens < 1) {
             throw new IllegalArgumentException("context must be >= 0, warm-up and tokens >= 1; got context " + context
                     + ", warm-up " + warmUp + ", tokens " + tokens);
@@ -76,11 +90,11 @@ public final class EmulatorDecodeCounts {
             throw new IllegalArgumentException("context " + context + " + " + tokens + " measured tokens exceeds "
                     + "max_position_embeddings " + cache + "; use a context of at most " + (cache - tokens));
         }
-        Measurement m = run(config, context, warmUp, tokens, 0);
+        Measurement m = run(config, context, warmUp, tokens, topK);
         // The same model with one layer (or two): what one layer adds, measured rather than read off op names.
         int layers = config.numHiddenLayers();
         int other = layers == 1 ? 2 : 1;
-        long otherOps = run(withLayers(config, other), context, warmUp, 1, 0).perToken().ops();
+        long otherOps = run(withLayers(config, other), context, warmUp, 1, topK).perToken().ops();
         long diff = Math.abs(m.perToken().ops() - otherOps);
         long span = Math.abs(layers - other);
         if (diff % span != 0) {
@@ -91,7 +105,7 @@ public final class EmulatorDecodeCounts {
                 diff / span);
     }
 
-    private static Measurement run(ModelConfig config, int context, int warmUp, int tokens, long opsPerLayer) {
+    private static Measurement run(ModelConfig config, int context, int warmUp, int tokens, int topK) {
         int cache = config.maxPositionEmbeddings();
         ModelDims dims = ModelDims.of(config, cache);
         BitNetDecodeModel analytic = analyticModel(config);
@@ -108,14 +122,15 @@ public final class EmulatorDecodeCounts {
             Arrays.fill(prompt, config.bosTokenId());
             forward.prefill(prompt, 0, first);
             int token = prompt[first];
+            float[] values = new float[Math.max(topK, 1)];
+            int[] ids = new int[Math.max(topK, 1)];
             for (int i = 0; i < warmUp; i++) {
-                token = forward.decodeArgmax(token, first + i);
+                token = step(forward, token, first + i, topK, values, ids);
             }
             device.resetCounters();
             DeviceCounters before = device.counters();
             for (int i = 0; i < tokens; i++) {
-                // The step's argmax comes back as the next token, as in greedy decoding: nothing is written.
-                token = forward.decodeArgmax(token, measuredFrom + i);
+                token = step(forward, token, measuredFrom + i, topK, values, ids);
             }
             DeviceCounters total = device.counters().since(before);
             Map<String, Long> opStats = device.opStats();
@@ -123,8 +138,20 @@ public final class EmulatorDecodeCounts {
                     perToken(total.dramBytesRead(), tokens), perToken(total.dramBytesWritten(), tokens),
                     perToken(total.hostToDeviceBytes() + total.deviceToHostBytes(), tokens),
                     perToken(total.traceReplays(), tokens), analytic.matmulFlopsPerToken());
-            return new Measurement(dims, measuredFrom, tokens, total, perToken, analytic, opStats, opsPerLayer);
+            return new Measurement(dims, measuredFrom, tokens, total, perToken, analytic, opStats, 0);
         }
+    }
+
+    /**
+     * Greedy: the step's argmax comes back as the next token, and nothing is written. Top-k: the k values and
+     * ids come back, and the next token, always another than this step's, is written.
+     */
+    private static int step(BitNetForward forward, int token, int pos, int topK, float[] values, int[] ids) {
+        if (topK == 0) {
+            return forward.decodeArgmax(token, pos);
+        }
+        forward.decodeTopK(token, pos, values, ids);
+        return token == 0 ? 1 : 0;
     }
 
     /**

@@ -156,6 +156,65 @@ class EmulatorDecodeCountsTest {
         assertEquals(0, m.total().layoutConversions());
     }
 
+    /**
+     * Top-40 sampling, by hand against the greedy step above (TINY, vocab 100): the argmax goes; the logits'
+     * tile padding (100 of 128 columns) is filled with -inf (fill_pad), topk runs on 64 (40 rounded up to the
+     * tile, no slices back), and its values and UINT16 ids (128 padded columns) are untilized into DRAM: 70 - 1
+     * + 1 + 1 + 2 = 73 TT-NN ops, 2 of them layout conversions. DRAM writes: argmax's 128 B ids go, the two
+     * untilized [32, 64] 16-bit outputs 2 x 4,096 come: 8,964 - 128 + 8,192 = 17,028. Reads unchanged (logits,
+     * topk's outputs stay in L1). Back: 40 bf16 values + 40 UINT16 ids = 160 B; in: the sampled token, 4 B.
+     */
+    @Test
+    void topKSamplingCountsMatchTheHandComputation() {
+        EmulatorDecodeCounts.Measurement m = EmulatorDecodeCounts.measureTopK(TINY, 8, 2, 4, 40);
+        DecodeCounts c = m.perToken();
+        assertEquals(28, m.opsPerLayer());
+        assertEquals(73, c.ops(), m.total().toString());
+        assertEquals(172_700, c.dramBytesRead(), m.total().toString());
+        assertEquals(17_028, c.dramBytesWritten(), m.total().toString());
+        assertEquals(4 * 4, m.total().hostToDeviceBytes(), m.total().toString());
+        assertEquals(4 * 160, m.total().deviceToHostBytes(), m.total().toString());
+        assertEquals(4 * 2, m.total().layoutConversions(), m.total().toString());
+        assertEquals(1, c.traceReplays());
+        assertEquals(0, m.total().allocations());
+        assertEquals(4L, m.opStats().get("op:ttnn::topk"), m.opStats().toString());
+        assertEquals(4L, m.opStats().get("op:ttnn::fill_pad"), m.opStats().toString());
+        assertNull(m.opStats().get("op:ttnn::argmax"), m.opStats().toString());
+    }
+
+    /**
+     * Top-40 sampling at the full 2B-4T shapes: the greedy step's 858 ops less argmax plus topk (on 64 of the
+     * 128,256 logits per row, single-core: the width is not a power of two) and two untilizes = 860; no
+     * fill_pad (128,256 columns and 32 rows are whole tiles). UINT32 ids (more than 65,535 columns). Per
+     * token: 40 x 2 B values + 40 x 4 B ids = 240 B back, the sampled token's 4 B in; DRAM writes
+     * 1,305,860 - 128 + 32 x 64 x (2 + 4) = 1,318,020.
+     */
+    @Test
+    void fullShapeTopKSamplingCountsOf2B4T() {
+        EmulatorDecodeCounts.Measurement m = EmulatorDecodeCounts.measureTopK(ModelConfig.bitnet2B4T(), 128, 2, 2, 40);
+        DecodeCounts c = m.perToken();
+        Map<String, Long> perToken = new TreeMap<>();
+        m.opStats().forEach((k, v) -> {
+            if (k.startsWith("op:")) perToken.put(k.substring(3), EmulatorDecodeCounts.perToken(v, m.tokens()));
+        });
+        Map<String, Long> expected = new TreeMap<>();
+        PER_LAYER.forEach((op, n) -> expected.merge(op, 30L * n, Long::sum));
+        OUTSIDE_2B4T.forEach((op, n) -> expected.merge(op, (long) n, Long::sum));
+        expected.remove("ttnn::argmax");
+        expected.put("ttnn::topk", 1L);
+        expected.put("ttnn::untilize", 2L);
+        assertEquals(expected, perToken, "TT-NN ops per token by name");
+        assertEquals(28, m.opsPerLayer());
+        assertEquals(20, m.opsOutsideLayers());
+        assertEquals(30 * 28 + 20, c.ops());
+        assertEquals(1_533_943_660L, c.dramBytesRead(), m.total().toString());
+        assertEquals(1_318_020L, c.dramBytesWritten(), m.total().toString());
+        assertEquals(4L * m.tokens(), m.total().hostToDeviceBytes(), "the sampled token: " + m.total());
+        assertEquals(240L * m.tokens(), m.total().deviceToHostBytes(), "40 values and 40 ids: " + m.total());
+        assertEquals(1, c.traceReplays());
+        assertEquals(0, m.total().allocations());
+    }
+
     @Test
     void contextBeyondTheCacheIsRefusedNamingTheLimit() {
         var e = assertThrows(IllegalArgumentException.class, () -> EmulatorDecodeCounts.measure(TINY, 250, 1, 8));
@@ -163,5 +222,7 @@ class EmulatorDecodeCountsTest {
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> EmulatorDecodeCounts.measure(TINY, 8, 0, 4));
         assertThrows(IllegalArgumentException.class, () -> EmulatorDecodeCounts.measure(TINY, 8, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> EmulatorDecodeCounts.measureTopK(TINY, 8, 1, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> EmulatorDecodeCounts.measureTopK(TINY, 8, 1, 4, 100));
     }
 }
