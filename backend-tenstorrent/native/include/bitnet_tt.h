@@ -36,6 +36,10 @@
  *     copy. Such copies are made outside trace capture and rewritten by uploads; a copy an op wrote
  *     (btt_argmax into a one-token ids tensor in the decode step, btt_plus_one) stays current, while an
  *     op's write of the plain tensor makes it stale (BTT_ERR_STATE at the next use, until the next upload).
+ *     An upload into a one-element UINT32 tensor whose ids copy exists (the decode step's token) writes only
+ *     the id's slot of that copy (4 bytes); downloads read it from there.
+ *   - btt_topk in the decode step keeps its results on the device in untilized form; a download of values or
+ *     indices reads only their k elements.
  *   - In the decode step (one token, a position tensor) a result may live in another device form than
  *     its tensor's buffer, and carry a weight scale still to be applied (native/shim/README.md); downloads
  *     and every other op see the same logical values.
