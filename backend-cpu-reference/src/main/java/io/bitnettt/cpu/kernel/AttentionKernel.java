@@ -38,6 +38,15 @@ public final class AttentionKernel {
     static final ByteOrder ORDER = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
+    /** {@link #exp} clamps below this: e^-87 is still a normal float, and next to the block's maximum (weight 1) nothing. */
+    private static final float EXP_FLOOR = -87f;
+    private static final float LOG2E = 1.44269504f;
+    /** ln 2 in two parts (Cody and Waite): {@code n·LN2_HI} is exact for the |n| <= 126 used here. */
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    /** 1.5·2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer. */
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     private AttentionKernel() {
     }
@@ -99,11 +108,10 @@ public final class AttentionKernel {
             for (int j = 0; j < n; j++) {
                 m = Math.max(m, scores[s0 + j]);
             }
+            expMinus(scores, s0, n, m);
             float total = 0f;
             for (int j = 0; j < n; j++) {
-                float e = (float) Math.exp(scores[s0 + j] - m);
-                scores[s0 + j] = e;
-                total += e;
+                total += scores[s0 + j];
             }
             max[statOff + h] = m;
             sum[statOff + h] = total;
@@ -118,6 +126,49 @@ public final class AttentionKernel {
             for (; h < end; h++) {
                 weigh(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
             }
+        }
+    }
+
+    /**
+     * {@code a[from + j] = e^(a[from + j] - m)} for {@code j < n}, with {@code m} at least every such value,
+     * from lane-wise IEEE operations only, so every JIT tier gives the same bits: {@code x = n·ln2 + r}
+     * with {@code |r| <= ln2/2}, then {@code e^r} by its Taylor polynomial to degree 7 (remainder below
+     * 5e-9, relative) and the exponent put into the bits. Within a few ulp of {@code Math.exp};
+     * {@code x < -87} gives {@code e^-87}. Whole vectors: lanes past {@code n} (inside the caller's
+     * BLOCK-long slot) are computed and never read. Vectors stay inside this method, so a call that is
+     * not inlined boxes nothing.
+     */
+    static void expMinus(float[] a, int from, int n, float m) {
+        FloatVector mv = FloatVector.broadcast(F, m);
+        FloatVector floor = FloatVector.broadcast(F, EXP_FLOOR);
+        FloatVector log2e = FloatVector.broadcast(F, LOG2E);
+        FloatVector rounder = FloatVector.broadcast(F, ROUNDER);
+        FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(F, -LN2_LO);
+        FloatVector c7 = FloatVector.broadcast(F, 1f / 5040);
+        FloatVector c6 = FloatVector.broadcast(F, 1f / 720);
+        FloatVector c5 = FloatVector.broadcast(F, 1f / 120);
+        FloatVector c4 = FloatVector.broadcast(F, 1f / 24);
+        FloatVector c3 = FloatVector.broadcast(F, 1f / 6);
+        FloatVector c2 = FloatVector.broadcast(F, 0.5f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        IntVector bias = IntVector.broadcast(I, 127 - ROUNDER_BITS);
+        for (int j = 0; j < n; j += L) {
+            FloatVector c = FloatVector.fromArray(F, a, from + j).sub(mv).max(floor);
+            // t = 1.5·2^23 + round(c·log2e): its low mantissa bits hold that integer k, two's complement
+            FloatVector t = c.fma(log2e, rounder);
+            FloatVector k = t.sub(rounder);
+            FloatVector r = k.fma(ln2Hi, c);
+            r = k.fma(ln2Lo, r);
+            FloatVector p = r.fma(c7, c6);
+            p = p.fma(r, c5);
+            p = p.fma(r, c4);
+            p = p.fma(r, c3);
+            p = p.fma(r, c2);
+            p = p.fma(r, one);
+            p = p.fma(r, one);
+            FloatVector scale = t.reinterpretAsInts().add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            p.mul(scale).intoArray(a, from + j);
         }
     }
 
