@@ -46,6 +46,10 @@ public final class AttentionKernel {
     private static final float LN2_LO = 1.42860677e-6f;
     /** 1.5·2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer. */
     private static final float ROUNDER = 12582912f;
+    private static final boolean FOUR_SUMS_IN_ONE = L >= 4 && L <= 16;
+    private static final int ROW1_LANE = L / 2;
+    private static final int ROW2_LANE = L / 4;
+    private static final int ROW3_LANE = ROW1_LANE + ROW2_LANE;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     private AttentionKernel() {
@@ -218,10 +222,35 @@ public final class AttentionKernel {
             s3 = FloatVector.fromArray(F, qk, q3 + i).fma(a, s3);
             s3 = FloatVector.fromArray(F, qk, q3 + i + L).fma(b, s3);
         }
-        float d0 = LaneSum.of(s0);
-        float d1 = LaneSum.of(s1);
-        float d2 = LaneSum.of(s2);
-        float d3 = LaneSum.of(s3);
+        float d0;
+        float d1;
+        float d2;
+        float d3;
+        if (FOUR_SUMS_IN_ONE) {
+            // LaneSum's tree for four heads at once (as OutputProjectionKernel): after a level a head's
+            // lanes i and i ^ h are equal, so two heads share a vector after the first level, four after the second.
+            FloatVector p01 = s0.add(s0.rearrange(LaneSum.HALF)).blend(s1.add(s1.rearrange(LaneSum.HALF)),
+                    LaneSum.HALF_BIT);
+            FloatVector p23 = s2.add(s2.rearrange(LaneSum.HALF)).blend(s3.add(s3.rearrange(LaneSum.HALF)),
+                    LaneSum.HALF_BIT);
+            FloatVector p = p01.add(p01.rearrange(LaneSum.QUARTER)).blend(p23.add(p23.rearrange(LaneSum.QUARTER)),
+                    LaneSum.QUARTER_BIT);
+            if (L >= 8) {
+                p = p.add(p.rearrange(LaneSum.EIGHTH));
+            }
+            if (L == 16) {
+                p = p.add(p.rearrange(LaneSum.SIXTEENTH));
+            }
+            d0 = p.lane(0);
+            d1 = p.lane(ROW1_LANE);
+            d2 = p.lane(ROW2_LANE);
+            d3 = p.lane(ROW3_LANE);
+        } else {
+            d0 = LaneSum.of(s0);
+            d1 = LaneSum.of(s1);
+            d2 = LaneSum.of(s2);
+            d3 = LaneSum.of(s3);
+        }
         for (int i = full; i < dim; i++) {
             float x = element(k, off, i, bf16);
             d0 += qk[q0 + i] * x;
