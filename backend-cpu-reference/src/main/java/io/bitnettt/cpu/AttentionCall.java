@@ -5,21 +5,27 @@ import java.lang.foreign.MemorySegment;
 import io.bitnettt.cpu.kernel.AttentionKernel;
 
 /**
- * One attention call of {@link CpuOps}, split over (token, head) items; kept and refilled per call
- * with its pool body bound once, so a warm call allocates nothing (see {@link LinearCall}).
+ * One attention call of {@link CpuOps} over {@link AttentionKernel}'s blocks; kept and refilled per
+ * call with its pool bodies bound once, so a warm call allocates nothing (see {@link LinearCall}).
+ *
+ * <p>Decode (one token) spreads the cache's blocks over the threads, each block's partial into its
+ * own slot, then merges the slots in position order on the calling thread. Prefill spreads tokens
+ * over the threads and each token merges its blocks in the same order as it goes. Either way a
+ * token's output is the same bits on any thread count, and decode gives prefill's bits.
  */
 final class AttentionCall {
     private final WorkerPool pool;
     private final Scratch scratch;
-    private final WorkerPool.RangeBody body = this::items;
+    private final WorkerPool.RangeBody blocks = this::blocks;
+    private final WorkerPool.RangeBody tokens = this::tokens;
     private MemorySegment q;
     private MemorySegment kCache;
     private MemorySegment vCache;
     private MemorySegment out;
+    private boolean bf16;
     private int startPos;
     private int heads;
-    private int group;
-    private long rowBytes;
+    private int kvHeads;
     private int dim;
     private float scale;
 
@@ -28,21 +34,29 @@ final class AttentionCall {
         this.scratch = scratch;
     }
 
-    /** Token {@code t} of {@code q} attends to cache rows {@code [0, startPos + t]}; {@code scratch} is sized. */
-    void run(MemorySegment q, MemorySegment kCache, MemorySegment vCache, MemorySegment out, int tokens, int startPos,
-             int heads, int group, long rowBytes, int dim, float scale) {
+    /**
+     * Token {@code t} of {@code q} attends to cache rows {@code [0, startPos + t]}; caches are BF16 when
+     * {@code bf16}, else F32.
+     */
+    void run(MemorySegment q, MemorySegment kCache, MemorySegment vCache, boolean bf16, MemorySegment out, int tokenCount,
+             int startPos, int heads, int kvHeads, int dim, float scale) {
         this.q = q;
         this.kCache = kCache;
         this.vCache = vCache;
         this.out = out;
+        this.bf16 = bf16;
         this.startPos = startPos;
         this.heads = heads;
-        this.group = group;
-        this.rowBytes = rowBytes;
+        this.kvHeads = kvHeads;
         this.dim = dim;
         this.scale = scale;
         try {
-            pool.forRange(tokens * heads, body);
+            if (tokenCount == 1) {
+                decode();
+            } else {
+                scratch.attentionParts(heads, dim);
+                pool.forRange(tokenCount, tokens);
+            }
         } finally {
             this.q = null;
             this.kCache = null;
@@ -51,13 +65,59 @@ final class AttentionCall {
         }
     }
 
-    private void items(int part, int from, int to) {
-        for (int item = from; item < to; item++) {
-            int t = item / heads;
-            int h = item % heads;
-            long headOff = 4L * ((long) t * heads + h) * dim;
-            AttentionKernel.head(q, headOff, kCache, vCache, 4L * (h / group) * dim, rowBytes, startPos + t, dim, scale,
-                    scratch.scores[part], scratch.headAcc[part], out, headOff);
+    private void decode() {
+        int n = blockCount(startPos);
+        scratch.attentionParts(heads, dim);
+        scratch.attentionBlocks(n, heads, dim);
+        AttentionKernel.layoutQuery(q, 0, heads, dim, bf16, scratch.attnQuery[0]);
+        pool.forRange(n, blocks);
+        int hd = heads * dim;
+        for (int b = 1; b < n; b++) {
+            AttentionKernel.merge(scratch.blockAcc, 0, scratch.blockMax, scratch.blockSum, 0,
+                    scratch.blockAcc, b * hd, scratch.blockMax, scratch.blockSum, b * heads, heads, dim);
+        }
+        AttentionKernel.finish(scratch.blockAcc, 0, scratch.blockSum, 0, heads, dim, bf16, out, 0);
+    }
+
+    private static int blockCount(int last) {
+        return last / AttentionKernel.BLOCK + 1;
+    }
+
+    private void blocks(int part, int from, int to) {
+        int last = startPos;
+        int hd = heads * dim;
+        for (int b = from; b < to; b++) {
+            int j0 = b * AttentionKernel.BLOCK;
+            int j1 = Math.min(last + 1, j0 + AttentionKernel.BLOCK);
+            AttentionKernel.block(scratch.attnQuery[0], kCache, vCache, bf16, j0, j1, heads, kvHeads, dim, scale,
+                    scratch.attnScores[part], scratch.blockAcc, b * hd, scratch.blockMax, scratch.blockSum, b * heads);
+        }
+    }
+
+    private void tokens(int part, int from, int to) {
+        float[] qk = scratch.attnQuery[part];
+        float[] scores = scratch.attnScores[part];
+        float[] acc = scratch.attnAcc[part];
+        float[] max = scratch.attnMax[part];
+        float[] sum = scratch.attnSum[part];
+        int hd = heads * dim;
+        for (int t = from; t < to; t++) {
+            int last = startPos + t;
+            long rowOff = 4L * t * hd;
+            AttentionKernel.layoutQuery(q, rowOff, heads, dim, bf16, qk);
+            int n = blockCount(last);
+            for (int b = 0; b < n; b++) {
+                int j0 = b * AttentionKernel.BLOCK;
+                int j1 = Math.min(last + 1, j0 + AttentionKernel.BLOCK);
+                // Block 0 lands in the running partial, later ones beside it and are folded in.
+                int slot = b == 0 ? 0 : 1;
+                AttentionKernel.block(qk, kCache, vCache, bf16, j0, j1, heads, kvHeads, dim, scale, scores,
+                        acc, slot * hd, max, sum, slot * heads);
+                if (b > 0) {
+                    AttentionKernel.merge(acc, 0, max, sum, 0, acc, hd, max, sum, heads, heads, dim);
+                }
+            }
+            AttentionKernel.finish(acc, 0, sum, 0, heads, dim, bf16, out, rowOff);
         }
     }
 }

@@ -145,13 +145,17 @@ final class CpuOps implements TransformerOps {
     }
 
     @Override
+    public boolean supportsKvCache(DType dtype) {
+        return dtype == DType.F32 || dtype == DType.BF16;
+    }
+
+    @Override
     public synchronized void kvCacheFill(Tensor cache, Tensor kv, int startPos) {
         String op = "kvCacheFill";
         device.enterOp(op);
         checks.kvCache(op, cache, kv);
         checks.positions(op, "cache", cache, startPos, kv.shape().intDim(0));
-        long rowBytes = 4L * cache.shape().dim(1);
-        MemorySegment.copy(seg(kv), 0, seg(cache), startPos * rowBytes, kv.shape().dim(0) * rowBytes);
+        storeRows(cache, kv, startPos);
     }
 
     @Override
@@ -162,8 +166,18 @@ final class CpuOps implements TransformerOps {
         checks.singleToken(op, "kv", kv);
         int pos = position(op, position);
         checks.positions(op, "cache", cache, pos, 1);
-        long rowBytes = 4L * cache.shape().dim(1);
-        MemorySegment.copy(seg(kv), 0, seg(cache), pos * rowBytes, rowBytes);
+        storeRows(cache, kv, pos);
+    }
+
+    /** Writes {@code kv}'s rows at cache row {@code pos}: copied for F32, rounded to nearest even for BF16. */
+    private void storeRows(Tensor cache, Tensor kv, int pos) {
+        long n = kv.shape().elementCount();
+        long width = cache.shape().dim(1);
+        if (cache.dtype() == DType.BF16) {
+            FloatKernels.toBf16(seg(kv), seg(cache), 2L * pos * width, n);
+        } else {
+            MemorySegment.copy(seg(kv), 0, seg(cache), 4L * pos * width, 4L * n);
+        }
     }
 
     // ---- attention ------------------------------------------------------------------------
@@ -192,11 +206,9 @@ final class CpuOps implements TransformerOps {
 
     private void attend(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads, int dim, Tensor out) {
         int tokens = q.shape().intDim(0);
-        int group = heads / kvHeads;
-        long rowBytes = 4L * kvHeads * dim;
         float scale = (float) (1.0 / Math.sqrt(dim));
-        scratch.attention(startPos + tokens, dim);
-        attention.run(seg(q), seg(kCache), seg(vCache), seg(out), tokens, startPos, heads, group, rowBytes, dim, scale);
+        attention.run(seg(q), seg(kCache), seg(vCache), kCache.dtype() == DType.BF16, seg(out), tokens, startPos, heads,
+                kvHeads, dim, scale);
     }
 
     // ---- element-wise ---------------------------------------------------------------------

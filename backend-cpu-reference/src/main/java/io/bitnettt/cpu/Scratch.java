@@ -1,5 +1,6 @@
 package io.bitnettt.cpu;
 
+import io.bitnettt.cpu.kernel.AttentionKernel;
 import io.bitnettt.cpu.kernel.LookupMatmul;
 import io.bitnettt.cpu.kernel.TableGemm;
 
@@ -21,15 +22,27 @@ final class Scratch implements AutoCloseable {
     float[] floats = new float[0];
     float[] weightRow = new float[0];
     float[] screenX = new float[0];
-    final float[][] scores;
-    final float[][] headAcc;
+    /** Per part: a token's query in {@link io.bitnettt.cpu.kernel.AttentionKernel}'s order, a block's scores,
+     *  and (prefill) the running and the block's partial: accumulators, maxima, sums. */
+    final float[][] attnQuery;
+    final float[][] attnScores;
+    final float[][] attnAcc;
+    final float[][] attnMax;
+    final float[][] attnSum;
+    /** Decode: one partial per cache block, merged in block order after the parallel section. */
+    float[] blockAcc = new float[0];
+    float[] blockMax = new float[0];
+    float[] blockSum = new float[0];
     float[] topValues = new float[0];
     int[] topIndices = new int[0];
 
     Scratch(int parts) {
         this.parts = parts;
-        scores = new float[parts][0];
-        headAcc = new float[parts][0];
+        attnQuery = new float[parts][0];
+        attnScores = new float[parts][0];
+        attnAcc = new float[parts][0];
+        attnMax = new float[parts][0];
+        attnSum = new float[parts][0];
         lookupWork = new LookupMatmul.Work[parts];
         tableWork = new TableGemm.Work[parts];
         for (int p = 0; p < parts; p++) {
@@ -87,15 +100,30 @@ final class Scratch implements AutoCloseable {
         return weightRow;
     }
 
-    /** Sizes the attention buffers of every part before the parallel section reads them. */
-    void attention(int positions, int dim) {
+    /** Sizes every part's attention buffers before the parallel section reads them. */
+    void attentionParts(int heads, int dim) {
+        int hd = heads * dim;
         for (int p = 0; p < parts; p++) {
-            if (scores[p].length < positions) {
-                scores[p] = new float[positions];
+            if (attnQuery[p].length < hd) {
+                attnQuery[p] = new float[hd];
+                attnAcc[p] = new float[2 * hd];
+                attnMax[p] = new float[2 * heads];
+                attnSum[p] = new float[2 * heads];
             }
-            if (headAcc[p].length < dim) {
-                headAcc[p] = new float[dim];
+            if (attnScores[p].length < heads * AttentionKernel.BLOCK) {
+                attnScores[p] = new float[heads * AttentionKernel.BLOCK];
             }
+        }
+    }
+
+    /** Sizes decode's per-block partials for {@code blocks} cache blocks. */
+    void attentionBlocks(int blocks, int heads, int dim) {
+        if (blockAcc.length < blocks * heads * dim) {
+            blockAcc = new float[blocks * heads * dim];
+        }
+        if (blockMax.length < blocks * heads) {
+            blockMax = new float[blocks * heads];
+            blockSum = new float[blocks * heads];
         }
     }
 

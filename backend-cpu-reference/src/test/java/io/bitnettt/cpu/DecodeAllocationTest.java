@@ -16,7 +16,7 @@ import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 import io.bitnettt.spi.TransformerOps;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The ops a decode step calls allocate nothing on the Java heap once warm: one layer's worth of
@@ -43,20 +43,21 @@ class DecodeAllocationTest {
     private static final int DIM = HIDDEN / HEADS;
     private static final int FFN = 512;
     private static final int VOCAB = 1000;
-    private static final int CONTEXT = 64;
+    /** Past two of the attention kernel's 128-row blocks, so decode merges block partials. */
+    private static final int CONTEXT = 300;
     private static final int WARM_STEPS = 4000;
     /** Windows of 200 steps counted after the warm steps; every one must allocate nothing. */
     private static final int WINDOWS = 5;
 
-    @ParameterizedTest(name = "threads {0}")
-    @ValueSource(ints = {1, 2})
-    void warmDecodeStepAllocatesNothing(int threads) {
+    @ParameterizedTest(name = "threads {0}, {1} KV cache")
+    @CsvSource({"1, F32", "2, F32", "1, BF16", "2, BF16"})
+    void warmDecodeStepAllocatesNothing(int threads, String kvCache) {
         assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
                 && bean.isThreadAllocatedMemorySupported(), "this JVM does not count allocated bytes per thread");
         SynchronousCompilation.require();
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (CpuDevice device = CpuDevice.open(DeviceOptions.defaults().withThreads(threads))) {
-            Step step = new Step(device, new Random(5));
+            Step step = new Step(device, new Random(5), kvCache.equals("BF16"));
             for (int i = 0; i < WARM_STEPS; i++) {
                 step.run(i % CONTEXT);
             }
@@ -69,7 +70,7 @@ class DecodeAllocationTest {
                 windows[w] = bean.getCurrentThreadAllocatedBytes() - before;
             }
             assertArrayEquals(new long[WINDOWS], windows, "bytes allocated by each window of 200 decode steps on "
-                    + threads + " thread(s) after " + WARM_STEPS + " warm ones");
+                    + threads + " thread(s) with a " + kvCache + " KV cache after " + WARM_STEPS + " warm ones");
         }
     }
 
@@ -80,7 +81,7 @@ class DecodeAllocationTest {
         final Tensor wGate, wUp, gate, up, act, wDown, down, table, ids, logits, best, topValues, topIndices;
         final Tensor[] positions = new Tensor[CONTEXT];
 
-        Step(CpuDevice d, Random r) {
+        Step(CpuDevice d, Random r, boolean bf16Cache) {
             ops = d.ops();
             x = f32(d, gaussian(r, HIDDEN, 1f), 1, HIDDEN);
             norm = f32(d, gaussian(r, HIDDEN, 1f), HIDDEN);
@@ -99,8 +100,10 @@ class DecodeAllocationTest {
             }
             cos = f32(d, c, CONTEXT, DIM);
             sin = f32(d, s, CONTEXT, DIM);
-            kCache = f32(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM);
-            vCache = f32(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM);
+            kCache = bf16Cache ? Host.bf16(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM)
+                    : f32(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM);
+            vCache = bf16Cache ? Host.bf16(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM)
+                    : f32(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM);
             attn = d.allocate(TensorSpec.f32(1, HIDDEN));
             wo = ternary(d, randomTernary(r, HIDDEN * HIDDEN), HIDDEN, HIDDEN, 0.02f);
             o = d.allocate(TensorSpec.f32(1, HIDDEN));

@@ -5,10 +5,13 @@ import static io.bitnettt.cpu.Host.floats;
 import static io.bitnettt.cpu.Host.u32;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import io.bitnettt.cpu.kernel.ScalarKernels;
+import io.bitnettt.spi.DType;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
 import org.junit.jupiter.api.Test;
@@ -147,6 +150,89 @@ class FloatOpsTest extends SharedDeviceTest {
             ops.kvCacheUpdate(cache, one, pos);
             assertArrayEquals(new float[] {0, 0, 1, 2, 3, 4, 9, 8}, floats(cache));
         }
+    }
+
+    /** Hand-rounded: ties go to the even neighbour (1 + 2^-8 to 1, 1 + 3·2^-8 to 1 + 2^-6), the rest to nearest. */
+    @Test
+    void bf16KvCacheStoresRoundToNearestEven() {
+        float tieDown = 1f + 0x1p-8f;
+        float tieUp = 1f + 3 * 0x1p-8f;
+        float below = -(1f + 0x1p-7f + 0x1p-9f);
+        try (Tensor cache = device.allocate(TensorSpec.of(DType.BF16, 4, 2));
+             Tensor block = f32(device, new float[] {tieDown, tieUp, below, 3f}, 2, 2);
+             Tensor one = f32(device, new float[] {9, 8}, 1, 2);
+             Tensor pos = u32(device, 3)) {
+            ops.kvCacheFill(cache, block, 1);
+            ops.kvCacheUpdate(cache, one, pos);
+            short[] bits = new short[8];
+            cache.download(MemorySegment.ofArray(bits));
+            assertArrayEquals(new short[] {0, 0, 0x3F80, 0x3F82, (short) 0xBF81, 0x4040, 0x4110, 0x4100}, bits);
+        }
+    }
+
+    /**
+     * Attention over BF16 caches against the same attention over the F32 values they were rounded from,
+     * within a bound derived from the rounding alone. Each stored value is {@code x(1 + δ)}, {@code |δ| <= u
+     * = 2^-8} (8 significant bits, round to nearest). A score {@code s_j = scale·q·k_j} then moves by at most
+     * {@code ε = u·scale·max_j Σ_i |q_i k_ji|}, so every softmax weight by a factor within {@code e^(±2ε)}
+     * and {@code Σ_j |p̃_j − p_j| <= e^(2ε) − 1}; with the values' own rounding an output element moves by at
+     * most {@code (e^(2ε) − 1)·max_j |ṽ_ji| + u·max_j |v_ji|}, plus the F32 arithmetic's 1e-5 of the
+     * parity tests.
+     */
+    @Test
+    void bf16CacheAttentionStaysWithinTheRoundingBound() {
+        double u = 0x1p-8;
+        int heads = 8;
+        int kvHeads = 2;
+        int dim = 64;
+        int rows = 300;
+        int width = kvHeads * dim;
+        int group = heads / kvHeads;
+        Random r = new Random(19);
+        float[] k = Host.gaussian(r, rows * width, 1f);
+        float[] v = Host.gaussian(r, rows * width, 1f);
+        float[] q = Host.gaussian(r, heads * dim, 0.5f);
+        double scale = 1 / Math.sqrt(dim);
+        double worstRatio = 0;
+        for (int pos : new int[] {0, 127, 128, 299}) {
+            float[] exact = ScalarKernels.attention(q, 1, k, v, pos, heads, kvHeads, dim);
+            float[] got;
+            try (Tensor kt = Host.bf16(device, k, rows, width);
+                 Tensor vt = Host.bf16(device, v, rows, width);
+                 Tensor qt = f32(device, q, 1, heads * dim);
+                 Tensor p = u32(device, pos);
+                 Tensor out = device.allocate(TensorSpec.f32(1, heads * dim))) {
+                ops.attentionDecode(qt, kt, vt, p, heads, kvHeads, out);
+                got = floats(out);
+            }
+            float[] vRounded = Host.roundBf16(v);
+            for (int h = 0; h < heads; h++) {
+                int kh = h / group;
+                double eps = 0;
+                for (int j = 0; j <= pos; j++) {
+                    double a = 0;
+                    for (int i = 0; i < dim; i++) {
+                        a += Math.abs((double) q[h * dim + i] * k[j * width + kh * dim + i]);
+                    }
+                    eps = Math.max(eps, u * scale * a);
+                }
+                for (int i = 0; i < dim; i++) {
+                    double maxV = 0;
+                    double maxVr = 0;
+                    for (int j = 0; j <= pos; j++) {
+                        maxV = Math.max(maxV, Math.abs(v[j * width + kh * dim + i]));
+                        maxVr = Math.max(maxVr, Math.abs(vRounded[j * width + kh * dim + i]));
+                    }
+                    double bound = Math.expm1(2 * eps) * maxVr + u * maxV + 1e-5 * Math.max(1, maxV);
+                    double err = Math.abs((double) got[h * dim + i] - exact[h * dim + i]);
+                    assertTrue(err <= bound, "pos " + pos + " head " + h + " element " + i + ": |bf16 − f32| = " + err
+                            + " > bound " + bound + " (ε = " + eps + ")");
+                    worstRatio = Math.max(worstRatio, err / bound);
+                }
+            }
+        }
+        // The rounding shows: the outputs differ from the F32 ones, by less than the bound allows.
+        assertTrue(worstRatio > 0.01, "worst error is only " + worstRatio + " of the bound");
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The vectorized kernels (through {@link CpuOps}) against their {@link ScalarKernels} twins on random
@@ -266,8 +267,19 @@ class VectorScalarParityTest {
         }
     }
 
-    @Test
-    void attentionPrefillAndDecodeMatchScalar() {
+    /** A cache of {@code dtype} holding {@code data} (rounded to nearest even for BF16). */
+    static Tensor cache(String dtype, float[] data, int rows, int width) {
+        return dtype.equals("BF16") ? Host.bf16(device, data, rows, width) : f32(device, data, rows, width);
+    }
+
+    /** What a cache of {@code dtype} holds: the values themselves, or their bf16 roundings. */
+    static float[] held(String dtype, float[] data) {
+        return dtype.equals("BF16") ? Host.roundBf16(data) : data;
+    }
+
+    @ParameterizedTest(name = "{0} cache")
+    @ValueSource(strings = {"F32", "BF16"})
+    void attentionPrefillAndDecodeMatchScalar(String dtype) {
         int[][] configs = {{1, 1, 63}, {4, 2, 65}, {6, 3, 64}, {4, 1, 128}, {2, 2, 1}};
         for (int tokens : ROWS) {
             for (int[] cfg : configs) {
@@ -277,19 +289,21 @@ class VectorScalarParityTest {
                 if (tokens == 640 && dim != 65) {
                     continue; // the O(T²) scalar twin is slow: 640 tokens run once, GQA at an odd width
                 }
-                Random r = random("attn", tokens, heads, kvHeads, dim);
+                Random r = random("attn", tokens, heads, kvHeads, dim, dtype);
                 int start = tokens == 640 ? r.nextInt(4) : r.nextInt(40);
                 int maxSeq = start + tokens + 1 + r.nextInt(3);
-                float[] kc = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
-                float[] vc = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
+                float[] kf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
+                float[] vf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
+                float[] kc = held(dtype, kf);
+                float[] vc = held(dtype, vf);
                 float[] q = Host.gaussian(r, tokens * heads * dim, (float) (0.3 + r.nextDouble()));
-                try (Tensor kt = f32(device, kc, maxSeq, kvHeads * dim);
-                     Tensor vt = f32(device, vc, maxSeq, kvHeads * dim);
+                try (Tensor kt = cache(dtype, kf, maxSeq, kvHeads * dim);
+                     Tensor vt = cache(dtype, vf, maxSeq, kvHeads * dim);
                      Tensor qt = f32(device, q, tokens, heads * dim);
                      Tensor out = device.allocate(TensorSpec.f32(tokens, heads * dim))) {
                     ops.attentionPrefill(qt, kt, vt, start, heads, kvHeads, out);
                     assertClose(ScalarKernels.attention(q, tokens, kc, vc, start, heads, kvHeads, dim), floats(out),
-                            ctx("attentionPrefill T=" + tokens + " H=" + heads + " Hkv=" + kvHeads + " D=" + dim
+                            ctx("attentionPrefill " + dtype + " T=" + tokens + " H=" + heads + " Hkv=" + kvHeads + " D=" + dim
                                     + " start=" + start));
                     float[] q1 = java.util.Arrays.copyOfRange(q, 0, heads * dim);
                     for (int pos : new int[] {0, r.nextInt(maxSeq), maxSeq - 1}) {
@@ -298,12 +312,72 @@ class VectorScalarParityTest {
                              Tensor o = device.allocate(TensorSpec.f32(1, heads * dim))) {
                             ops.attentionDecode(qo, kt, vt, p, heads, kvHeads, o);
                             assertClose(ScalarKernels.attention(q1, 1, kc, vc, pos, heads, kvHeads, dim), floats(o),
-                                    ctx("attentionDecode H=" + heads + " Hkv=" + kvHeads + " D=" + dim + " pos=" + pos));
+                                    ctx("attentionDecode " + dtype + " H=" + heads + " Hkv=" + kvHeads + " D=" + dim + " pos=" + pos));
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Decode over many cache blocks (block edges at multiples of {@code AttentionKernel.BLOCK} = 128,
+     * last positions just before, at and after them) against the scalar reference, and every token of a
+     * prefill equal in its bits to a decode at the same position: both fold the same blocks in position
+     * order. On 2 and 3 threads, which must also agree bit for bit.
+     */
+    @ParameterizedTest(name = "{0} cache")
+    @ValueSource(strings = {"F32", "BF16"})
+    void decodeOverManyBlocksMatchesScalarAndPrefillBitwise(String dtype) {
+        int[][] configs = {{20, 5, 128}, {4, 2, 65}, {3, 3, 8}};
+        for (int[] cfg : configs) {
+            int heads = cfg[0];
+            int kvHeads = cfg[1];
+            int dim = cfg[2];
+            Random r = random("attnBlocks", heads, kvHeads, dim, dtype);
+            int maxSeq = 530;
+            float[] kf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
+            float[] vf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
+            float[] kc = held(dtype, kf);
+            float[] vc = held(dtype, vf);
+            int start = 120;
+            int tokens = 400;
+            float[] q = Host.gaussian(r, tokens * heads * dim, 0.4f);
+            try (CpuDevice three = CpuDevice.open(DeviceOptions.defaults().withThreads(3));
+                 Tensor kt = cache(dtype, kf, maxSeq, kvHeads * dim);
+                 Tensor vt = cache(dtype, vf, maxSeq, kvHeads * dim);
+                 Tensor qt = f32(device, q, tokens, heads * dim);
+                 Tensor out = device.allocate(TensorSpec.f32(tokens, heads * dim))) {
+                ops.attentionPrefill(qt, kt, vt, start, heads, kvHeads, out);
+                float[] prefill = floats(out);
+                for (int t : new int[] {0, 7, 8, 9, 135, 136, 137, 263, 264, 399}) {
+                    int pos = start + t;
+                    float[] q1 = java.util.Arrays.copyOfRange(q, t * heads * dim, (t + 1) * heads * dim);
+                    float[] row = java.util.Arrays.copyOfRange(prefill, t * heads * dim, (t + 1) * heads * dim);
+                    String what = ctx("attentionDecode " + dtype + " H=" + heads + " Hkv=" + kvHeads + " D=" + dim
+                            + " pos=" + pos);
+                    try (Tensor qo = f32(device, q1, 1, heads * dim);
+                         Tensor p = u32(device, pos);
+                         Tensor o = device.allocate(TensorSpec.f32(1, heads * dim));
+                         Tensor k3 = cache(dtype, kf, maxSeq, kvHeads * dim, three);
+                         Tensor v3 = cache(dtype, vf, maxSeq, kvHeads * dim, three);
+                         Tensor q3 = Host.f32(three, q1, 1, heads * dim);
+                         Tensor p3 = u32(three, pos);
+                         Tensor o3 = three.allocate(TensorSpec.f32(1, heads * dim))) {
+                        ops.attentionDecode(qo, kt, vt, p, heads, kvHeads, o);
+                        float[] decoded = floats(o);
+                        assertClose(ScalarKernels.attention(q1, 1, kc, vc, pos, heads, kvHeads, dim), decoded, what);
+                        assertBitExact(row, decoded, what + ": decode against the prefill's token " + t, heads * dim);
+                        three.ops().attentionDecode(q3, k3, v3, p3, heads, kvHeads, o3);
+                        assertBitExact(decoded, floats(o3), what + ": 3 threads against 2", heads * dim);
+                    }
+                }
+            }
+        }
+    }
+
+    static Tensor cache(String dtype, float[] data, int rows, int width, CpuDevice on) {
+        return dtype.equals("BF16") ? Host.bf16(on, data, rows, width) : Host.f32(on, data, rows, width);
     }
 
     @Test

@@ -137,9 +137,9 @@ public final class OpChecks {
         return dim;
     }
 
-    /** KV-cache operands: cache F32 [maxSeq, Hkv·D] and kv F32 [T, Hkv·D]. */
+    /** KV-cache operands: cache F32 or BF16 [maxSeq, Hkv·D] and kv F32 [T, Hkv·D]. */
     public void kvCache(String op, Tensor cache, Tensor kv) {
-        requireDType(op, "cache", cache, DType.F32);
+        requireDType(op, "cache", cache, DType.F32, DType.BF16);
         requireRank(op, "cache", cache, 2);
         requireDType(op, "kv", kv, DType.F32);
         requireRank(op, "kv", kv, 2);
@@ -149,7 +149,10 @@ public final class OpChecks {
         }
     }
 
-    /** Attention operands (see {@link TransformerOps#attentionPrefill}); returns the head dimension D. */
+    /**
+     * Attention operands (see {@link TransformerOps#attentionPrefill}), the caches F32 or BF16 and of one
+     * dtype; returns the head dimension D.
+     */
     public int attention(String op, Tensor q, Tensor kCache, Tensor vCache, int heads, int kvHeads, Tensor out) {
         requireDType(op, "q", q, DType.F32);
         requireRank(op, "q", q, 2);
@@ -157,10 +160,10 @@ public final class OpChecks {
         if (kvHeads <= 0 || heads % kvHeads != 0) {
             throw fail(op, "heads=" + heads + " is not a multiple of kvHeads=" + kvHeads + " (q " + q.shape() + ")");
         }
-        requireDType(op, "kCache", kCache, DType.F32);
+        requireDType(op, "kCache", kCache, DType.F32, DType.BF16);
         requireRank(op, "kCache", kCache, 2);
         requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
-        requireDType(op, "vCache", vCache, DType.F32);
+        requireDType(op, "vCache", vCache, kCache.dtype());
         requireShapeOf(op, "vCache", vCache, kCache);
         requireDType(op, "out", out, DType.F32);
         requireShapeOf(op, "out", out, q);

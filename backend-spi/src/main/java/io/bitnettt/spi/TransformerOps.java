@@ -53,9 +53,19 @@ public interface TransformerOps {
     void rotaryDecode(Tensor x, int heads, Tensor cos, Tensor sin, Tensor position);
 
     /**
-     * Writes a block of keys or values into the cache at rows {@code startPos .. startPos+T-1}.
+     * Whether this backend keeps KV caches of {@code dtype} ({@link DType#F32}, or {@link DType#BF16}
+     * where supported) for {@link #kvCacheFill}, {@link #kvCacheUpdate} and the attention ops; the
+     * default is F32 only.
+     */
+    default boolean supportsKvCache(DType dtype) {
+        return dtype == DType.F32;
+    }
+
+    /**
+     * Writes a block of keys or values into the cache at rows {@code startPos .. startPos+T-1}; a BF16
+     * cache stores each value rounded to nearest even.
      *
-     * @param cache F32 {@code [maxSeq, Hkv·D]}
+     * @param cache F32 or BF16 (see {@link #supportsKvCache}) {@code [maxSeq, Hkv·D]}
      * @param kv    F32 {@code [T, Hkv·D]}
      */
     void kvCacheFill(Tensor cache, Tensor kv, int startPos);
@@ -70,8 +80,8 @@ public interface TransformerOps {
      * softmaxed in F32.
      *
      * @param q      F32 {@code [T, H·D]}
-     * @param kCache F32 {@code [maxSeq, Hkv·D]}
-     * @param vCache F32 {@code [maxSeq, Hkv·D]}
+     * @param kCache F32 or BF16 (see {@link #supportsKvCache}) {@code [maxSeq, Hkv·D]}
+     * @param vCache as {@code kCache}, of the same dtype
      * @param out    F32 {@code [T, H·D]}
      */
     void attentionPrefill(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads, Tensor out);

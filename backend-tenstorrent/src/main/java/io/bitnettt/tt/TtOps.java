@@ -106,6 +106,7 @@ final class TtOps implements TransformerOps {
         String op = "kvCacheFill";
         device.requireOpen(op);
         checks.kvCache(op, cache, kv);
+        requireF32Cache(op, "cache", cache);
         checks.positions(op, "cache", cache, startPos, kv.shape().dim(0));
         synchronized (device) {
             nat(op).kvCacheUpdate(handle(op, "cache", cache), handle(op, "kv", kv), startPos, 0L, op);
@@ -117,10 +118,23 @@ final class TtOps implements TransformerOps {
         String op = "kvCacheUpdate";
         device.requireOpen(op);
         checks.kvCache(op, cache, kv);
+        requireF32Cache(op, "cache", cache);
         checks.singleToken(op, "kv", kv);
         checks.positionTensor(op, position);
         synchronized (device) {
             nat(op).kvCacheUpdate(handle(op, "cache", cache), handle(op, "kv", kv), 0, handle(op, "position", position), op);
+        }
+    }
+
+    /**
+     * The shim takes its caches as F32 tensors and stores them in the card's own format (see the shim's
+     * README), so a host-side BF16 cache has no meaning here: it is refused by name.
+     */
+    private void requireF32Cache(String op, String name, Tensor cache) {
+        if (cache.dtype() != DType.F32) {
+            throw checks.fail(op, name + " " + cache.shape() + " has dtype " + cache.dtype() + ", expected F32: the "
+                    + "Tenstorrent backend keeps its KV cache in the card's format and takes F32 cache tensors only "
+                    + "(kv cache type f32)");
         }
     }
 
@@ -131,6 +145,7 @@ final class TtOps implements TransformerOps {
         String op = "attentionPrefill";
         device.requireOpen(op);
         checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
+        requireF32Cache(op, "kCache", kCache);
         checks.positions(op, "kCache", kCache, startPos, q.shape().dim(0));
         synchronized (device) {
             nat(op).attention(handle(op, "q", q), handle(op, "kCache", kCache), handle(op, "vCache", vCache), startPos, 0L,
@@ -144,6 +159,7 @@ final class TtOps implements TransformerOps {
         String op = "attentionDecode";
         device.requireOpen(op);
         checks.attention(op, q, kCache, vCache, heads, kvHeads, out);
+        requireF32Cache(op, "kCache", kCache);
         checks.singleToken(op, "q", q);
         checks.positionTensor(op, position);
         synchronized (device) {

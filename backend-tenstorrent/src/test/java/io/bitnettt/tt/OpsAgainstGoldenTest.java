@@ -155,6 +155,23 @@ class OpsAgainstGoldenTest {
         }
     }
 
+    /** The shim keeps its caches in the card's format and takes F32 cache tensors: a BF16 one is refused by name. */
+    @Test
+    void aBf16KvCacheIsRefusedByName() {
+        try (TenstorrentDevice d = Emulator.open()) {
+            assertFalse(d.ops().supportsKvCache(DType.BF16));
+            Tensor c = d.allocate(TensorSpec.of(DType.BF16, 8, 4));
+            Tensor kv = d.allocate(TensorSpec.f32(1, 4));
+            io.bitnettt.spi.BackendException e = assertThrows(io.bitnettt.spi.BackendException.class,
+                    () -> d.ops().kvCacheUpdate(c, kv, u32(d, 1)));
+            assertTrue(e.getMessage().contains("cache [8, 4] has dtype BF16, expected F32"), e.getMessage());
+            Tensor q = d.allocate(TensorSpec.f32(1, 8));
+            e = assertThrows(io.bitnettt.spi.BackendException.class,
+                    () -> d.ops().attentionDecode(q, c, c, u32(d, 1), 2, 1, q));
+            assertTrue(e.getMessage().contains("kCache [8, 4] has dtype BF16, expected F32"), e.getMessage());
+        }
+    }
+
     @Test
     void attentionPrefillAndDecodeMatchTheScalarKernel() {
         long seed = 61;

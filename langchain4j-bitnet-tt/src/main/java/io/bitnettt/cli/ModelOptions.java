@@ -3,6 +3,7 @@ package io.bitnettt.cli;
 import io.bitnettt.demo.DemoModel;
 import io.bitnettt.engine.BitNetModel;
 import io.bitnettt.engine.BitNetOptions;
+import io.bitnettt.engine.KvCacheType;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -37,6 +38,11 @@ final class ModelOptions {
                     + "about half the table's size more memory, slightly different logits)")
     boolean int8Output;
 
+    @Option(names = {"--kv-cache", "--cache-type"}, paramLabel = "TYPE", defaultValue = "f32",
+            description = "KV cache element type, f32 or bf16 (cpu; bf16 halves the cache and the bytes "
+                    + "attention reads per token, each key and value rounded to bfloat16) (default: ${DEFAULT-VALUE})")
+    String kvCache;
+
     @Option(names = "--demo-cache", paramLabel = "DIR", hidden = true,
             description = "where the demo model is kept (default: ~/.cache/bitnet-tt)")
     Path demoCache;
@@ -54,6 +60,12 @@ final class ModelOptions {
         if (ctx < 0) {
             throw new ParameterException(spec.commandLine(), "--ctx must be >= 0 (0 = from the model), was " + ctx);
         }
+        KvCacheType kvType;
+        try {
+            kvType = KvCacheType.parse(kvCache);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--kv-cache: " + e.getMessage());
+        }
         int processors = Runtime.getRuntime().availableProcessors();
         int useThreads = threads;
         if (threads > processors) {
@@ -68,6 +80,6 @@ final class ModelOptions {
                     + "text is nonsense) from " + dir);
         }
         return BitNetOptions.of(dir).withBackend(backend).withThreads(useThreads).withContextLength(ctx)
-                .withInt8OutputProjection(int8Output);
+                .withInt8OutputProjection(int8Output).withKvCacheType(kvType);
     }
 }

@@ -38,7 +38,7 @@ import java.util.List;
  * and ids, and writes only the sampled token. It is captured for one k at a time, again when k changes.
  */
 public final class BitNetForward implements AutoCloseable {
-    /** Element type of the KV cache, [context, kvDim] per layer for K and for V. */
+    /** Default element type of the KV cache, [context, kvDim] per layer for K and for V (see {@link KvCacheType}). */
     public static final DType KV_CACHE_DTYPE = DType.F32;
 
     private final Device device;
@@ -69,8 +69,17 @@ public final class BitNetForward implements AutoCloseable {
     private boolean closed;
 
     public BitNetForward(Device device, ModelDims dims, DeviceWeights weights, int prefillBlock) {
+        this(device, dims, weights, prefillBlock, KV_CACHE_DTYPE);
+    }
+
+    /** As the four-argument constructor, with the KV cache kept as {@code kvCacheType} (F32 or BF16). */
+    public BitNetForward(Device device, ModelDims dims, DeviceWeights weights, int prefillBlock, DType kvCacheType) {
         if (prefillBlock < 1) {
             throw new IllegalArgumentException("prefillBlock must be >= 1, was " + prefillBlock);
+        }
+        if (!device.ops().supportsKvCache(kvCacheType)) {
+            throw new IllegalArgumentException("KV cache type " + kvCacheType + " is not supported by the "
+                    + device.backendName() + " backend, which keeps F32 caches only; use F32 (--kv-cache f32)");
         }
         this.device = device;
         this.ops = device.ops();
@@ -81,8 +90,8 @@ public final class BitNetForward implements AutoCloseable {
         cos = uploadF32(table[0], dims.contextLength(), dims.headDim());
         sin = uploadF32(table[1], dims.contextLength(), dims.headDim());
         for (int l = 0; l < dims.layers(); l++) {
-            kCache.add(device.allocate(TensorSpec.of(KV_CACHE_DTYPE, dims.contextLength(), dims.kvDim())));
-            vCache.add(device.allocate(TensorSpec.of(KV_CACHE_DTYPE, dims.contextLength(), dims.kvDim())));
+            kCache.add(device.allocate(TensorSpec.of(kvCacheType, dims.contextLength(), dims.kvDim())));
+            vCache.add(device.allocate(TensorSpec.of(kvCacheType, dims.contextLength(), dims.kvDim())));
         }
         step = new Activations(device, dims, 1, MemoryPlacement.DEVICE_L1);
         tokenId = device.allocate(TensorSpec.of(DType.UINT32, 1));

@@ -80,11 +80,12 @@ public final class BitNetModel implements AutoCloseable {
             DeviceWeights weights = null;
             try {
                 ModelDims dims = ModelDims.of(config, context);
-                ContextBudget.check(dims, BitNetForward.KV_CACHE_DTYPE,
+                ContextBudget.check(dims, options.kvCacheType().dtype(),
                         device.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM),
                         options.contextLength() == 0 ? files.contextSource() : "the requested context length");
                 weights = WeightUploader.upload(files.weights(), device, options.int8OutputProjection());
-                BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
+                BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock(),
+                        options.kvCacheType().dtype());
                 return new BitNetModel(config, device, weights, forward, tokenizer);
             } catch (RuntimeException | Error e) {
                 if (weights != null) {

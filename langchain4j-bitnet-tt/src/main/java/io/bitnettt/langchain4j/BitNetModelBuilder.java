@@ -4,6 +4,7 @@ import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import io.bitnettt.engine.BitNetModel;
+import io.bitnettt.engine.KvCacheType;
 import io.bitnettt.generate.SamplingParameters;
 
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     Integer threads;
     Integer contextLength;
     Boolean int8OutputProjection;
+    String kvCacheType;
     String modelName;
     ChatRequestParameters defaultRequestParameters;
     Double temperature;
@@ -65,6 +67,12 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     public B contextLength(Integer n) { this.contextLength = n; return self(); }
     /** Logits from an int8 per-row copy of the output table (cpu backend; more memory, faster decode); default off. */
     public B int8OutputProjection(Boolean on) { this.int8OutputProjection = on; return self(); }
+    /**
+     * KV cache element type, {@code f32} (default) or {@code bf16} (cpu backend: half the cache memory and
+     * the bytes attention reads per token; keys and values rounded to bfloat16), as llama.cpp's
+     * {@code --cache-type-k/-v}.
+     */
+    public B kvCacheType(String type) { this.kvCacheType = type; return self(); }
     /** Name reported in responses; default the model folder's name. */
     public B modelName(String name) { this.modelName = name; return self(); }
 
@@ -96,6 +104,7 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
         if (minP != null) base.minP(minP);
         if (repeatPenalty != null) base.repetitionPenalty(repeatPenalty);
         SamplingParameters extras = base.build();
+        KvCacheType kvType = kvCacheType == null ? null : KvCacheType.parse(kvCacheType);
         ChatRequestParameters given = defaultRequestParameters == null
                 ? DefaultChatRequestParameters.EMPTY : defaultRequestParameters;
         String name = modelName != null ? modelName
@@ -109,7 +118,7 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
                         .build());
         ParameterMapping.check(defaults);
         BitNetModel engine = BitNetModelSource.resolve(model, modelPath, backend, threads, contextLength,
-                int8OutputProjection);
+                int8OutputProjection, kvType);
         return new ChatEndpoint(engine, model == null, defaults, extras, List.copyOf(listeners));
     }
 

@@ -2,6 +2,7 @@ package io.bitnettt.langchain4j;
 
 import io.bitnettt.engine.BitNetModel;
 import io.bitnettt.engine.BitNetOptions;
+import io.bitnettt.engine.KvCacheType;
 
 import java.nio.file.Path;
 
@@ -14,7 +15,7 @@ final class BitNetModelSource {
     }
 
     static BitNetModel resolve(BitNetModel shared, Path modelPath, String backend, Integer threads,
-                               Integer contextLength, Boolean int8OutputProjection) {
+                               Integer contextLength, Boolean int8OutputProjection, KvCacheType kvCacheType) {
         if (shared != null) {
             if (modelPath != null) {
                 throw new IllegalArgumentException("set either model(...) or modelPath(...), not both");
@@ -34,6 +35,9 @@ final class BitNetModelSource {
         }
         if (int8OutputProjection != null) {
             options = options.withInt8OutputProjection(int8OutputProjection);
+        }
+        if (kvCacheType != null) {
+            options = options.withKvCacheType(kvCacheType);
         }
         return BitNetModel.load(options);
     }

@@ -140,6 +140,22 @@ class CommandLineTest {
                 + "support it"), err());
     }
 
+    /** The demo model's random weights leave near-ties, so bf16 rounding may change its text: it has to run. */
+    @Test
+    void aBf16KvCacheGeneratesOnTheDemoModel() {
+        assertEquals(0, run("", "generate", "--greedy", "--max-tokens", "8", "--kv-cache", "bf16", "hello"), err());
+        assertTrue(out().startsWith("hello"), out());
+    }
+
+    @Test
+    void aKvCacheTypeIsCheckedAndRefusedByNameWhereTheBackendLacksIt() {
+        assertEquals(2, run("", "generate", "--kv-cache", "f16", "hi"));
+        assertTrue(err().contains("--kv-cache: KV cache type 'f16' is not one of f32, bf16"), err());
+        err.reset();
+        assertEquals(1, run("", "generate", "--backend", "tenstorrent-emulator", "--kv-cache", "bf16", "hi"));
+        assertTrue(err().contains("KV cache type BF16 is not supported by the tenstorrent-emulator backend"), err());
+    }
+
     @Test
     void aMissingModelFolderIsNamed(@TempDir Path empty) {
         assertEquals(1, run("", "generate", "--model", empty.toString(), "hi"));

@@ -9,9 +9,16 @@ final class ScalarBitNet {
     private final TinyModel m;
     private final ModelDims d;
     private final double[][][] kCache, vCache; // [layer][pos][kvDim]
+    private final boolean bf16Cache;
 
     ScalarBitNet(TinyModel m) {
+        this(m, false);
+    }
+
+    /** With {@code bf16Cache}, keys and values are stored as a BF16 cache holds them: float, then bfloat16. */
+    ScalarBitNet(TinyModel m, boolean bf16Cache) {
         this.m = m;
+        this.bf16Cache = bf16Cache;
         this.d = m.dims;
         kCache = new double[d.layers()][d.contextLength()][];
         vCache = new double[d.layers()][d.contextLength()][];
@@ -28,8 +35,8 @@ final class ScalarBitNet {
             double[] v = bitLinear(a, L.v, L.vs);
             rope(q, d.heads(), pos);
             rope(k, d.kvHeads(), pos);
-            kCache[l][pos] = k;
-            vCache[l][pos] = v;
+            kCache[l][pos] = bf16Cache ? bf16(k) : k;
+            vCache[l][pos] = bf16Cache ? bf16(v) : v;
             double[] o = bitLinear(rms(attention(q, l, pos), L.attnSubNorm), L.o, L.os);
             for (int i = 0; i < h.length; i++) h[i] += o[i];
             double[] mm = rms(h, L.postNorm);
@@ -121,5 +128,24 @@ final class ScalarBitNet {
             }
         }
         return out;
+    }
+
+    /**
+     * Each value to float, then to the nearer of the two bfloat16 values around it (the float with its low
+     * 16 bits cleared, and the next one away from zero), the one with an even last bit on a tie.
+     */
+    static double[] bf16(double[] x) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            float f = (float) x[i];
+            int bits = Float.floatToRawIntBits(f);
+            float toward = Float.intBitsToFloat(bits & 0xFFFF0000);
+            float away = Float.intBitsToFloat((bits & 0xFFFF0000) + 0x10000);
+            double dt = Math.abs((double) f - toward);
+            double da = Math.abs((double) away - f);
+            boolean evenToward = ((bits >>> 16) & 1) == 0;
+            y[i] = dt < da || (dt == da && evenToward) ? toward : away;
+        }
+        return y;
     }
 }

@@ -14,13 +14,14 @@ import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.model.checkpoint.CheckpointWriter;
 import io.bitnettt.spi.BackendSelector;
+import io.bitnettt.spi.DType;
 import io.bitnettt.spi.Device;
 import io.bitnettt.spi.DeviceOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The CPU backend's logits are bit-identical whatever the thread count and from run to run: a
@@ -36,12 +37,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>The shapes leave tails everywhere: hidden 144 is not a multiple of the bf16 chunk, head size 36
  * not one of a float vector, 3 threads give one part an odd number of row groups, the vocabulary
- * splits into parts that are not multiples of four rows, and the 69-token prefill is a full 64-token
- * block plus a 5-token one (a four-token kernel pass plus one token).
+ * splits into parts that are not multiples of four rows, and the 299-token prefill is four full 64-token
+ * blocks plus a 43-token one (ten four-token kernel passes plus three tokens). Attention spans three
+ * of its 128-row blocks, whose partials are merged in a fixed order; with an F32 and a BF16 KV cache.
  */
 class ThreadCountDeterminismTest {
     private static final ModelConfig CONFIG = ModelConfig.tiny(389, 2, 4, 2, 36, 400, true);
-    private static final int PROMPT = 70;
+    /** Decode steps at positions 299..310 read three of attention's 128-row blocks. */
+    private static final int PROMPT = 300;
+    private static final int CONTEXT = 320;
     private static final int STEPS = 12;
     private static final int BLOCK = 64;
 
@@ -53,13 +57,13 @@ class ThreadCountDeterminismTest {
         new CheckpointWriter(CONFIG).writeRandom(dir, 31);
     }
 
-    @ParameterizedTest(name = "int8 output {0}")
-    @ValueSource(booleans = {false, true})
-    void logitsAreBitwiseEqualOnOneTwoAndThreeThreadsAndAcrossRuns(boolean int8Output) {
-        List<int[]> reference = run(1, int8Output);
+    @ParameterizedTest(name = "int8 output {0}, {1} KV cache")
+    @CsvSource({"false, F32", "true, F32", "false, BF16"})
+    void logitsAreBitwiseEqualOnOneTwoAndThreeThreadsAndAcrossRuns(boolean int8Output, DType kvCache) {
+        List<int[]> reference = run(1, int8Output, kvCache);
         for (int round = 0; round < 2; round++) {
             for (int threads = 1; threads <= 3; threads++) {
-                List<int[]> logits = run(threads, int8Output);
+                List<int[]> logits = run(threads, int8Output, kvCache);
                 for (int s = 0; s < STEPS; s++) {
                     assertArrayEquals(reference.get(s), logits.get(s), "decode step " + s + " (step 0 follows the "
                             + (PROMPT - 1) + "-token prefill) on " + threads + " threads, round " + round
@@ -109,7 +113,7 @@ class ThreadCountDeterminismTest {
             for (int i = 0; i < PROMPT; i++) {
                 prompt[i] = (i * 37 + 5) % CONFIG.vocabSize();
             }
-            try (BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONFIG.maxPositionEmbeddings()),
+            try (BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONTEXT),
                     weights, BLOCK)) {
                 forward.prefill(prompt, 0, PROMPT - 1);
                 int token = prompt[PROMPT - 1];
@@ -118,7 +122,7 @@ class ThreadCountDeterminismTest {
                     steps.add(new int[] {token});
                 }
             }
-            try (BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONFIG.maxPositionEmbeddings()),
+            try (BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONTEXT),
                     weights, BLOCK)) {
                 forward.prefill(prompt, 0, PROMPT - 1);
                 int token = prompt[PROMPT - 1];
@@ -146,14 +150,14 @@ class ThreadCountDeterminismTest {
     }
 
     /** Each step's logits as raw float bits; each step feeds the argmax back, as greedy decoding does. */
-    private static List<int[]> run(int threads, boolean int8Output) {
+    private static List<int[]> run(int threads, boolean int8Output, DType kvCache) {
         List<int[]> steps = new ArrayList<>();
         try (Checkpoint checkpoint = Checkpoint.open(dir);
              Device device = BackendSelector.fromServiceLoader().select("cpu")
                      .open(DeviceOptions.defaults().withThreads(threads));
              DeviceWeights weights = WeightUploader.upload(checkpoint, device, int8Output);
-             BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONFIG.maxPositionEmbeddings()),
-                     weights, BLOCK)) {
+             BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONTEXT), weights, BLOCK,
+                     kvCache)) {
             int[] prompt = new int[PROMPT];
             for (int i = 0; i < PROMPT; i++) {
                 prompt[i] = (i * 37 + 5) % CONFIG.vocabSize();

@@ -5,70 +5,407 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Causal attention of one query head against cache rows {@code 0..last}, with a numerically stable
- * softmax (the max is subtracted before exp) in F32.
+ * Causal grouped-query attention of one token over a KV cache {@code [maxSeq, Hkv·D]} of F32 or
+ * BF16, computed as fixed blocks of {@link #BLOCK} cache rows and an online softmax.
+ *
+ * <p>{@link #block} reads each cache row of its block once, whole (all kv heads, contiguous), and
+ * uses it for every query head of the kv head's group, so the cache streams through once per token
+ * whatever the group size. A block's result is a partial: per query head the block's score maximum,
+ * the sum of {@code exp(score - max)} and the value rows weighted by those exps. {@link #merge}
+ * folds partials left to right, rescaling by {@code exp(oldMax - newMax)}. Blocks start at multiples
+ * of {@link #BLOCK} and are merged in position order, so the result does not depend on how blocks
+ * were spread over threads, nor on whether decode or prefill computed it.
+ *
+ * <p>Vectors of {@code 2·L} elements are taken as two float vectors A and B. For F32, A is the first
+ * L elements and B the next L. For BF16 one 2L-short load, seen as L ints, holds element {@code 2l}
+ * in the low half of int {@code l} and {@code 2l+1} in the high half, so A (the even elements) is the
+ * ints shifted left by 16 and B (the odd ones) the ints with the low half cleared: two lane-wise ops
+ * widen 2L values exactly. The query and the accumulators are kept in that same order ("kernel
+ * order", {@link #layoutQuery}, {@link #finish}); the {@code dim % 2L} tail stays in natural order.
  */
 public final class AttentionKernel {
+    /** Cache rows per block: the unit of parallel work and of the fixed merge order. */
+    public static final int BLOCK = 128;
+
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final int L = F.length();
     static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
+    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
+    /** {@link #exp} clamps below this: e^-87 is still a normal float, and next to the block's maximum (weight 1) nothing. */
+    private static final float EXP_FLOOR = -87f;
+    private static final float LOG2E = 1.44269504f;
+    /** ln 2 in two parts (Cody and Waite): {@code n·LN2_HI} is exact for the |n| <= 126 used here. */
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    /** 1.5·2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer. */
+    private static final float ROUNDER = 12582912f;
+    private static final boolean FOUR_SUMS_IN_ONE = L >= 4 && L <= 16;
+    private static final int ROW1_LANE = L / 2;
+    private static final int ROW2_LANE = L / 4;
+    private static final int ROW3_LANE = ROW1_LANE + ROW2_LANE;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     private AttentionKernel() {
     }
 
+    /** Elements of a head dimension handled by vectors: a multiple of {@code 2L}. */
+    static int vectorPart(int dim) {
+        return dim - dim % (2 * L);
+    }
+
+    /** Index in kernel order of natural element {@code i} of a head (see the class comment). */
+    static int kernelIndex(int i, int dim, boolean bf16) {
+        if (!bf16 || i >= vectorPart(dim)) {
+            return i;
+        }
+        int base = i - i % (2 * L);
+        int r = i - base;
+        return base + (r % 2) * L + r / 2;
+    }
+
+    /** Copies one token's query, {@code heads·dim} F32 at {@code qOff}, into {@code qk} in kernel order. */
+    public static void layoutQuery(MemorySegment q, long qOff, int heads, int dim, boolean bf16, float[] qk) {
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < dim; i++) {
+                qk[h * dim + kernelIndex(i, dim, bf16)] = q.get(FLOAT, qOff + 4L * (h * dim + i));
+            }
+        }
+    }
+
     /**
-     * @param qOff     byte offset of this head's query
-     * @param kvOff    byte offset of the kv head's slice within a cache row
-     * @param rowBytes bytes per cache row ({@code Hkv·D·4})
-     * @param scores   scratch of at least {@code last+1} floats
-     * @param acc      scratch of at least {@code dim} floats
-     * @param outOff   byte offset of this head's output
+     * The partial of cache rows {@code [j0, j1)} for all {@code heads} query heads: {@code acc[accOff + h·dim ..]}
+     * (kernel order), {@code max[statOff + h]} and {@code sum[statOff + h]}.
+     *
+     * @param scores scratch of at least {@code heads·BLOCK} floats
      */
-    public static void head(MemorySegment q, long qOff, MemorySegment k, MemorySegment v, long kvOff, long rowBytes,
-                            int last, int dim, float scale, float[] scores, float[] acc, MemorySegment out, long outOff) {
-        int full = dim - dim % F.length();
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j <= last; j++) {
-            long ko = j * rowBytes + kvOff;
-            FloatVector dot = FloatVector.zero(F);
+    public static void block(float[] qk, MemorySegment k, MemorySegment v, boolean bf16, int j0, int j1, int heads,
+                             int kvHeads, int dim, float scale, float[] scores, float[] acc, int accOff, float[] max,
+                             float[] sum, int statOff) {
+        int group = heads / kvHeads;
+        long eb = bf16 ? 2 : 4;
+        long rowBytes = eb * kvHeads * dim;
+        int n = j1 - j0;
+        for (int j = 0; j < n; j++) {
+            long row = (j0 + j) * rowBytes;
+            for (int kh = 0; kh < kvHeads; kh++) {
+                long off = row + eb * kh * dim;
+                int h = kh * group;
+                int end = h + group;
+                for (; h + 4 <= end; h += 4) {
+                    dots4(qk, k, off, bf16, dim, h, scores, j, scale);
+                }
+                for (; h < end; h++) {
+                    scores[h * BLOCK + j] = dot(qk, k, off, bf16, dim, h) * scale;
+                }
+            }
+        }
+        for (int h = 0; h < heads; h++) {
+            int s0 = h * BLOCK;
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                m = Math.max(m, scores[s0 + j]);
+            }
+            expMinus(scores, s0, n, m);
+            float total = 0f;
+            for (int j = 0; j < n; j++) {
+                total += scores[s0 + j];
+            }
+            max[statOff + h] = m;
+            sum[statOff + h] = total;
+        }
+        for (int kh = 0; kh < kvHeads; kh++) {
+            long off = j0 * rowBytes + eb * kh * dim;
+            int h = kh * group;
+            int end = h + group;
+            for (; h + 4 <= end; h += 4) {
+                weigh4(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
+            }
+            for (; h < end; h++) {
+                weigh(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
+            }
+        }
+    }
+
+    /**
+     * {@code a[from + j] = e^(a[from + j] - m)} for {@code j < n}, with {@code m} at least every such value,
+     * from lane-wise IEEE operations only, so every JIT tier gives the same bits: {@code x = n·ln2 + r}
+     * with {@code |r| <= ln2/2}, then {@code e^r} by its Taylor polynomial to degree 7 (remainder below
+     * 5e-9, relative) and the exponent put into the bits. Within a few ulp of {@code Math.exp};
+     * {@code x < -87} gives {@code e^-87}. Whole vectors: lanes past {@code n} (inside the caller's
+     * BLOCK-long slot) are computed and never read. Vectors stay inside this method, so a call that is
+     * not inlined boxes nothing.
+     */
+    static void expMinus(float[] a, int from, int n, float m) {
+        FloatVector mv = FloatVector.broadcast(F, m);
+        FloatVector floor = FloatVector.broadcast(F, EXP_FLOOR);
+        FloatVector log2e = FloatVector.broadcast(F, LOG2E);
+        FloatVector rounder = FloatVector.broadcast(F, ROUNDER);
+        FloatVector ln2Hi = FloatVector.broadcast(F, -LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(F, -LN2_LO);
+        FloatVector c7 = FloatVector.broadcast(F, 1f / 5040);
+        FloatVector c6 = FloatVector.broadcast(F, 1f / 720);
+        FloatVector c5 = FloatVector.broadcast(F, 1f / 120);
+        FloatVector c4 = FloatVector.broadcast(F, 1f / 24);
+        FloatVector c3 = FloatVector.broadcast(F, 1f / 6);
+        FloatVector c2 = FloatVector.broadcast(F, 0.5f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        IntVector bias = IntVector.broadcast(I, 127 - ROUNDER_BITS);
+        for (int j = 0; j < n; j += L) {
+            FloatVector c = FloatVector.fromArray(F, a, from + j).sub(mv).max(floor);
+            // t = 1.5·2^23 + round(c·log2e): its low mantissa bits hold that integer k, two's complement
+            FloatVector t = c.fma(log2e, rounder);
+            FloatVector k = t.sub(rounder);
+            FloatVector r = k.fma(ln2Hi, c);
+            r = k.fma(ln2Lo, r);
+            FloatVector p = r.fma(c7, c6);
+            p = p.fma(r, c5);
+            p = p.fma(r, c4);
+            p = p.fma(r, c3);
+            p = p.fma(r, c2);
+            p = p.fma(r, one);
+            p = p.fma(r, one);
+            FloatVector scale = t.reinterpretAsInts().add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            p.mul(scale).intoArray(a, from + j);
+        }
+    }
+
+    /** Lanes A (first, or even, elements) of the 2L elements at byte {@code off}. */
+    private static FloatVector loadA(MemorySegment s, long off, boolean bf16) {
+        if (bf16) {
+            return IntVector.fromMemorySegment(I, s, off, ORDER).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+        return FloatVector.fromMemorySegment(F, s, off, ORDER);
+    }
+
+    /** Lanes B (second, or odd, elements) of the 2L elements at byte {@code off}. */
+    private static FloatVector loadB(MemorySegment s, long off, boolean bf16) {
+        if (bf16) {
+            return IntVector.fromMemorySegment(I, s, off, ORDER).lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+        }
+        return FloatVector.fromMemorySegment(F, s, off + 4L * L, ORDER);
+    }
+
+    private static float element(MemorySegment s, long off, int i, boolean bf16) {
+        return bf16 ? Bf16.toFloat(s.get(SHORT, off + 2L * i)) : s.get(FLOAT, off + 4L * i);
+    }
+
+    /** Scores of query heads {@code h..h+3} against the cache row slice at {@code off}. */
+    private static void dots4(float[] qk, MemorySegment k, long off, boolean bf16, int dim, int h, float[] scores, int j,
+                              float scale) {
+        int full = vectorPart(dim);
+        long eb = bf16 ? 2 : 4;
+        int q0 = h * dim;
+        int q1 = q0 + dim;
+        int q2 = q1 + dim;
+        int q3 = q2 + dim;
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        for (int i = 0; i < full; i += 2 * L) {
+            long o = off + eb * i;
+            FloatVector a = loadA(k, o, bf16);
+            FloatVector b = loadB(k, o, bf16);
+            s0 = FloatVector.fromArray(F, qk, q0 + i).fma(a, s0);
+            s0 = FloatVector.fromArray(F, qk, q0 + i + L).fma(b, s0);
+            s1 = FloatVector.fromArray(F, qk, q1 + i).fma(a, s1);
+            s1 = FloatVector.fromArray(F, qk, q1 + i + L).fma(b, s1);
+            s2 = FloatVector.fromArray(F, qk, q2 + i).fma(a, s2);
+            s2 = FloatVector.fromArray(F, qk, q2 + i + L).fma(b, s2);
+            s3 = FloatVector.fromArray(F, qk, q3 + i).fma(a, s3);
+            s3 = FloatVector.fromArray(F, qk, q3 + i + L).fma(b, s3);
+        }
+        float d0;
+        float d1;
+        float d2;
+        float d3;
+        if (FOUR_SUMS_IN_ONE) {
+            // LaneSum's tree for four heads at once (as OutputProjectionKernel): after a level a head's
+            // lanes i and i ^ h are equal, so two heads share a vector after the first level, four after the second.
+            FloatVector p01 = s0.add(s0.rearrange(LaneSum.HALF)).blend(s1.add(s1.rearrange(LaneSum.HALF)),
+                    LaneSum.HALF_BIT);
+            FloatVector p23 = s2.add(s2.rearrange(LaneSum.HALF)).blend(s3.add(s3.rearrange(LaneSum.HALF)),
+                    LaneSum.HALF_BIT);
+            FloatVector p = p01.add(p01.rearrange(LaneSum.QUARTER)).blend(p23.add(p23.rearrange(LaneSum.QUARTER)),
+                    LaneSum.QUARTER_BIT);
+            if (L >= 8) {
+                p = p.add(p.rearrange(LaneSum.EIGHTH));
+            }
+            if (L == 16) {
+                p = p.add(p.rearrange(LaneSum.SIXTEENTH));
+            }
+            d0 = p.lane(0);
+            d1 = p.lane(ROW1_LANE);
+            d2 = p.lane(ROW2_LANE);
+            d3 = p.lane(ROW3_LANE);
+        } else {
+            d0 = LaneSum.of(s0);
+            d1 = LaneSum.of(s1);
+            d2 = LaneSum.of(s2);
+            d3 = LaneSum.of(s3);
+        }
+        for (int i = full; i < dim; i++) {
+            float x = element(k, off, i, bf16);
+            d0 += qk[q0 + i] * x;
+            d1 += qk[q1 + i] * x;
+            d2 += qk[q2 + i] * x;
+            d3 += qk[q3 + i] * x;
+        }
+        int s = h * BLOCK + j;
+        scores[s] = d0 * scale;
+        scores[s + BLOCK] = d1 * scale;
+        scores[s + 2 * BLOCK] = d2 * scale;
+        scores[s + 3 * BLOCK] = d3 * scale;
+    }
+
+    /** The unscaled score of query head {@code h}: the same sums as one lane of {@link #dots4}. */
+    private static float dot(float[] qk, MemorySegment k, long off, boolean bf16, int dim, int h) {
+        int full = vectorPart(dim);
+        long eb = bf16 ? 2 : 4;
+        int q0 = h * dim;
+        FloatVector s0 = FloatVector.zero(F);
+        for (int i = 0; i < full; i += 2 * L) {
+            long o = off + eb * i;
+            s0 = FloatVector.fromArray(F, qk, q0 + i).fma(loadA(k, o, bf16), s0);
+            s0 = FloatVector.fromArray(F, qk, q0 + i + L).fma(loadB(k, o, bf16), s0);
+        }
+        float d0 = LaneSum.of(s0);
+        for (int i = full; i < dim; i++) {
+            d0 += qk[q0 + i] * element(k, off, i, bf16);
+        }
+        return d0;
+    }
+
+    /** {@code acc[h..h+3] = Σ_j p[h][j] · v_j} over the block's rows, the 2L columns at a time in registers. */
+    private static void weigh4(MemorySegment v, long off, long rowBytes, boolean bf16, int n, int dim, int h,
+                               float[] p, float[] acc, int accOff) {
+        int full = vectorPart(dim);
+        long eb = bf16 ? 2 : 4;
+        int p0 = h * BLOCK;
+        int p1 = p0 + BLOCK;
+        int p2 = p1 + BLOCK;
+        int p3 = p2 + BLOCK;
+        int a0 = accOff + h * dim;
+        for (int i = 0; i < full; i += 2 * L) {
+            FloatVector x0 = FloatVector.zero(F);
+            FloatVector y0 = x0;
+            FloatVector x1 = x0;
+            FloatVector y1 = x0;
+            FloatVector x2 = x0;
+            FloatVector y2 = x0;
+            FloatVector x3 = x0;
+            FloatVector y3 = x0;
+            long o = off + eb * i;
+            for (int j = 0; j < n; j++, o += rowBytes) {
+                FloatVector a = loadA(v, o, bf16);
+                FloatVector b = loadB(v, o, bf16);
+                FloatVector w0 = FloatVector.broadcast(F, p[p0 + j]);
+                FloatVector w1 = FloatVector.broadcast(F, p[p1 + j]);
+                FloatVector w2 = FloatVector.broadcast(F, p[p2 + j]);
+                FloatVector w3 = FloatVector.broadcast(F, p[p3 + j]);
+                x0 = a.fma(w0, x0);
+                y0 = b.fma(w0, y0);
+                x1 = a.fma(w1, x1);
+                y1 = b.fma(w1, y1);
+                x2 = a.fma(w2, x2);
+                y2 = b.fma(w2, y2);
+                x3 = a.fma(w3, x3);
+                y3 = b.fma(w3, y3);
+            }
+            x0.intoArray(acc, a0 + i);
+            y0.intoArray(acc, a0 + i + L);
+            x1.intoArray(acc, a0 + dim + i);
+            y1.intoArray(acc, a0 + dim + i + L);
+            x2.intoArray(acc, a0 + 2 * dim + i);
+            y2.intoArray(acc, a0 + 2 * dim + i + L);
+            x3.intoArray(acc, a0 + 3 * dim + i);
+            y3.intoArray(acc, a0 + 3 * dim + i + L);
+        }
+        for (int g = 0; g < 4; g++) {
+            weighTail(v, off, rowBytes, bf16, n, dim, h + g, p, acc, accOff);
+        }
+    }
+
+    /** As {@link #weigh4} for one query head: the same sums as one of its heads. */
+    private static void weigh(MemorySegment v, long off, long rowBytes, boolean bf16, int n, int dim, int h,
+                              float[] p, float[] acc, int accOff) {
+        int full = vectorPart(dim);
+        long eb = bf16 ? 2 : 4;
+        int p0 = h * BLOCK;
+        int a0 = accOff + h * dim;
+        for (int i = 0; i < full; i += 2 * L) {
+            FloatVector x0 = FloatVector.zero(F);
+            FloatVector y0 = x0;
+            long o = off + eb * i;
+            for (int j = 0; j < n; j++, o += rowBytes) {
+                FloatVector w0 = FloatVector.broadcast(F, p[p0 + j]);
+                x0 = loadA(v, o, bf16).fma(w0, x0);
+                y0 = loadB(v, o, bf16).fma(w0, y0);
+            }
+            x0.intoArray(acc, a0 + i);
+            y0.intoArray(acc, a0 + i + L);
+        }
+        weighTail(v, off, rowBytes, bf16, n, dim, h, p, acc, accOff);
+    }
+
+    private static void weighTail(MemorySegment v, long off, long rowBytes, boolean bf16, int n, int dim, int h,
+                                  float[] p, float[] acc, int accOff) {
+        int p0 = h * BLOCK;
+        int a0 = accOff + h * dim;
+        for (int i = vectorPart(dim); i < dim; i++) {
+            float x = 0f;
+            for (int j = 0; j < n; j++) {
+                x = Math.fma(p[p0 + j], element(v, off + j * rowBytes, i, bf16), x);
+            }
+            acc[a0 + i] = x;
+        }
+    }
+
+    /**
+     * Folds partial B into partial A (A holds earlier positions): per head, with {@code m = max(mA, mB)},
+     * {@code sum = sumA·e^(mA-m) + sumB·e^(mB-m)} and likewise the accumulators.
+     */
+    public static void merge(float[] acc, int accOff, float[] max, float[] sum, int statOff, float[] accB, int accBOff,
+                             float[] maxB, float[] sumB, int statBOff, int heads, int dim) {
+        int full = dim - dim % L;
+        for (int h = 0; h < heads; h++) {
+            float ma = max[statOff + h];
+            float mb = maxB[statBOff + h];
+            float m = Math.max(ma, mb);
+            float fa = (float) Math.exp(ma - m);
+            float fb = (float) Math.exp(mb - m);
+            max[statOff + h] = m;
+            sum[statOff + h] = sum[statOff + h] * fa + sumB[statBOff + h] * fb;
+            int a = accOff + h * dim;
+            int b = accBOff + h * dim;
             int i = 0;
-            for (; i < full; i += F.length()) {
-                dot = FloatVector.fromMemorySegment(F, q, qOff + 4L * i, ORDER)
-                        .fma(FloatVector.fromMemorySegment(F, k, ko + 4L * i, ORDER), dot);
-            }
-            float s = LaneSum.of(dot);
-            for (; i < dim; i++) {
-                s += q.get(ValueLayout.JAVA_FLOAT, qOff + 4L * i) * k.get(ValueLayout.JAVA_FLOAT, ko + 4L * i);
-            }
-            s *= scale;
-            scores[j] = s;
-            max = Math.max(max, s);
-        }
-        float sum = 0f;
-        for (int j = 0; j <= last; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
-            sum += e;
-        }
-        java.util.Arrays.fill(acc, 0, dim, 0f);
-        for (int j = 0; j <= last; j++) {
-            long vo = j * rowBytes + kvOff;
-            float p = scores[j];
-            int i = 0;
-            for (; i < full; i += F.length()) {
-                FloatVector.fromMemorySegment(F, v, vo + 4L * i, ORDER)
-                        .fma(FloatVector.broadcast(F, p), FloatVector.fromArray(F, acc, i))
-                        .intoArray(acc, i);
+            for (; i < full; i += L) {
+                FloatVector.fromArray(F, acc, a + i).mul(fa)
+                        .add(FloatVector.fromArray(F, accB, b + i).mul(fb))
+                        .intoArray(acc, a + i);
             }
             for (; i < dim; i++) {
-                acc[i] += p * v.get(ValueLayout.JAVA_FLOAT, vo + 4L * i);
+                acc[a + i] = acc[a + i] * fa + accB[b + i] * fb;
             }
         }
-        float inv = 1f / sum;
-        for (int i = 0; i < dim; i++) {
-            out.set(ValueLayout.JAVA_FLOAT, outOff + 4L * i, acc[i] * inv);
+    }
+
+    /** Writes {@code acc / sum} per head, in natural order, to {@code heads·dim} F32 at {@code outOff}. */
+    public static void finish(float[] acc, int accOff, float[] sum, int statOff, int heads, int dim, boolean bf16,
+                              MemorySegment out, long outOff) {
+        for (int h = 0; h < heads; h++) {
+            float inv = 1f / sum[statOff + h];
+            int a = accOff + h * dim;
+            for (int i = 0; i < dim; i++) {
+                out.set(FLOAT, outOff + 4L * (h * dim + i), acc[a + kernelIndex(i, dim, bf16)] * inv);
+            }
         }
     }
 }

@@ -19,6 +19,17 @@ public final class FloatKernels {
     private FloatKernels() {
     }
 
+    /**
+     * Narrows {@code n} floats of {@code src} to bfloat16 at byte {@code dstOff} of {@code dst}, rounding
+     * to nearest even ({@link Bf16#fromFloat}): a KV cache row or a prefill block's rows, a few
+     * thousand values a layer, so the scalar loop is enough.
+     */
+    public static void toBf16(MemorySegment src, MemorySegment dst, long dstOff, long n) {
+        for (long i = 0; i < n; i++) {
+            dst.set(ValueLayout.JAVA_SHORT, dstOff + 2 * i, Bf16.fromFloat(src.get(FLOAT, 4 * i)));
+        }
+    }
+
     /** {@code out = a + b} over {@code n} floats; {@code out} may alias {@code a}. */
     public static void add(MemorySegment a, MemorySegment b, MemorySegment out, long n) {
         long full = n - n % F.length();

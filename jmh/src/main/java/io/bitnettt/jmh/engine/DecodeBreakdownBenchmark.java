@@ -3,6 +3,7 @@ package io.bitnettt.jmh.engine;
 import io.bitnettt.cpu.CpuDevice;
 import io.bitnettt.engine.BitNetForward;
 import io.bitnettt.engine.DeviceWeights;
+import io.bitnettt.engine.KvCacheType;
 import io.bitnettt.engine.ModelDims;
 import io.bitnettt.engine.WeightUploader;
 import io.bitnettt.jmh.BenchJvm;
@@ -60,6 +61,19 @@ public class DecodeBreakdownBenchmark {
     @Param({"128"})
     public int position;
 
+    /**
+     * Cache rows the trial's prefill fills before the measured step; -1 = all of them. Fewer make a
+     * long-context trial start in seconds instead of minutes: the rows after them hold the cache's
+     * zeros, and attention reads and multiplies every row whatever it holds, so the step's work and
+     * bytes are the same.
+     */
+    @Param({"-1"})
+    public int prefilled;
+
+    /** KV cache element type: f32 or bf16. */
+    @Param({"f32"})
+    public String kvCache;
+
     /** Whether greedy decoding screens the output table (the default) or reads all of it. */
     @Param({"true"})
     public boolean screen;
@@ -85,13 +99,14 @@ public class DecodeBreakdownBenchmark {
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             weights = WeightUploader.upload(checkpoint, device, WeightUploader.Options.defaults().withScreen(screen));
         }
-        forward = new BitNetForward(device, ModelDims.of(config, Math.max(1024, position + 1)), weights, 64);
+        forward = new BitNetForward(device, ModelDims.of(config, Math.max(1024, position + 1)), weights, 64,
+                KvCacheType.parse(kvCache).dtype());
         SplittableRandom r = new SplittableRandom(1);
         int[] tokens = new int[position + 1];
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = r.nextInt(config.vocabSize());
         }
-        forward.prefill(tokens, 0, position);
+        forward.prefill(tokens, 0, prefilled < 0 ? position : Math.min(prefilled, position));
         token = tokens[position];
         device.timedOps().position(position);
     }

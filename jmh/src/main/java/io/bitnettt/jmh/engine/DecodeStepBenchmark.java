@@ -4,6 +4,7 @@ import io.bitnettt.engine.BitNetForward;
 import io.bitnettt.jmh.BenchJvm;
 import io.bitnettt.jmh.ops.BackendDevice;
 import io.bitnettt.engine.DeviceWeights;
+import io.bitnettt.engine.KvCacheType;
 import io.bitnettt.engine.ModelDims;
 import io.bitnettt.engine.WeightUploader;
 import io.bitnettt.model.ModelConfig;
@@ -39,7 +40,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code decode}: one token through the captured decode step including the output projection
  *       and on-device argmax (the exact screened projection where the backend has one), at
- *       position 128 (ops/s = decode tokens/s);</li>
+ *       position {@code context} (128 by default) after the cache rows before it were filled by a
+ *       prefill, with the KV cache of {@code kvCache} (ops/s = decode tokens/s);</li>
  *   <li>{@code prefill128}: a 128-token prompt as blocks (prefill tokens/s = ops/s × 128);</li>
  *   <li>{@code timeToFirstToken128}: what a 128-token prompt costs before its first token appears,
  *       127 prefill tokens plus the decode step of the last one (TTFT = 1 / ops/s).</li>
@@ -70,6 +72,23 @@ public class DecodeStepBenchmark {
     @Param({"0"})
     public int busyLoops;
 
+    /** {@code decode}'s position: attention reads {@code context + 1} cache rows. */
+    @Param({"128"})
+    public int context;
+
+    /**
+     * Cache rows the trial's prefill fills before the measured step; -1 = all of them. Fewer make a
+     * long-context trial start in seconds instead of minutes: the rows after them hold the cache's
+     * zeros, and attention reads and multiplies every row whatever it holds, so the step's work and
+     * bytes are the same.
+     */
+    @Param({"-1"})
+    public int prefilled;
+
+    /** KV cache element type: f32 or bf16. */
+    @Param({"f32"})
+    public String kvCache;
+
     private final List<Process> busy = new ArrayList<>();
 
     private Path dir;
@@ -87,27 +106,28 @@ public class DecodeStepBenchmark {
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             weights = WeightUploader.upload(checkpoint, device);
         }
-        forward = new BitNetForward(device, ModelDims.of(config, 1024), weights, 64);
+        forward = new BitNetForward(device, ModelDims.of(config, Math.max(1024, context + 1)), weights, 64,
+                KvCacheType.parse(kvCache).dtype());
         for (int i = 0; i < busyLoops; i++) {
             busy.add(new ProcessBuilder("sh", "-c", "while :; do :; done").start());
         }
         System.out.printf("%nload (open + validate + upload) of the 2B-4T-shaped checkpoint: %.2f s%n",
                 (System.nanoTime() - start) / 1e9);
         SplittableRandom r = new SplittableRandom(1);
-        tokens = new int[PROMPT + 1];
+        tokens = new int[Math.max(PROMPT, context) + 1];
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = r.nextInt(config.vocabSize());
         }
         if (params.getBenchmark().endsWith(".decode")) {
-            // decode measures the step at position PROMPT, so the cache rows before it must be filled.
-            forward.prefill(tokens, 0, PROMPT);
+            // decode measures the step at position context, so the cache rows before it must be filled.
+            forward.prefill(tokens, 0, prefilled < 0 ? context : Math.min(prefilled, context));
         }
     }
 
     @Benchmark
     public int decode() {
-        // The same position each time: its cache row is rewritten, the attention span stays 129.
-        return forward.decodeArgmax(tokens[PROMPT], PROMPT);
+        // The same position each time: its cache row is rewritten, the attention span stays context + 1.
+        return forward.decodeArgmax(tokens[context], context);
     }
 
     @Benchmark

@@ -158,6 +158,11 @@ final class TimedOps implements TransformerOps {
     }
 
     @Override
+    public boolean supportsKvCache(io.bitnettt.spi.DType dtype) {
+        return ops.supportsKvCache(dtype);
+    }
+
+    @Override
     public void incrementPosition(Tensor position) {
         ops.incrementPosition(position);
     }

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One layer's grouped-query attention for one decode token (2B-4T heads) over a full KV cache of
  * {@code context} rows: the token sits at position {@code context - 1} and attends to every row.
- * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}) as the traffic.
+ * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}, or {@code · 2} for a
+ * {@code bf16} cache) as the traffic.
  *
  * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
  * about a thousand times slower, and one interpreted call of a large shape can take a second.
@@ -45,6 +46,10 @@ public class AttentionDecodeBenchmark {
 
     @Param({"128", "1024", "4096"})
     public int context;
+
+    /** KV cache element type: f32 or bf16. */
+    @Param({"f32", "bf16"})
+    public String kvCache;
 
     private Device device;
     private int heads;
@@ -67,8 +72,15 @@ public class AttentionDecodeBenchmark {
         device = BackendDevice.open(backend, threads);
         Random r = new Random(3);
         q = BenchData.activations(device, r, 1, heads * config.headDim());
-        kCache = BenchData.activations(device, r, context, config.kvDim());
-        vCache = BenchData.activations(device, r, context, config.kvDim());
+        boolean bf16 = switch (kvCache) {
+            case "f32" -> false;
+            case "bf16" -> true;
+            default -> throw new IllegalArgumentException("kvCache '" + kvCache + "': expected f32 or bf16");
+        };
+        kCache = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
+                : BenchData.activations(device, r, context, config.kvDim());
+        vCache = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
+                : BenchData.activations(device, r, context, config.kvDim());
         position = BenchData.position(device, context - 1);
         out = device.allocate(TensorSpec.f32(1, heads * config.headDim()));
     }
