@@ -32,6 +32,8 @@ public final class BitNetModel implements AutoCloseable {
     private final Device device;
     private final DeviceWeights weights;
     private final BitNetForward forward;
+    /** The model's files while the device reads weights from their mapping; null once uploaded in full. */
+    private final ModelFiles files;
     private final GenerationSession session;
     private final BpeTokenizer tokenizer;
     private final ChatTemplate template;
@@ -44,8 +46,9 @@ public final class BitNetModel implements AutoCloseable {
     private JsonDecoding jsonDecoding;
 
     private BitNetModel(ModelConfig config, Device device, DeviceWeights weights, BitNetForward forward,
-                        BpeTokenizer tokenizer) {
+                        BpeTokenizer tokenizer, ModelFiles files) {
         this.config = config;
+        this.files = files;
         this.device = device;
         this.weights = weights;
         this.forward = forward;
@@ -63,7 +66,9 @@ public final class BitNetModel implements AutoCloseable {
      * onto the selected backend. The files are read and checked before the device is opened.
      */
     public static BitNetModel load(BitNetOptions options) {
-        try (ModelFiles files = ModelFiles.open(options.modelDir())) {
+        ModelFiles files = ModelFiles.open(options.modelDir());
+        boolean keepFiles = false;
+        try {
             ModelConfig config = files.config();
             BpeTokenizer tokenizer = files.tokenizer();
             if (tokenizer.vocabSize() > config.vocabSize()) {
@@ -83,15 +88,29 @@ public final class BitNetModel implements AutoCloseable {
                 ContextBudget.check(dims, BitNetForward.KV_CACHE_DTYPE,
                         device.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM),
                         options.contextLength() == 0 ? files.contextSource() : "the requested context length");
-                weights = WeightUploader.upload(files.weights(), device, options.int8OutputProjection());
+                // The bf16 table is read in place from the mapped file where the backend can (the cpu
+                // backend): only the rows a token touches become resident, not a 657 MB copy (2B-4T).
+                WeightUploader.Options upload = WeightUploader.Options.defaults()
+                        .withInt8Output(options.int8OutputProjection()).withBorrowHost(true);
+                weights = WeightUploader.upload(files.weights(), device, upload);
+                boolean borrowed = WeightUploader.borrowsHost(files.weights(), upload);
+                if (borrowed) {
+                    files.weights().releaseConverted();
+                }
                 BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
-                return new BitNetModel(config, device, weights, forward, tokenizer);
+                BitNetModel model = new BitNetModel(config, device, weights, forward, tokenizer, borrowed ? files : null);
+                keepFiles = borrowed;
+                return model;
             } catch (RuntimeException | Error e) {
                 if (weights != null) {
                     weights.close();
                 }
                 device.close();
                 throw e;
+            }
+        } finally {
+            if (!keepFiles) {
+                files.close();
             }
         }
     }
@@ -248,8 +267,15 @@ public final class BitNetModel implements AutoCloseable {
             return;
         }
         closed = true;
-        forward.close();
-        weights.close();
-        device.close();
+        try {
+            forward.close();
+            weights.close();
+            device.close();
+        } finally {
+            if (files != null) {
+                // After the device: its tensors may read the mapping until then.
+                files.close();
+            }
+        }
     }
 }
