@@ -26,7 +26,7 @@ import java.util.Map;
  * tokenizer, loaded through {@code BitNetModel.load} on the cpu backend: one fresh JVM per context
  * length and sampling mode ({@link PeakMemoryProbe}), with the flags {@code bin/bitnet} uses. Prints a
  * Markdown table: the peak (VmHWM) after load and after the context is filled, and what is resident
- * then (anonymous memory, file pages, Java heap). JMH has no metric for a process's peak memory, so
+ * then (anonymous memory, file pages and those of the model's own files, the Java heap committed). JMH has no metric for a process's peak memory, so
  * this is a plain program; {@code bin/bench-memory} runs it.
  *
  * <pre>
@@ -37,8 +37,8 @@ import java.util.Map;
  * two commits read the same files; without it a temporary folder is written and deleted.
  */
 public final class PeakMemoryMain {
-    /** The flags bin/bitnet starts the JVM with, besides the module and native-access ones. */
-    static final List<String> CLI_FLAGS = List.of("-XX:+UseParallelGC");
+    /** The flags bin/bitnet starts the JVM with, besides the module and native-access ones (keep in step). */
+    static final List<String> CLI_FLAGS = List.of("-XX:+UseParallelGC", "-XX:MaxNewSize=64m");
 
     private PeakMemoryMain() {
     }
@@ -85,7 +85,7 @@ public final class PeakMemoryMain {
                     .append(loadStart).append(" at start, ").append(loadEnd).append(" at end; ")
                     .append(threads).append(" thread(s), JVM flags ").append(String.join(" ", jvmFlags(extra)))
                     .append("\n\n");
-            sb.append("| context | sampling | peak after load | peak after filling the context | anon | file pages | Java heap committed | tokens (prompt + generated) |\n");
+            sb.append("| context | sampling | peak after load | peak after filling the context | anon | file pages (of the model's files) | Java heap committed | tokens (prompt + generated) |\n");
             sb.append("|---:|---|---:|---:|---:|---:|---:|---|\n");
             rows.forEach(r -> sb.append(r).append('\n'));
             System.out.print(sb);
@@ -133,9 +133,10 @@ public final class PeakMemoryMain {
         }
         Map<String, Long> loaded = phases.get("loaded");
         Map<String, Long> generated = phases.get("generated");
-        return String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s |", context, sampling,
+        return String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s (%s) | %s | %s |", context, sampling,
                 gb(loaded.get("VmHWM")), gb(generated.get("VmHWM")), gb(generated.get("RssAnon")),
-                gb(generated.get("RssFile")), gb(generated.get("HeapCommitted")), note);
+                gb(generated.get("RssFile")), gb(generated.getOrDefault("ModelFile", 0L)),
+                gb(generated.get("HeapCommitted")), note);
     }
 
     private static List<String> jvmFlags(List<String> extra) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * One measurement of {@link PeakMemoryMain}, in its own JVM so that the peak (VmHWM) is this run's:
@@ -27,6 +28,11 @@ import java.util.Map;
  */
 public final class PeakMemoryProbe {
     static final String PREFIX = "phase\t";
+    /** The first line of a mapping in /proc/self/smaps: {@code start-end perms offset dev inode path}. */
+    private static final Pattern MAPPING = Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
+
+    /** The model folder's real path: its mappings' resident pages are reported apart. */
+    private static String modelDir = "";
 
     private PeakMemoryProbe() {
     }
@@ -50,6 +56,7 @@ public final class PeakMemoryProbe {
             throw new IllegalArgumentException("context " + context + " leaves no room for a prompt before "
                     + decode + " generated tokens");
         }
+        modelDir = dir.toRealPath().toString();
         report("start", "");
         BitNetOptions options = BitNetOptions.of(dir).withBackend("cpu").withThreads(threads).withContextLength(context);
         String note;
@@ -71,6 +78,7 @@ public final class PeakMemoryProbe {
         for (String key : new String[] {"VmHWM", "VmRSS", "RssAnon", "RssFile"}) {
             sb.append(key).append('=').append(m.getOrDefault(key, "0")).append(' ');
         }
+        sb.append("ModelFile=").append(modelFileResident()).append(' ');
         sb.append("HeapCommitted=").append(rt.totalMemory() / 1024).append(' ');
         sb.append("HeapUsed=").append((rt.totalMemory() - rt.freeMemory()) / 1024);
         if (!note.isEmpty()) {
@@ -78,6 +86,28 @@ public final class PeakMemoryProbe {
         }
         System.out.println(sb);
         System.out.flush();
+    }
+
+    /**
+     * kB of the model's files resident in this process (the {@code Rss} of their mappings in
+     * /proc/self/smaps): the pages of a table read in place that tokens have touched. 0 where
+     * there is no /proc.
+     */
+    static long modelFileResident() throws IOException {
+        Path p = Path.of("/proc/self/smaps");
+        if (!Files.exists(p)) {
+            return 0;
+        }
+        long kb = 0;
+        boolean inModel = false;
+        for (String line : Files.readAllLines(p)) {
+            if (MAPPING.matcher(line).lookingAt()) {
+                inModel = !modelDir.isEmpty() && line.contains(" " + modelDir + "/");
+            } else if (inModel && line.startsWith("Rss:")) {
+                kb += Long.parseLong(line.substring(4, line.length() - 3).trim());
+            }
+        }
+        return kb;
     }
 
     /** kB values of /proc/self/status by key; empty where there is no /proc. */
