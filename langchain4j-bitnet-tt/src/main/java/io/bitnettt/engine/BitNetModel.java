@@ -98,6 +98,9 @@ public final class BitNetModel implements AutoCloseable {
                     files.weights().releaseConverted();
                 }
                 BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
+                if (borrowed) {
+                    files.releaseTablePages();   // what capturing the decode step read
+                }
                 BitNetModel model = new BitNetModel(config, device, weights, forward, tokenizer, borrowed ? files : null);
                 keepFiles = borrowed;
                 return model;
@@ -221,6 +224,9 @@ public final class BitNetModel implements AutoCloseable {
             return result;
         } finally {
             try {
+                if (files != null && !closed) {
+                    files.releaseTablePages();
+                }
                 if (closing && lock.getHoldCount() == 1) {
                     // close() was called from inside this request (e.g. by a streaming handler): finish it now.
                     release();

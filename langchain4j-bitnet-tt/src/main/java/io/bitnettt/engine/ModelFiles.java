@@ -124,6 +124,19 @@ final class ModelFiles implements AutoCloseable {
         return contextKey + " of " + configSource;
     }
 
+    /**
+     * Gives back the pages of the memory-mapped tables that reads have made resident; they stay in
+     * the page cache and fault back in when read. A model that reads its table in place calls this
+     * after loading and after each request, so that the rows its tokens touched (and the 64 KB the
+     * kernel maps around each) do not pile up in its resident set from request to request.
+     */
+    void releaseTablePages() {
+        HostMemory.release(weights.embedding().data());
+        if (!weights.outputTied()) {
+            HostMemory.release(weights.outputWeight().data());
+        }
+    }
+
     @Override
     public void close() {
         try {
