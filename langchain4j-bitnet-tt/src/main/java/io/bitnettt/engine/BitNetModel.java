@@ -99,7 +99,7 @@ public final class BitNetModel implements AutoCloseable {
                 }
                 BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
                 if (borrowed) {
-                    files.releaseTablePages();   // what capturing the decode step read
+                    files.releaseMappedPages();   // what the upload and the captured decode step read last
                 }
                 BitNetModel model = new BitNetModel(config, device, weights, forward, tokenizer, borrowed ? files : null);
                 keepFiles = borrowed;
@@ -225,7 +225,7 @@ public final class BitNetModel implements AutoCloseable {
         } finally {
             try {
                 if (files != null && !closed) {
-                    files.releaseTablePages();
+                    files.releaseMappedPages();
                 }
                 if (closing && lock.getHoldCount() == 1) {
                     // close() was called from inside this request (e.g. by a streaming handler): finish it now.
