@@ -96,10 +96,11 @@ public final class BitNetModel implements AutoCloseable {
                 boolean borrowed = WeightUploader.borrowsHost(files.weights(), upload);
                 if (borrowed) {
                     files.weights().releaseConverted();
+                    files.releaseMappedPages();   // what the upload read last, before the KV cache is allocated
                 }
                 BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock());
                 if (borrowed) {
-                    files.releaseMappedPages();   // what the upload and the captured decode step read last
+                    files.releaseMappedPages();   // what the captured decode step read
                 }
                 BitNetModel model = new BitNetModel(config, device, weights, forward, tokenizer, borrowed ? files : null);
                 keepFiles = borrowed;
