@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.bitnettt.cpu.kernel.WeightLayout;
 import io.bitnettt.spi.AbstractDevice;
@@ -37,6 +38,7 @@ public final class CpuDevice extends AbstractDevice {
     private final TernaryKernel kernel;
     /** Compiles the kernels in the background while the model loads; null when turned off. */
     private final KernelWarmup warmup;
+    private final AtomicReference<byte[]> repackBuffer = new AtomicReference<>();
 
     CpuDevice(DeviceOptions options) {
         super(NAME);
@@ -201,6 +203,23 @@ public final class CpuDevice extends AbstractDevice {
         return new CpuTernaryTensor(this, TensorSpec.of(DType.TERNARY_INT2, out, in), kernel.layout(out, in), scale);
     }
 
+    /**
+     * The buffer a ternary upload decodes into before repacking, at least {@code bytes} long. One
+     * is kept for all uploads (hand it back with {@link #returnRepackBuffer}): a fresh matrix-sized
+     * array per weight left about 2 GB of garbage per 2B-4T load, which grew the Java heap, and with
+     * it the resident set, by over a gigabyte. An upload that finds it taken (another thread's) gets its own.
+     */
+    byte[] takeRepackBuffer(int bytes) {
+        byte[] b = repackBuffer.getAndSet(null);
+        return b != null && b.length >= bytes ? b : new byte[bytes];
+    }
+
+    void returnRepackBuffer(byte[] buffer) {
+        if (!isClosed()) {
+            repackBuffer.set(buffer);
+        }
+    }
+
     void forget(Tensor t) {
         untrack(t);
     }
@@ -212,6 +231,7 @@ public final class CpuDevice extends AbstractDevice {
         }
         ops.close();
         pool.close();
+        repackBuffer.set(null);
     }
 
     private static long hostMemoryBytes() {

@@ -32,14 +32,17 @@ final class CpuTernaryTensor extends CpuTensor {
 
     @Override
     void writeHost(MemorySegment source) {
-        byte[] ternary;
+        CpuDevice device = device();
+        byte[] ternary = device.takeRepackBuffer(Math.multiplyExact(layout.out(), layout.in()));
         try {
-            ternary = HfTernaryCodec.decode(source, layout.out(), layout.in());
+            HfTernaryCodec.decodeInto(source, layout.out(), layout.in(), ternary);
+            layout.pack(ternary, segment());
         } catch (IllegalArgumentException e) {
             throw new BackendException(CpuDevice.NAME, "uploadTernary",
                     "weight " + spec().shape() + ": " + e.getMessage(), e);
+        } finally {
+            device.returnRepackBuffer(ternary);
         }
-        layout.pack(ternary, segment());
     }
 
     @Override

@@ -32,6 +32,8 @@ public final class BitNetModel implements AutoCloseable {
     private final Device device;
     private final DeviceWeights weights;
     private final BitNetForward forward;
+    /** The model's files while the device reads weights from their mapping; null once uploaded in full. */
+    private final ModelFiles files;
     private final GenerationSession session;
     private final BpeTokenizer tokenizer;
     private final ChatTemplate template;
@@ -44,8 +46,9 @@ public final class BitNetModel implements AutoCloseable {
     private JsonDecoding jsonDecoding;
 
     private BitNetModel(ModelConfig config, Device device, DeviceWeights weights, BitNetForward forward,
-                        BpeTokenizer tokenizer) {
+                        BpeTokenizer tokenizer, ModelFiles files) {
         this.config = config;
+        this.files = files;
         this.device = device;
         this.weights = weights;
         this.forward = forward;
@@ -63,7 +66,8 @@ public final class BitNetModel implements AutoCloseable {
      * onto the selected backend. The files are read and checked before the device is opened.
      */
     public static BitNetModel load(BitNetOptions options) {
-        try (ModelFiles files = ModelFiles.open(options.modelDir())) {
+        ModelFiles files = ModelFiles.open(options.modelDir());
+        try {
             ModelConfig config = files.config();
             BpeTokenizer tokenizer = files.tokenizer();
             if (tokenizer.vocabSize() > config.vocabSize()) {
@@ -83,10 +87,26 @@ public final class BitNetModel implements AutoCloseable {
                 ContextBudget.check(dims, options.kvCacheType().dtype(),
                         device.capabilities().memoryBytes().get(MemoryPlacement.DEVICE_DRAM),
                         options.contextLength() == 0 ? files.contextSource() : "the requested context length");
-                weights = WeightUploader.upload(files.weights(), device, options.int8OutputProjection());
+                // The bf16 table is read in place from the mapped file where the backend can (the cpu
+                // backend): only the rows a token touches become resident, not a 657 MB copy (2B-4T).
+                WeightUploader.Options upload = WeightUploader.Options.defaults()
+                        .withInt8Output(options.int8OutputProjection()).withBorrowHost(true);
+                weights = WeightUploader.upload(files.weights(), device, upload);
+                boolean borrowed = WeightUploader.borrowsHost(files.weights(), upload);
+                if (borrowed) {
+                    files.weights().releaseConverted();
+                    files.releaseMappedPages();   // what the upload read last, before the KV cache is allocated
+                }
                 BitNetForward forward = new BitNetForward(device, dims, weights, options.prefillBlock(),
                         options.kvCacheType().dtype());
-                return new BitNetModel(config, device, weights, forward, tokenizer);
+                if (borrowed) {
+                    files.releaseMappedPages();   // what the captured decode step read
+                }
+                BitNetModel model = new BitNetModel(config, device, weights, forward, tokenizer, borrowed ? files : null);
+                if (!borrowed) {
+                    files.close();   // everything was copied to the device
+                }
+                return model;
             } catch (RuntimeException | Error e) {
                 if (weights != null) {
                     weights.close();
@@ -94,6 +114,14 @@ public final class BitNetModel implements AutoCloseable {
                 device.close();
                 throw e;
             }
+        } catch (RuntimeException | Error e) {
+            // The load's own failure is the one to report; a failure to close the files rides along.
+            try {
+                files.close();
+            } catch (RuntimeException | Error closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
     }
 
@@ -203,6 +231,9 @@ public final class BitNetModel implements AutoCloseable {
             return result;
         } finally {
             try {
+                if (files != null && !closed) {
+                    files.releaseMappedPages();
+                }
                 if (closing && lock.getHoldCount() == 1) {
                     // close() was called from inside this request (e.g. by a streaming handler): finish it now.
                     release();
@@ -249,8 +280,15 @@ public final class BitNetModel implements AutoCloseable {
             return;
         }
         closed = true;
-        forward.close();
-        weights.close();
-        device.close();
+        try {
+            forward.close();
+            weights.close();
+            device.close();
+        } finally {
+            if (files != null) {
+                // After the device: its tensors may read the mapping until then.
+                files.close();
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.bitnettt.engine;
 
+import io.bitnettt.model.checkpoint.MappedPages;
+
 import java.lang.foreign.MemorySegment;
 
 /** What the uploader does with checkpoint memory it has read. */
@@ -13,8 +15,6 @@ final class HostMemory {
      * the pages stay in the page cache and come back on the next read. Other memory is left alone.
      */
     static void release(MemorySegment segment) {
-        if (segment.isMapped()) {
-            segment.unload();
-        }
+        MappedPages.release(segment);
     }
 }

@@ -4,7 +4,10 @@ import io.bitnettt.gguf.GgufFile;
 import io.bitnettt.model.CheckpointException;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
+import io.bitnettt.model.checkpoint.HostTensor;
 import io.bitnettt.model.checkpoint.HostWeights;
+import io.bitnettt.model.checkpoint.LayerWeights;
+import io.bitnettt.model.checkpoint.Projection;
 import io.bitnettt.model.gguf.GgufCheckpoint;
 import io.bitnettt.model.gguf.GgufTokenizer;
 import io.bitnettt.tokenizer.BpeTokenizer;
@@ -122,6 +125,29 @@ final class ModelFiles implements AutoCloseable {
     /** Where the model's context length comes from, e.g. {@code max_position_embeddings of x/config.json}. */
     String contextSource() {
         return contextKey + " of " + configSource;
+    }
+
+    /**
+     * Gives back the pages of the memory-mapped files that reads have made resident; they stay in
+     * the page cache and fault back in when read. A model that reads its table in place calls this
+     * after loading and after each request, so that neither what loading read last (norms, scales,
+     * the captured step's rows, 64 KB of fault-around each) nor the rows its tokens touched pile up
+     * in its resident set from request to request. Memory that is not mapped is left alone.
+     */
+    void releaseMappedPages() {
+        HostMemory.release(weights.embedding().data());
+        if (!weights.outputTied()) {
+            HostMemory.release(weights.outputWeight().data());
+        }
+        HostMemory.release(weights.finalNorm().data());
+        for (LayerWeights l : weights.layers()) {
+            for (Projection p : Projection.values()) {
+                HostMemory.release(l.projection(p).hfPacked());
+            }
+            for (HostTensor norm : List.of(l.inputNorm(), l.postAttentionNorm(), l.attnSubNorm(), l.ffnSubNorm())) {
+                HostMemory.release(norm.data());
+            }
+        }
     }
 
     @Override

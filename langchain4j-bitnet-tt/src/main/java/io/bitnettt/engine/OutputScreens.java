@@ -89,10 +89,12 @@ public final class OutputScreens {
         int d = Math.toIntExact(t.shape()[1]);
         long rowBytes = t.data().byteSize() / t.shape()[0];
         boolean round = tableType == DType.BF16;
+        // One staging row per worker thread rather than one per row read (128 256 rows of 2B-4T).
+        ThreadLocal<short[]> scratch = ThreadLocal.withInitial(() -> new short[d]);
         return new Rows() {
             @Override
             public void read(int row, float[] dst) {
-                t.read((long) row * d, dst);
+                t.read((long) row * d, dst, scratch.get());
                 if (round) {
                     for (int i = 0; i < d; i++) {
                         dst[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(dst[i]));

@@ -125,6 +125,16 @@ public final class WeightUploader {
         }
     }
 
+    /**
+     * Whether {@link #upload(HostWeights, Device, Options)} lets the device read a table of
+     * {@code host} in place (BF16 already, {@code borrowHost} on), so that {@code host} must stay open
+     * while the device weights live. The device may still copy it (see {@code Device.wrapHost}).
+     */
+    public static boolean borrowsHost(HostWeights host, Options options) {
+        return options.borrowHost() && (host.embedding().dtype() == SafetensorsDType.BF16
+                || !host.outputTied() && host.outputWeight().dtype() == SafetensorsDType.BF16);
+    }
+
     private static Tensor keep(List<Tensor> done, Tensor t) {
         done.add(t);
         return t;
@@ -153,11 +163,12 @@ public final class WeightUploader {
         int d = Math.toIntExact(shape[1]);
         float[] row = new float[d];
         byte[] codes = new byte[d];
+        short[] scratch = new short[d];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment q = arena.allocate((long) rows * d);
             MemorySegment scales = arena.allocate(4L * rows, 4);
             for (int r = 0; r < rows; r++) {
-                t.read((long) r * d, row);
+                t.read((long) r * d, row, scratch);
                 for (int i = 0; i < d; i++) {
                     row[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(row[i]));
                 }

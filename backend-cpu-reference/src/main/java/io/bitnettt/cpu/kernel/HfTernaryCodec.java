@@ -20,8 +20,20 @@ public final class HfTernaryCodec {
      */
     public static byte[] decode(MemorySegment packed, int out, int in) {
         requireShape(out, in, packed.byteSize());
+        return decodeInto(packed, out, in, new byte[Math.multiplyExact(out, in)]);
+    }
+
+    /**
+     * As {@link #decode}, into the first {@code out·in} bytes of {@code ternary} (which may be
+     * longer), so that a model's uploads can share one buffer instead of leaving a matrix-sized
+     * array of garbage each.
+     */
+    public static byte[] decodeInto(MemorySegment packed, int out, int in, byte[] ternary) {
+        requireShape(out, in, packed.byteSize());
+        if (ternary.length < (long) out * in) {
+            throw new IllegalArgumentException("buffer of " + ternary.length + " bytes for " + out + "x" + in + " values");
+        }
         int p = out / 4;
-        byte[] ternary = new byte[Math.multiplyExact(out, in)];
         for (int r = 0; r < p; r++) {
             long rowBase = (long) r * in;
             for (int c = 0; c < in; c++) {

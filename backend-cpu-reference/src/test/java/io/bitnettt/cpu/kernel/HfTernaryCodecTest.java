@@ -46,4 +46,22 @@ class HfTernaryCodecTest {
             }
         }
     }
+
+    @Test
+    void decodingIntoALargerUsedBufferOverwritesEveryValueOfTheMatrix() {
+        Random r = new Random(2);
+        byte[] buffer = new byte[64 * 40];
+        java.util.Arrays.fill(buffer, (byte) 7);
+        for (int[] shape : new int[][] {{64, 40}, {8, 33}, {4, 1}}) {
+            byte[] w = new byte[shape[0] * shape[1]];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (byte) (r.nextInt(3) - 1);
+            }
+            MemorySegment packed = MemorySegment.ofArray(HfTernaryCodec.encode(w, shape[0], shape[1]));
+            HfTernaryCodec.decodeInto(packed, shape[0], shape[1], buffer);
+            assertArrayEquals(w, java.util.Arrays.copyOf(buffer, w.length), shape[0] + "x" + shape[1]);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> HfTernaryCodec.decodeInto(MemorySegment.ofArray(new byte[2 * 40]), 8, 40, new byte[8 * 40 - 1]));
+    }
 }

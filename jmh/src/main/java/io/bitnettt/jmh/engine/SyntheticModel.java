@@ -25,6 +25,12 @@ public final class SyntheticModel {
     /** Writes the 2B-4T-shaped checkpoint into a new temporary folder, in a child JVM, and returns the folder. */
     public static Path write() throws IOException {
         Path dir = Files.createTempDirectory("bitnet-decode-bench");
+        writeInto(dir);
+        return dir;
+    }
+
+    /** Writes the 2B-4T-shaped checkpoint into the existing folder {@code dir}, in a child JVM. */
+    public static void writeInto(Path dir) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = List.of(java, BenchJvm.ADD_MODULES, BenchJvm.VECTOR, BenchJvm.NATIVE_ACCESS,
                 "-cp", System.getProperty("java.class.path"), SyntheticModel.class.getName(), dir.toString());
@@ -39,7 +45,6 @@ public final class SyntheticModel {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while writing the synthetic checkpoint into " + dir, e);
         }
-        return dir;
     }
 
     /** Child JVM entry: {@code SyntheticModel DIR} writes the checkpoint into DIR. */
@@ -50,7 +55,8 @@ public final class SyntheticModel {
         new CheckpointWriter(ModelConfig.bitnet2B4T()).writeRandom(Path.of(args[0]), SEED);
     }
 
-    static void delete(Path dir) throws IOException {
+    /** Deletes a folder {@link #write} made, with everything in it; nothing when {@code dir} is null. */
+    public static void delete(Path dir) throws IOException {
         if (dir == null) {
             return;
         }

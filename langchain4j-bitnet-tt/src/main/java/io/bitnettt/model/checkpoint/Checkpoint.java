@@ -31,6 +31,7 @@ public final class Checkpoint implements HostWeights, AutoCloseable {
     private final HostTensor lmHead;
     private final boolean quantizedAtLoad;
     private final List<String> warnings;
+    private boolean closed;
 
     private Checkpoint(Path directory, ModelConfig config, SafetensorsSet tensors, Arena arena,
                        List<LayerWeights> layers, HostTensor embedding, HostTensor finalNorm, HostTensor lmHead,
@@ -138,14 +139,23 @@ public final class Checkpoint implements HostWeights, AutoCloseable {
     }
 
     public boolean isClosed() {
-        return !arena.scope().isAlive();
+        return closed;
+    }
+
+    /** Frees the converted ternary weights ({@link HostWeights#releaseConverted}); the mapping stays. */
+    @Override
+    public void releaseConverted() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 
     /** Unmaps the files and frees quantized weights; every segment handed out becomes invalid. */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
-            arena.close();
+        if (!closed) {
+            closed = true;
+            releaseConverted();
             tensors.close();
         }
     }

@@ -162,6 +162,8 @@ final class CheckpointLoader {
     HostTensor embeddingLike(String name) {
         HostTensor t = floatTensor(name, config.vocabSize(), config.hiddenSize());
         checkFinite(t);
+        // Validated: read again row by row when uploaded (or in place), not held resident meanwhile.
+        MappedPages.release(t.data());
         return t;
     }
 
@@ -182,6 +184,7 @@ final class CheckpointLoader {
             if (scan.allZero()) {
                 warnings.add(tensors.fileOf(name) + ": " + name + ": every weight is zero (see BitNet issue #608)");
             }
+            MappedPages.release(data);
             return new PackedTernary(out, in, data, scale(layer, p));
         }
         if (e.dtype().isFloat16or32()) {
@@ -189,7 +192,9 @@ final class CheckpointLoader {
             HostTensor master = new HostTensor(name, e.dtype(), e.shape(), tensors.data(name));
             checkFinite(master);
             quantizedAtLoad = true;
-            return AbsmeanQuantizer.quantize(master, out, in, arena);
+            PackedTernary packed = AbsmeanQuantizer.quantize(master, out, in, arena);
+            MappedPages.release(master.data());
+            return packed;
         }
         throw fail(name, "dtype " + e.dtype() + " found, expected U8 (packed ternary) or BF16, F16, F32 (master weight)");
     }

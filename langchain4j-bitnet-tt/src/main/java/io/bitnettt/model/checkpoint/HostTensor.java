@@ -50,18 +50,27 @@ public record HostTensor(String name, SafetensorsDType dtype, long[] shape, Memo
      * Bulk-copies first, which is several times faster than {@link #get} per element.
      */
     public void read(long start, float[] dst) {
+        read(start, dst, dtype == SafetensorsDType.F32 ? null : new short[dst.length]);
+    }
+
+    /**
+     * As {@link #read(long, float[])}, staging 16-bit values in {@code scratch} (at least
+     * {@code dst.length} long; unused for F32), for callers that read many rows and should not
+     * leave a row of garbage each.
+     */
+    public void read(long start, float[] dst, short[] scratch) {
         int n = dst.length;
         switch (dtype) {
             case F32 -> MemorySegment.copy(data, FLOAT, start * 4, dst, 0, n);
             case BF16 -> {
-                short[] s = new short[n];
+                short[] s = scratch;
                 MemorySegment.copy(data, SHORT, start * 2, s, 0, n);
                 for (int i = 0; i < n; i++) {
                     dst[i] = Float.intBitsToFloat((s[i] & 0xFFFF) << 16);
                 }
             }
             case F16 -> {
-                short[] s = new short[n];
+                short[] s = scratch;
                 MemorySegment.copy(data, SHORT, start * 2, s, 0, n);
                 for (int i = 0; i < n; i++) {
                     dst[i] = Float.float16ToFloat(s[i]);

@@ -21,4 +21,14 @@ public interface HostWeights {
     HostTensor outputWeight();
 
     boolean outputTied();
+
+    /**
+     * Frees the ternary weights converted at open (decoded from a GGUF, quantized from master
+     * weights) once a device holds its own copy, so that an object kept open for its memory-mapped
+     * tables does not also keep them; mapped tensors stay readable until it is closed, and a
+     * converted weight read afterwards fails with {@link IllegalStateException}. Nothing where
+     * every weight is read in place. Idempotent.
+     */
+    default void releaseConverted() {
+    }
 }

@@ -8,6 +8,7 @@ import io.bitnettt.model.checkpoint.HostTensor;
 import io.bitnettt.model.checkpoint.HostWeights;
 import io.bitnettt.model.checkpoint.LayerNorm;
 import io.bitnettt.model.checkpoint.LayerWeights;
+import io.bitnettt.model.checkpoint.MappedPages;
 import io.bitnettt.model.checkpoint.PackedTernary;
 import io.bitnettt.model.checkpoint.Projection;
 
@@ -41,6 +42,7 @@ public final class GgufCheckpoint implements HostWeights, AutoCloseable {
     private final HostTensor output;
     private final boolean quantizedAtLoad;
     private final List<String> warnings;
+    private boolean closed;
 
     private GgufCheckpoint(GgufFile file, String architecture, ModelConfig config, Arena arena,
                            List<LayerWeights> layers, HostTensor embedding, HostTensor finalNorm, HostTensor output,
@@ -90,6 +92,8 @@ public final class GgufCheckpoint implements HostWeights, AutoCloseable {
                     GgufTensorInfo t = file.tensor(GgufTensorNames.weight(l, p));
                     GgufTernary.Result r = GgufTernary.decode(file, t, p.outFeatures(config), p.inFeatures(config),
                             arena);
+                    // Decoded into the arena: the file's pages of it are not needed resident any more.
+                    MappedPages.release(file.data(t));
                     quantized |= r.quantizedAtLoad();
                     if (r.allZero()) {
                         warnings.add(file.fileName() + ": " + t.name() + ": every weight is zero (see BitNet issue #608)");
@@ -225,14 +229,23 @@ public final class GgufCheckpoint implements HostWeights, AutoCloseable {
     }
 
     public boolean isClosed() {
-        return !arena.scope().isAlive();
+        return closed;
+    }
+
+    /** Frees the converted ternary weights ({@link HostWeights#releaseConverted}); the mapping stays. */
+    @Override
+    public void releaseConverted() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 
     /** Frees the decoded weights and unmaps the file; every segment handed out becomes invalid. */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
-            arena.close();
+        if (!closed) {
+            closed = true;
+            releaseConverted();
             file.close();
         }
     }

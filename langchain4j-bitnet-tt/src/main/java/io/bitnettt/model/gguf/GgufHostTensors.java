@@ -5,6 +5,7 @@ import io.bitnettt.gguf.GgufFile;
 import io.bitnettt.gguf.GgufTensorInfo;
 import io.bitnettt.model.CheckpointException;
 import io.bitnettt.model.checkpoint.HostTensor;
+import io.bitnettt.model.checkpoint.MappedPages;
 import io.bitnettt.safetensors.SafetensorsDType;
 
 import java.lang.foreign.MemorySegment;
@@ -57,7 +58,10 @@ final class GgufHostTensors {
             throw new CheckpointException(file.fileName(), t.name(), "ne " + t.neString() + " found, expected ["
                     + hidden + ", " + vocab + "] (embedding_length, vocab_size)");
         }
-        return checkFinite(file, new HostTensor(t.name(), dtype(t.type()), t.rowMajorShape(), file.data(t)));
+        HostTensor table = checkFinite(file, new HostTensor(t.name(), dtype(t.type()), t.rowMajorShape(), file.data(t)));
+        // Validated: read again when uploaded (or in place), not held resident meanwhile.
+        MappedPages.release(table.data());
+        return table;
     }
 
     /** A NaN or infinity in a norm or table silently poisons every token, so it fails the load. */
