@@ -31,7 +31,7 @@ import java.util.Map;
  *
  * <pre>
  * PeakMemoryMain --tokenizer FILE [--model DIR] [--contexts 128,4096] [--threads 1] [--decode 32]
- *                [--sampling greedy,full] [--java-opts "..."]
+ *                [--sampling greedy,full] [--kv-cache f32] [--java-opts "..."]
  * </pre>
  * {@code --model DIR} keeps the checkpoint there (written when DIR has no config.json) so runs on
  * two commits read the same files; without it a temporary folder is written and deleted.
@@ -60,6 +60,7 @@ public final class PeakMemoryMain {
         int threads = Integer.parseInt(opt.getOrDefault("threads", "1"));
         int decode = Integer.parseInt(opt.getOrDefault("decode", "32"));
         List<String> samplings = List.of(opt.getOrDefault("sampling", "greedy,full").split(","));
+        String kvCache = opt.getOrDefault("kv-cache", "f32");
         List<String> extra = opt.containsKey("java-opts") && !opt.get("java-opts").isBlank()
                 ? List.of(opt.get("java-opts").trim().split("\\s+")) : List.of();
 
@@ -75,7 +76,7 @@ public final class PeakMemoryMain {
             List<String> rows = new ArrayList<>();
             for (int context : contexts) {
                 for (String sampling : samplings) {
-                    rows.add(run(dir, context, threads, decode, sampling, extra));
+                    rows.add(run(dir, context, threads, decode, sampling, kvCache, extra));
                 }
             }
             String loadEnd = loadAverage();
@@ -83,7 +84,7 @@ public final class PeakMemoryMain {
             sb.append("Generated ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(" on ")
                     .append(MachineInfo.current().describe()).append("; load average (1/5/15 min) ")
                     .append(loadStart).append(" at start, ").append(loadEnd).append(" at end; ")
-                    .append(threads).append(" thread(s), JVM flags ").append(String.join(" ", jvmFlags(extra)))
+                    .append(threads).append(" thread(s), KV cache ").append(kvCache).append(", JVM flags ").append(String.join(" ", jvmFlags(extra)))
                     .append("\n\n");
             sb.append("| context | sampling | peak after load | peak after filling the context | anon | file pages (of the model's files) | Java heap committed | tokens (prompt + generated) |\n");
             sb.append("|---:|---|---:|---:|---:|---:|---:|---|\n");
@@ -99,13 +100,14 @@ public final class PeakMemoryMain {
         }
     }
 
-    private static String run(Path dir, int context, int threads, int decode, String sampling, List<String> extra)
+    private static String run(Path dir, int context, int threads, int decode, String sampling, String kvCache,
+                              List<String> extra)
             throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(jvmFlags(extra));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), PeakMemoryProbe.class.getName(),
-                dir.toString(), String.valueOf(context), String.valueOf(threads), String.valueOf(decode), sampling));
+                dir.toString(), String.valueOf(context), String.valueOf(threads), String.valueOf(decode), sampling, kvCache));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         Map<String, Map<String, Long>> phases = new LinkedHashMap<>();
         String note = "";

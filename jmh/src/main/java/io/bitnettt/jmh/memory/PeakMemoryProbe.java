@@ -3,6 +3,7 @@ package io.bitnettt.jmh.memory;
 import io.bitnettt.engine.BitNetModel;
 import io.bitnettt.engine.BitNetOptions;
 import io.bitnettt.engine.GenerationResult;
+import io.bitnettt.engine.KvCacheType;
 import io.bitnettt.generate.SamplingParameters;
 
 import java.io.IOException;
@@ -20,7 +21,7 @@ import java.util.regex.Pattern;
  * as {@code phase<TAB>name<TAB>key=kB ...} lines (Linux {@code /proc/self/status}; the heap from
  * {@link Runtime}).
  *
- * <p>{@code PeakMemoryProbe MODEL_DIR CONTEXT THREADS DECODE SAMPLING}: the prompt is BOS plus
+ * <p>{@code PeakMemoryProbe MODEL_DIR CONTEXT THREADS DECODE SAMPLING [KV_CACHE]}: the prompt is BOS plus
  * {@code CONTEXT - DECODE - 1} copies of one word ({@code " the"}, one token in the Llama 3
  * vocabulary), then {@code DECODE} tokens are generated; {@code SAMPLING} is {@code greedy} (the exact
  * screened output projection) or {@code full} (temperature 0.8 with neither top-k nor top-p, which
@@ -38,8 +39,9 @@ public final class PeakMemoryProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 5) {
-            throw new IllegalArgumentException("usage: PeakMemoryProbe MODEL_DIR CONTEXT THREADS DECODE greedy|full");
+        if (args.length != 5 && args.length != 6) {
+            throw new IllegalArgumentException(
+                    "usage: PeakMemoryProbe MODEL_DIR CONTEXT THREADS DECODE greedy|full [f32|bf16]");
         }
         Path dir = Path.of(args[0]);
         int context = Integer.parseInt(args[1]);
@@ -58,7 +60,8 @@ public final class PeakMemoryProbe {
         }
         modelDir = dir.toRealPath().toString();
         report("start", "");
-        BitNetOptions options = BitNetOptions.of(dir).withBackend("cpu").withThreads(threads).withContextLength(context);
+        BitNetOptions options = BitNetOptions.of(dir).withBackend("cpu").withThreads(threads).withContextLength(context)
+                .withKvCacheType(args.length == 6 ? KvCacheType.parse(args[5]) : KvCacheType.F32);
         String note;
         try (BitNetModel model = BitNetModel.load(options)) {
             report("loaded", "");
