@@ -46,10 +46,6 @@ public final class AttentionKernel {
     private static final float LN2_LO = 1.42860677e-6f;
     /** 1.5·2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer. */
     private static final float ROUNDER = 12582912f;
-    private static final boolean FOUR_SUMS_IN_ONE = L >= 4 && L <= 16;
-    private static final int ROW1_LANE = L / 2;
-    private static final int ROW2_LANE = L / 4;
-    private static final int ROW3_LANE = ROW1_LANE + ROW2_LANE;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     private AttentionKernel() {
@@ -226,25 +222,12 @@ public final class AttentionKernel {
         float d1;
         float d2;
         float d3;
-        if (FOUR_SUMS_IN_ONE) {
-            // LaneSum's tree for four heads at once (as OutputProjectionKernel): after a level a head's
-            // lanes i and i ^ h are equal, so two heads share a vector after the first level, four after the second.
-            FloatVector p01 = s0.add(s0.rearrange(LaneSum.HALF)).blend(s1.add(s1.rearrange(LaneSum.HALF)),
-                    LaneSum.HALF_BIT);
-            FloatVector p23 = s2.add(s2.rearrange(LaneSum.HALF)).blend(s3.add(s3.rearrange(LaneSum.HALF)),
-                    LaneSum.HALF_BIT);
-            FloatVector p = p01.add(p01.rearrange(LaneSum.QUARTER)).blend(p23.add(p23.rearrange(LaneSum.QUARTER)),
-                    LaneSum.QUARTER_BIT);
-            if (L >= 8) {
-                p = p.add(p.rearrange(LaneSum.EIGHTH));
-            }
-            if (L == 16) {
-                p = p.add(p.rearrange(LaneSum.SIXTEENTH));
-            }
+        if (LaneSum.FOUR_IN_ONE) {
+            FloatVector p = LaneSum.ofFour(s0, s1, s2, s3);
             d0 = p.lane(0);
-            d1 = p.lane(ROW1_LANE);
-            d2 = p.lane(ROW2_LANE);
-            d3 = p.lane(ROW3_LANE);
+            d1 = p.lane(LaneSum.SECOND_LANE);
+            d2 = p.lane(LaneSum.THIRD_LANE);
+            d3 = p.lane(LaneSum.FOURTH_LANE);
         } else {
             d0 = LaneSum.of(s0);
             d1 = LaneSum.of(s1);

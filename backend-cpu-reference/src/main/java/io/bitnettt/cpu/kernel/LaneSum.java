@@ -36,7 +36,33 @@ public final class LaneSum {
     static final VectorMask<Float> HALF_BIT = bitSet(LANES / 2);
     static final VectorMask<Float> QUARTER_BIT = bitSet(LANES / 4);
 
+    /** Whether {@link #ofFour} applies: 4 to 16 lanes. */
+    static final boolean FOUR_IN_ONE = LANES >= 4 && LANES <= 16;
+    /** Where {@link #ofFour} leaves the sums of its second, third and fourth vectors (the first's in lane 0). */
+    static final int SECOND_LANE = LANES / 2;
+    static final int THIRD_LANE = LANES / 4;
+    static final int FOURTH_LANE = SECOND_LANE + THIRD_LANE;
+
     private LaneSum() {
+    }
+
+    /**
+     * The sums of four vectors in one vector ({@link #FOUR_IN_ONE} machines), each bit-identical to
+     * {@link #of}: after a level of the tree a vector's lanes i and i ^ h are equal, so after the first
+     * level two vectors share one and after the second all four. Read them at lanes 0,
+     * {@link #SECOND_LANE}, {@link #THIRD_LANE} and {@link #FOURTH_LANE}.
+     */
+    static FloatVector ofFour(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
+        FloatVector p01 = s0.add(s0.rearrange(HALF)).blend(s1.add(s1.rearrange(HALF)), HALF_BIT);
+        FloatVector p23 = s2.add(s2.rearrange(HALF)).blend(s3.add(s3.rearrange(HALF)), HALF_BIT);
+        FloatVector p = p01.add(p01.rearrange(QUARTER)).blend(p23.add(p23.rearrange(QUARTER)), QUARTER_BIT);
+        if (LANES >= 8) {
+            p = p.add(p.rearrange(EIGHTH));
+        }
+        if (LANES == 16) {
+            p = p.add(p.rearrange(SIXTEENTH));
+        }
+        return p;
     }
 
     /** The lanes of {@code v} (of {@link FloatVector#SPECIES_PREFERRED}) summed as the butterfly tree. */

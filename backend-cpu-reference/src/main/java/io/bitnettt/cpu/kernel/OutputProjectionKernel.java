@@ -24,12 +24,6 @@ public final class OutputProjectionKernel {
     public static final int INT8_CHUNK = 4 * INTS.length();
     /** bf16 values consumed per step: two per int lane. */
     public static final int CHUNK = 2 * INTS.length();
-    /** Whether {@link #bf16FourRows} can sum its four rows in one vector: 4 to 16 lanes. */
-    private static final boolean FOUR_SUMS_IN_ONE = LaneSum.LANES >= 4 && LaneSum.LANES <= 16;
-    /** Where rows 1, 2 and 3 of the four end up in that vector (row 0 in lane 0). */
-    private static final int ROW1_LANE = LaneSum.LANES / 2;
-    private static final int ROW2_LANE = LaneSum.LANES / 4;
-    private static final int ROW3_LANE = ROW1_LANE + ROW2_LANE;
 
     private OutputProjectionKernel() {
     }
@@ -106,25 +100,12 @@ public final class OutputProjectionKernel {
         }
         FloatVector s0 = e0.add(o0), s1 = e1.add(o1), s2 = e2.add(o2), s3 = e3.add(o3);
         long out = 4L * t * vocab + 4L * v;
-        if (FOUR_SUMS_IN_ONE) {
-            // LaneSum's tree for four rows at once: after a level a row's lanes i and i ^ h are
-            // equal, so after the first level two rows share a vector and after the second all four.
-            FloatVector p01 = s0.add(s0.rearrange(LaneSum.HALF)).blend(s1.add(s1.rearrange(LaneSum.HALF)),
-                    LaneSum.HALF_BIT);
-            FloatVector p23 = s2.add(s2.rearrange(LaneSum.HALF)).blend(s3.add(s3.rearrange(LaneSum.HALF)),
-                    LaneSum.HALF_BIT);
-            FloatVector p = p01.add(p01.rearrange(LaneSum.QUARTER)).blend(p23.add(p23.rearrange(LaneSum.QUARTER)),
-                    LaneSum.QUARTER_BIT);
-            if (LaneSum.LANES >= 8) {
-                p = p.add(p.rearrange(LaneSum.EIGHTH));
-            }
-            if (LaneSum.LANES == 16) {
-                p = p.add(p.rearrange(LaneSum.SIXTEENTH));
-            }
+        if (LaneSum.FOUR_IN_ONE) {
+            FloatVector p = LaneSum.ofFour(s0, s1, s2, s3);
             logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, p.lane(0)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 4, bf16Tail(table, r1, xp, xo, full, d, p.lane(ROW1_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 8, bf16Tail(table, r2, xp, xo, full, d, p.lane(ROW2_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 12, bf16Tail(table, r3, xp, xo, full, d, p.lane(ROW3_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 4, bf16Tail(table, r1, xp, xo, full, d, p.lane(LaneSum.SECOND_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 8, bf16Tail(table, r2, xp, xo, full, d, p.lane(LaneSum.THIRD_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 12, bf16Tail(table, r3, xp, xo, full, d, p.lane(LaneSum.FOURTH_LANE)));
         } else {
             logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, LaneSum.of(s0)));
             logits.set(ValueLayout.JAVA_FLOAT, out + 4, bf16Tail(table, r1, xp, xo, full, d, LaneSum.of(s1)));
