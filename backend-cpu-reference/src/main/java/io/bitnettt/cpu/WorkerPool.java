@@ -24,9 +24,10 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>the caller waits for a started part by spinning as long as its own part took (an equal
  *       part should end about then), then parks until the worker is done, leaving the core to it;</li>
  *   <li>a worker that was spinning, yet let the caller take its part, was off its core, and a part
- *       that ran much longer than the caller's means the worker was preempted in it: on either,
- *       the pool runs the next calls on the caller alone (every part in turn), for a number of
- *       calls that doubles while it keeps happening, and then tries the workers again.</li>
+ *       that ran much longer than the caller's means the worker was preempted in it. When that
+ *       shows in half of the last {@link SoloRule#WINDOW} calls, the pool runs the next calls on
+ *       the caller alone (every part in turn), for a number of calls that doubles while it keeps
+ *       happening, and then tries the workers again ({@link SoloRule}).</li>
  * </ul>
  * Which thread runs a part never changes a part's number or range, so results do not depend on it.
  */
@@ -46,19 +47,19 @@ final class WorkerPool implements AutoCloseable {
      */
     static final long MIN_WAIT_SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     static final long MAX_WAIT_SPIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** A worker's part taking twice the caller's and this much more counts as the worker having been preempted. */
-    static final long LATE_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-    /** Calls run on the caller alone after the first sign of a taken core, and at most. */
-    static final int MIN_SOLO_CALLS = 32;
-    static final int MAX_SOLO_CALLS = 4096;
+    /**
+     * A worker's part taking twice the caller's and this much more counts as the worker having been
+     * preempted in it: a third of the shortest slice Linux's scheduler gives a thread on 2 CPUs
+     * (0.75 ms × 2), so a preemption shows, while a vCPU the host runs slower for a while, which
+     * makes parts a little over twice as long, mostly does not.
+     */
+    static final long LATE_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
     private final int threads;
     private final Worker[] workers;
     private long generation;
     private boolean closed;
-    /** Calls left to run on the caller alone, and how many the next sign of contention sets. */
-    private int soloLeft;
-    private int soloNext = MIN_SOLO_CALLS;
+    private final SoloRule solo = new SoloRule();
 
     WorkerPool(int threads) {
         this(threads, true);
@@ -87,7 +88,7 @@ final class WorkerPool implements AutoCloseable {
 
     /** Whether the next call runs on the caller alone because a core looked taken; for tests. */
     synchronized boolean runsAlone() {
-        return soloLeft > 0;
+        return solo.runsAlone();
     }
 
     int threads() {
@@ -106,8 +107,8 @@ final class WorkerPool implements AutoCloseable {
             }
             return;
         }
-        if (soloLeft > 0) {
-            if (--soloLeft == 0) {
+        if (solo.runsAlone()) {
+            if (solo.endSoloCall() == 0) {
                 for (Worker w : workers) {
                     w.wake(); // so the first call back with workers finds them spinning
                 }
@@ -141,12 +142,7 @@ final class WorkerPool implements AutoCloseable {
             }
             first = first == null ? t : first;
         }
-        if (contended) {
-            soloLeft = soloNext;
-            soloNext = Math.min(2 * soloNext, MAX_SOLO_CALLS);
-        } else {
-            soloNext = Math.max(soloNext / 2, MIN_SOLO_CALLS);
-        }
+        solo.afterParallelCall(contended);
         rethrow(first);
     }
 
@@ -188,6 +184,59 @@ final class WorkerPool implements AutoCloseable {
         closed = true;
         for (Worker w : workers) {
             w.stop();
+        }
+    }
+
+    /**
+     * When the pool runs calls on the caller alone. One late part, or one part taken from a
+     * spinning worker, does not show a taken core: on a quiet 2-vCPU VM the host runs a vCPU slower
+     * for a while and some parts come late, a few in a hundred calls, and going alone for 32 to
+     * 4096 calls on each of them cut 2-thread decode under {@code -XX:UseAVX=2} from 9–11.6 to 6.5
+     * tokens/s (README, "Busy machines"). A process that holds a core shows in most calls while it
+     * runs, so the rule waits until {@link #CONTENDED} of the last {@link #WINDOW} parallel calls
+     * showed contention. Runs alone for {@link #MIN_SOLO_CALLS} calls, doubling up to
+     * {@link #MAX_SOLO_CALLS} while it keeps happening, halving for each clean call after a
+     * window's worth of them in a row. Not thread-safe: the pool calls it under its lock.
+     */
+    static final class SoloRule {
+        /** Parallel calls judged together, and how many of them must show contention. */
+        static final int WINDOW = 16;
+        static final int CONTENDED = 8;
+        /**
+         * Calls run alone after a trip, first and at most. The most is about 7 decode steps of
+         * 2B-4T, so after the neighbour leaves the workers are back within a second or two.
+         */
+        static final int MIN_SOLO_CALLS = 32;
+        static final int MAX_SOLO_CALLS = 1024;
+        private static final int WINDOW_MASK = (1 << WINDOW) - 1;
+
+        /** Bit i: whether the (i+1)-th latest parallel call showed contention. */
+        private int history;
+        /** Parallel calls in a row that showed no contention. */
+        private int cleanRun;
+        private int soloLeft;
+        private int soloNext = MIN_SOLO_CALLS;
+
+        boolean runsAlone() {
+            return soloLeft > 0;
+        }
+
+        /** Counts off one call run alone; the calls alone left after it. */
+        int endSoloCall() {
+            return --soloLeft;
+        }
+
+        /** Records whether a call on the workers showed a taken core. */
+        void afterParallelCall(boolean contended) {
+            history = (history << 1 | (contended ? 1 : 0)) & WINDOW_MASK;
+            cleanRun = contended ? 0 : cleanRun + 1;
+            if (Integer.bitCount(history) >= CONTENDED) {
+                soloLeft = soloNext;
+                soloNext = Math.min(2 * soloNext, MAX_SOLO_CALLS);
+                history = 0;
+            } else if (cleanRun >= WINDOW) {
+                soloNext = Math.max(soloNext / 2, MIN_SOLO_CALLS);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.bitnettt.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntPredicate;
 
 import org.junit.jupiter.api.Test;
 
@@ -79,7 +81,14 @@ class WorkerPoolTest {
     void partsAWorkerHasNotStartedRunOnTheCallerWithTheirOwnNumbersAndRanges() {
         // Workers not started: the caller takes every part, as it does when a worker is off its core.
         try (WorkerPool pool = new WorkerPool(3, false)) {
-            for (int call = 0; call < 2 * WorkerPool.MIN_SOLO_CALLS + 5; call++) {
+            int contended = WorkerPool.SoloRule.CONTENDED;
+            int stretch = WorkerPool.SoloRule.MIN_SOLO_CALLS;
+            for (int call = 0; call < 2 * contended + stretch + 5; call++) {
+                // Every call on the workers has its parts taken from workers that were not parked:
+                // the pool runs alone once half a window of calls showed it, not before, for a
+                // stretch, then tries the workers again and backs off again.
+                boolean alone = call >= contended && call < contended + stretch || call >= 2 * contended + stretch;
+                assertEquals(alone, pool.runsAlone(), "call " + call);
                 List<int[]> ranges = Collections.synchronizedList(new ArrayList<>());
                 List<Thread> runners = Collections.synchronizedList(new ArrayList<>());
                 pool.forRange(7, (part, from, to) -> {
@@ -92,8 +101,6 @@ class WorkerPoolTest {
                 assertArrayEquals(new int[] {2, 4, 7}, ranges.get(2), "call " + call);
                 assertEquals(List.of(Thread.currentThread(), Thread.currentThread(), Thread.currentThread()), runners);
             }
-            // A worker that was not parked yet left its part to the caller: the pool backs off.
-            assertTrue(pool.runsAlone());
             IllegalStateException boom = new IllegalStateException("part 2 failed");
             assertSame(boom, assertThrows(IllegalStateException.class, () -> pool.forRange(3, (part, from, to) -> {
                 if (part == 2) {
@@ -101,6 +108,67 @@ class WorkerPoolTest {
                 }
             })));
         }
+    }
+
+    /** Feeds the rule {@code calls} parallel calls, contended where {@code contended} says; the calls it sent alone. */
+    private static int drive(WorkerPool.SoloRule rule, int calls, IntPredicate contended) {
+        int alone = 0;
+        for (int call = 0; call < calls; call++) {
+            if (rule.runsAlone()) {
+                rule.endSoloCall();
+                alone++;
+            } else {
+                rule.afterParallelCall(contended.test(call));
+            }
+        }
+        return alone;
+    }
+
+    @Test
+    void isolatedLatePartsNeverSendCallsAlone() {
+        // Up to 7 contended calls in every 16, in any arrangement that never puts 8 in a window.
+        WorkerPool.SoloRule rule = new WorkerPool.SoloRule();
+        assertEquals(0, drive(rule, 100_000, call -> call % 16 < WorkerPool.SoloRule.CONTENDED - 1));
+        assertEquals(0, drive(rule, 100_000, call -> call % 3 == 0));
+        assertEquals(0, drive(rule, 100_000, call -> call % 37 == 0 || call % 41 == 0));
+        assertFalse(rule.runsAlone());
+    }
+
+    @Test
+    void halfAWindowOfContendedCallsSendsCallsAloneForAStretchThatDoublesUpToTheCapAndHalvesWhenClean() {
+        int window = WorkerPool.SoloRule.WINDOW;
+        int contended = WorkerPool.SoloRule.CONTENDED;
+        int least = WorkerPool.SoloRule.MIN_SOLO_CALLS;
+        int most = WorkerPool.SoloRule.MAX_SOLO_CALLS;
+        WorkerPool.SoloRule rule = new WorkerPool.SoloRule();
+        // Every other call contended: the 8th of them, 15th call, trips the rule.
+        assertEquals(0, drive(rule, 2 * contended - 2, call -> call % 2 == 0));
+        assertFalse(rule.runsAlone());
+        rule.afterParallelCall(true);
+        assertTrue(rule.runsAlone());
+        assertEquals(least, drive(rule, least, call -> true));
+        assertFalse(rule.runsAlone());
+
+        // While the calls back on the workers are contended, each stretch doubles, up to the cap.
+        int expected = 2 * least;
+        for (int trip = 0; trip < 10; trip++) {
+            assertEquals(0, drive(rule, contended - 1, call -> true), "trip " + trip);
+            assertFalse(rule.runsAlone(), "trip " + trip);
+            rule.afterParallelCall(true);
+            assertEquals(expected, drive(rule, expected, call -> false), "trip " + trip);
+            assertFalse(rule.runsAlone(), "trip " + trip);
+            expected = Math.min(2 * expected, most);
+        }
+        assertEquals(most, expected);
+
+        // A window of clean calls in a row halves the next stretch once...
+        assertEquals(0, drive(rule, window, call -> false));
+        assertEquals(0, drive(rule, contended, call -> true));
+        assertEquals(most / 2, drive(rule, most, call -> false));
+        // ...and each clean call after it once more, down to the least.
+        assertEquals(0, drive(rule, window + 20, call -> false));
+        assertEquals(0, drive(rule, contended, call -> true));
+        assertEquals(least, drive(rule, most, call -> false));
     }
 
     @Test
