@@ -88,8 +88,13 @@ public final class AttentionKernel {
         long eb = bf16 ? 2 : 4;
         long rowBytes = eb * kvHeads * dim;
         int n = j1 - j0;
+        long touched = 0;
         for (int j = 0; j < n; j++) {
             long row = (j0 + j) * rowBytes;
+            if (TouchAhead.ON) {
+                // K a distance ahead; V's row now, so the column-wise value pass below finds the block in cache
+                touched += TouchAhead.lines(k, row, rowBytes) + TouchAhead.linesHere(v, row, rowBytes);
+            }
             for (int kh = 0; kh < kvHeads; kh++) {
                 long off = row + eb * kh * dim;
                 int h = kh * group;
@@ -127,6 +132,7 @@ public final class AttentionKernel {
                 weigh(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
             }
         }
+        TouchAhead.keep(touched);
     }
 
     /**

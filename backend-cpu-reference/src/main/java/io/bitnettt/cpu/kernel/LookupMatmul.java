@@ -126,17 +126,18 @@ public final class LookupMatmul {
         int words = layout.words();
         long stride = layout.groupBytes();
         int g = g0;
+        long touched = 0;
         for (; g < g1; g += SLAB) {
             int groups = Math.min(SLAB, g1 - g);
             Arrays.fill(acc, ACC0, ACC0 + groups * GROUP_ROWS, 0);
             for (int j0 = 0; j0 < words; j0 += FLUSH_WORDS) {
                 int j1 = Math.min(words, j0 + FLUSH_WORDS);
                 if (groups == SLAB) {
-                    slabChunk(w, g * stride, stride, tab, tabOff, j0, j1, work.stage);
+                    touched += slabChunk(w, g * stride, stride, tab, tabOff, j0, j1, work.stage);
                     widen(work.stage, SLAB * GROUP_ROWS, acc, ACC0);
                 } else {
                     for (int k = 0; k < groups; k++) {
-                        groupChunk(w, (g + k) * stride, tab, tabOff, j0, j1, work.stage);
+                        touched += groupChunk(w, (g + k) * stride, tab, tabOff, j0, j1, work.stage);
                         widen(work.stage, GROUP_ROWS, acc, ACC0 + k * GROUP_ROWS);
                     }
                 }
@@ -145,6 +146,7 @@ public final class LookupMatmul {
                 store(acc, ACC0 + k * GROUP_ROWS, s, scale, y, yOff, (g + k) * GROUP_ROWS, layout.out());
             }
         }
+        TouchAhead.keep(touched);
     }
 
     /*
@@ -158,15 +160,20 @@ public final class LookupMatmul {
      */
 
     /** Words {@code [j0, j1)} of the four groups from byte {@code base}; sums to {@code stage} from {@link #STAGE0}. */
-    private static void slabChunk(MemorySegment w, long base, long stride, short[] tab, int tabOff, int j0, int j1,
+    private static long slabChunk(MemorySegment w, long base, long stride, short[] tab, int tabOff, int j0, int j1,
                                   short[] stage) {
         ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, a2 = a0, a3 = a0;
+        long touched = 0;
         for (int j = j0; j < j1; j++) {
             int t = tabOff + j * WORD_TABLE;
             ShortVector t0 = ShortVector.fromArray(SHORTS, tab, t);
             ShortVector t1 = ShortVector.fromArray(SHORTS, tab, t + GROUP_ROWS);
             ShortVector t2 = ShortVector.fromArray(SHORTS, tab, t + 2 * GROUP_ROWS);
             long o = base + (long) j * WORD_BYTES;
+            if (TouchAhead.ON) {
+                touched += TouchAhead.ahead(w, o) + TouchAhead.ahead(w, o + stride) + TouchAhead.ahead(w, o + 2 * stride)
+                        + TouchAhead.ahead(w, o + 3 * stride);
+            }
             ShortVector w0 = ShortVector.fromMemorySegment(SHORTS, w, o, ORDER);
             ShortVector w1 = ShortVector.fromMemorySegment(SHORTS, w, o + stride, ORDER);
             ShortVector w2 = ShortVector.fromMemorySegment(SHORTS, w, o + 2 * stride, ORDER);
@@ -184,14 +191,19 @@ public final class LookupMatmul {
         a1.intoArray(stage, STAGE0 + GROUP_ROWS);
         a2.intoArray(stage, STAGE0 + 2 * GROUP_ROWS);
         a3.intoArray(stage, STAGE0 + 3 * GROUP_ROWS);
+        return touched;
     }
 
     /** Words {@code [j0, j1)} of the group at byte {@code base}; sums to {@code stage} from {@link #STAGE0}. */
-    private static void groupChunk(MemorySegment w, long base, short[] tab, int tabOff, int j0, int j1,
+    private static long groupChunk(MemorySegment w, long base, short[] tab, int tabOff, int j0, int j1,
                                    short[] stage) {
         ShortVector a = ShortVector.zero(SHORTS);
+        long touched = 0;
         for (int j = j0; j < j1; j++) {
             int t = tabOff + j * WORD_TABLE;
+            if (TouchAhead.ON) {
+                touched += TouchAhead.ahead(w, base + (long) j * WORD_BYTES);
+            }
             ShortVector w0 = ShortVector.fromMemorySegment(SHORTS, w, base + (long) j * WORD_BYTES, ORDER);
             a = a.add(w0.selectFrom(ShortVector.fromArray(SHORTS, tab, t)))
                     .add(w0.lanewise(VectorOperators.LSHR, SHIFT1)
@@ -200,6 +212,7 @@ public final class LookupMatmul {
                             .selectFrom(ShortVector.fromArray(SHORTS, tab, t + 2 * GROUP_ROWS)));
         }
         a.intoArray(stage, STAGE0);
+        return touched;
     }
 
     /**
