@@ -7,6 +7,7 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.bitnettt.cpu.kernel.TouchAhead;
 import io.bitnettt.cpu.kernel.WeightLayout;
 import io.bitnettt.spi.AbstractDevice;
 import io.bitnettt.spi.BackendException;
@@ -43,6 +44,7 @@ public final class CpuDevice extends AbstractDevice {
     CpuDevice(DeviceOptions options) {
         super(NAME);
         this.kernel = TernaryKernel.chosen();
+        TouchAhead.checkProperty();
         boolean warm = warmupEnabled();
         this.pool = new WorkerPool(options.effectiveThreads());
         this.ops = new CpuOps(this, pool);

@@ -6,10 +6,10 @@ import java.lang.foreign.ValueLayout;
 /**
  * Touch-ahead loads for the kernels that stream from memory. Java has no prefetch instruction, and
  * one thread running a kernel over a matrix leaves the memory system idle between its demand misses:
- * the lookup GEMV streamed its weights at 45–55 % of one thread's read bandwidth, and bf16 attention
+ * the lookup GEMV streamed its weights at 51–60 % of one thread's read bandwidth, and bf16 attention
  * at 4096 positions its cache at 33 %. A plain one-byte load {@link #DISTANCE} bytes ahead of the data
  * being multiplied starts each line's miss early, and the load that then reads the line for the
- * arithmetic finds it in cache: 59–67 % and 39–40 % ({@code DecodeBreakdownBenchmark}, README,
+ * arithmetic finds it in cache: 62–69 % and about 40 % ({@code DecodeBreakdownBenchmark}, README,
  * "Touch-ahead loads"). Used by {@link LookupMatmul#gemv} and {@link AttentionKernel#block}; in the
  * multiply-add GEMV it measured no gain under {@code -XX:UseAVX=2}, and written into that kernel it
  * cost C2 the inlining of the vector helpers, whose vectors it then boxed.
@@ -21,8 +21,12 @@ import java.lang.foreign.ValueLayout;
  */
 public final class TouchAhead {
     public static final String PROPERTY = "bitnet.cpu.touchAhead";
-    /** Bytes ahead of the current read; a multiple of {@link #LINE}. */
-    public static final long DISTANCE = distance(System.getProperty(PROPERTY, "2048"));
+    private static final String DEFAULT = "2048";
+    /**
+     * Bytes ahead of the current read; a multiple of {@link #LINE}. A bad property value falls back
+     * to the default here, so no class initializer fails: {@link #checkProperty} names it at device open.
+     */
+    public static final long DISTANCE = distanceOrDefault(System.getProperty(PROPERTY, DEFAULT));
     /** The cache line size the touches step by. */
     public static final int LINE = 64;
     /** Touching is on. */
@@ -32,6 +36,19 @@ public final class TouchAhead {
     private static volatile long sink;
 
     private TouchAhead() {
+    }
+
+    /** Refuses a bad {@value #PROPERTY} by name; the CPU device calls it when it opens. */
+    public static void checkProperty() {
+        distance(System.getProperty(PROPERTY, DEFAULT));
+    }
+
+    private static long distanceOrDefault(String value) {
+        try {
+            return distance(value);
+        } catch (IllegalArgumentException e) {
+            return distance(DEFAULT);
+        }
     }
 
     static long distance(String value) {

@@ -1,6 +1,7 @@
 package io.bitnettt.cpu.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import io.bitnettt.cpu.CpuBackendProvider;
+import io.bitnettt.cpu.CpuDevice;
+import io.bitnettt.spi.Availability;
+import io.bitnettt.spi.DeviceOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +37,27 @@ class TouchAheadTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TouchAhead.distance(bad));
             assertTrue(e.getMessage().contains(TouchAhead.PROPERTY) && e.getMessage().contains("expected"),
                     e.getMessage());
+        }
+    }
+
+    @Test
+    void aBadPropertyValueIsRefusedWhenTheDeviceOpens() {
+        String old = System.getProperty(TouchAhead.PROPERTY);
+        System.setProperty(TouchAhead.PROPERTY, "far");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CpuDevice.open(DeviceOptions.defaults().withThreads(1)));
+            assertTrue(e.getMessage().contains(TouchAhead.PROPERTY) && e.getMessage().contains("far"), e.getMessage());
+            // the provider reports the backend unavailable with the same reason instead of failing
+            Availability a = new CpuBackendProvider().probe();
+            assertFalse(a.available());
+            assertTrue(a.reason().contains(TouchAhead.PROPERTY), a.reason());
+        } finally {
+            if (old == null) {
+                System.clearProperty(TouchAhead.PROPERTY);
+            } else {
+                System.setProperty(TouchAhead.PROPERTY, old);
+            }
         }
     }
 
