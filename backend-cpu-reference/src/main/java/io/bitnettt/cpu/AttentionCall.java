@@ -9,7 +9,9 @@ import io.bitnettt.cpu.kernel.AttentionKernel;
  * call with its pool bodies bound once, so a warm call allocates nothing (see {@link LinearCall}).
  *
  * <p>Decode (one token) spreads the cache's blocks over the threads, each block's partial into its
- * own slot, then merges the slots in position order on the calling thread. Prefill spreads tokens
+ * own slot, then merges the slots in position order on the calling thread; with fewer than two
+ * blocks a thread it spreads (kv head, block) pairs instead, each head's part of a slot written by
+ * one thread. Prefill spreads tokens
  * over the threads and each token merges its blocks in the same order as it goes. Either way a
  * token's output is the same bits on any thread count, and decode gives prefill's bits.
  */
@@ -17,6 +19,7 @@ final class AttentionCall {
     private final WorkerPool pool;
     private final Scratch scratch;
     private final WorkerPool.RangeBody blocks = this::blocks;
+    private final WorkerPool.RangeBody headBlocks = this::headBlocks;
     private final WorkerPool.RangeBody tokens = this::tokens;
     private MemorySegment q;
     private MemorySegment kCache;
@@ -70,7 +73,13 @@ final class AttentionCall {
         scratch.attentionParts(heads, dim);
         scratch.attentionBlocks(n, heads, dim);
         AttentionKernel.layoutQuery(q, 0, heads, dim, bf16, scratch.attnQuery[0]);
-        pool.forRange(n, blocks);
+        if (n < 2 * pool.threads()) {
+            // Too few blocks to share out evenly (at 129 positions the second holds one row): the
+            // threads take kv heads of every block instead, which gives each head the same bits.
+            pool.forRange(n * kvHeads, headBlocks);
+        } else {
+            pool.forRange(n, blocks);
+        }
         int hd = heads * dim;
         for (int b = 1; b < n; b++) {
             AttentionKernel.merge(scratch.blockAcc, 0, scratch.blockMax, scratch.blockSum, 0,
@@ -91,6 +100,21 @@ final class AttentionCall {
             int j1 = Math.min(last + 1, j0 + AttentionKernel.BLOCK);
             AttentionKernel.block(scratch.attnQuery[0], kCache, vCache, bf16, j0, j1, heads, kvHeads, dim, scale,
                     scratch.attnScores[part], scratch.blockAcc, b * hd, scratch.blockMax, scratch.blockSum, b * heads);
+        }
+    }
+
+    /** Items {@code kh·n + b} for kv head {@code kh} and block {@code b}: a part takes whole kv heads where it can. */
+    private void headBlocks(int part, int from, int to) {
+        int n = blockCount(startPos);
+        int hd = heads * dim;
+        for (int i = from; i < to; i++) {
+            int kh = i / n;
+            int b = i % n;
+            int j0 = b * AttentionKernel.BLOCK;
+            int j1 = Math.min(startPos + 1, j0 + AttentionKernel.BLOCK);
+            AttentionKernel.block(scratch.attnQuery[0], kCache, vCache, bf16, j0, j1, heads, kvHeads, kh, kh + 1, dim,
+                    scale, scratch.attnScores[part], scratch.blockAcc, b * hd, scratch.blockMax, scratch.blockSum,
+                    b * heads);
         }
     }
 

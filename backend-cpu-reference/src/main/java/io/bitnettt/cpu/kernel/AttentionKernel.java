@@ -84,18 +84,31 @@ public final class AttentionKernel {
     public static void block(float[] qk, MemorySegment k, MemorySegment v, boolean bf16, int j0, int j1, int heads,
                              int kvHeads, int dim, float scale, float[] scores, float[] acc, int accOff, float[] max,
                              float[] sum, int statOff) {
+        block(qk, k, v, bf16, j0, j1, heads, kvHeads, 0, kvHeads, dim, scale, scores, acc, accOff, max, sum, statOff);
+    }
+
+    /**
+     * As {@link #block} for kv heads {@code [kh0, kh1)} and their query heads only: each head's sums
+     * are the same operations in the same order, so splitting a block by kv heads gives the same bits.
+     */
+    public static void block(float[] qk, MemorySegment k, MemorySegment v, boolean bf16, int j0, int j1, int heads,
+                             int kvHeads, int kh0, int kh1, int dim, float scale, float[] scores, float[] acc,
+                             int accOff, float[] max, float[] sum, int statOff) {
         int group = heads / kvHeads;
         long eb = bf16 ? 2 : 4;
         long rowBytes = eb * kvHeads * dim;
+        long sliceOff = eb * kh0 * dim;
+        long sliceBytes = eb * (kh1 - kh0) * dim;
         int n = j1 - j0;
         long touched = 0;
         for (int j = 0; j < n; j++) {
             long row = (j0 + j) * rowBytes;
             if (TouchAhead.ON) {
                 // K a distance ahead; V's row now, so the column-wise value pass below finds the block in cache
-                touched += TouchAhead.lines(k, row, rowBytes) + TouchAhead.linesHere(v, row, rowBytes);
+                touched += TouchAhead.lines(k, row + sliceOff, sliceBytes)
+                        + TouchAhead.linesHere(v, row + sliceOff, sliceBytes);
             }
-            for (int kh = 0; kh < kvHeads; kh++) {
+            for (int kh = kh0; kh < kh1; kh++) {
                 long off = row + eb * kh * dim;
                 int h = kh * group;
                 int end = h + group;
@@ -107,7 +120,7 @@ public final class AttentionKernel {
                 }
             }
         }
-        for (int h = 0; h < heads; h++) {
+        for (int h = kh0 * group; h < kh1 * group; h++) {
             int s0 = h * BLOCK;
             float m = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < n; j++) {
@@ -121,7 +134,7 @@ public final class AttentionKernel {
             max[statOff + h] = m;
             sum[statOff + h] = total;
         }
-        for (int kh = 0; kh < kvHeads; kh++) {
+        for (int kh = kh0; kh < kh1; kh++) {
             long off = j0 * rowBytes + eb * kh * dim;
             int h = kh * group;
             int end = h + group;
