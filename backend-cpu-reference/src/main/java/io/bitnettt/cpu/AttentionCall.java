@@ -9,10 +9,10 @@ import io.bitnettt.cpu.kernel.AttentionKernel;
  * call with its pool bodies bound once, so a warm call allocates nothing (see {@link LinearCall}).
  *
  * <p>Decode (one token) spreads the cache's blocks over the threads, each block's partial into its
- * own slot, then merges the slots in position order on the calling thread; with fewer than two
- * blocks a thread it spreads (kv head, block) pairs instead, each head's part of a slot written by
- * one thread. Prefill spreads tokens
- * over the threads and each token merges its blocks in the same order as it goes. Either way a
+ * own slot, then merges the slots in position order on the calling thread; on several threads
+ * with fewer than two blocks a thread it spreads (kv head, block) pairs instead, each head's part
+ * of a slot written by one thread. Prefill spreads tokens over the threads and each token merges
+ * its blocks in the same order as it goes. Either way a
  * token's output is the same bits on any thread count, and decode gives prefill's bits.
  */
 final class AttentionCall {
@@ -73,7 +73,7 @@ final class AttentionCall {
         scratch.attentionParts(heads, dim);
         scratch.attentionBlocks(n, heads, dim);
         AttentionKernel.layoutQuery(q, 0, heads, dim, bf16, scratch.attnQuery[0]);
-        if (n < 2 * pool.threads()) {
+        if (pool.threads() > 1 && n < 2 * pool.threads()) {
             // Too few blocks to share out evenly (at 129 positions the second holds one row): the
             // threads take kv heads of every block instead, which gives each head the same bits.
             pool.forRange(n * kvHeads, headBlocks);
