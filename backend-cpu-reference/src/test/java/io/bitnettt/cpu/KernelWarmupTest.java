@@ -54,9 +54,8 @@ class KernelWarmupTest {
 
     /** A ternary linear and an rmsNorm, on a device opened with or without the warm-up. */
     private static float[][] project(boolean warmup) {
-        String old = System.getProperty(CpuDevice.WARMUP_PROPERTY);
-        System.setProperty(CpuDevice.WARMUP_PROPERTY, Boolean.toString(warmup));
-        try (CpuDevice device = CpuDevice.open(DeviceOptions.defaults().withThreads(2))) {
+        try (TemporaryProperty p = TemporaryProperty.set(CpuDevice.WARMUP_PROPERTY, Boolean.toString(warmup));
+             CpuDevice device = CpuDevice.open(DeviceOptions.defaults().withThreads(2))) {
             assertTrue(warmup || !device.warmingUp());
             Random r = new Random(4);
             Tensor x = f32(device, gaussian(r, 3 * 512, 1f), 3, 512);
@@ -67,30 +66,16 @@ class KernelWarmupTest {
             device.ops().ternaryLinear(x, w, y);
             device.ops().rmsNorm(x, norm, 1e-5f, normed);
             return new float[][] {floats(y), floats(normed)};
-        } finally {
-            if (old == null) {
-                System.clearProperty(CpuDevice.WARMUP_PROPERTY);
-            } else {
-                System.setProperty(CpuDevice.WARMUP_PROPERTY, old);
-            }
         }
     }
 
     @Test
     void aBadPropertyValueIsRefusedByName() {
-        String old = System.getProperty(CpuDevice.WARMUP_PROPERTY);
-        System.setProperty(CpuDevice.WARMUP_PROPERTY, "sometimes");
-        try {
+        try (TemporaryProperty p = TemporaryProperty.set(CpuDevice.WARMUP_PROPERTY, "sometimes")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> CpuDevice.open(DeviceOptions.defaults().withThreads(2)));
             assertTrue(e.getMessage().contains(CpuDevice.WARMUP_PROPERTY) && e.getMessage().contains("sometimes"),
                     e.getMessage());
-        } finally {
-            if (old == null) {
-                System.clearProperty(CpuDevice.WARMUP_PROPERTY);
-            } else {
-                System.setProperty(CpuDevice.WARMUP_PROPERTY, old);
-            }
         }
     }
 }

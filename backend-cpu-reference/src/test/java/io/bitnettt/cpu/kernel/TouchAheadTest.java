@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 
 import io.bitnettt.cpu.CpuBackendProvider;
 import io.bitnettt.cpu.CpuDevice;
+import io.bitnettt.cpu.TemporaryProperty;
 import io.bitnettt.spi.Availability;
 import io.bitnettt.spi.DeviceOptions;
 import org.junit.jupiter.api.Test;
@@ -42,9 +43,7 @@ class TouchAheadTest {
 
     @Test
     void aBadPropertyValueIsRefusedWhenTheDeviceOpens() {
-        String old = System.getProperty(TouchAhead.PROPERTY);
-        System.setProperty(TouchAhead.PROPERTY, "far");
-        try {
+        try (TemporaryProperty p = TemporaryProperty.set(TouchAhead.PROPERTY, "far")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> CpuDevice.open(DeviceOptions.defaults().withThreads(1)));
             assertTrue(e.getMessage().contains(TouchAhead.PROPERTY) && e.getMessage().contains("far"), e.getMessage());
@@ -52,12 +51,6 @@ class TouchAheadTest {
             Availability a = new CpuBackendProvider().probe();
             assertFalse(a.available());
             assertTrue(a.reason().contains(TouchAhead.PROPERTY), a.reason());
-        } finally {
-            if (old == null) {
-                System.clearProperty(TouchAhead.PROPERTY);
-            } else {
-                System.setProperty(TouchAhead.PROPERTY, old);
-            }
         }
     }
 
