@@ -26,7 +26,12 @@ import java.util.concurrent.TimeUnit;
  * One layer's grouped-query attention for one decode token (2B-4T heads) over a full KV cache of
  * {@code context} rows: the token sits at position {@code context - 1} and attends to every row.
  * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}, or {@code · 2} for a
- * {@code bf16} cache) as the traffic.
+ * {@code bf16} cache) as the traffic, times {@code layers}.
+ *
+ * <p>{@code layers} caches are attended one after another per op, as a decode step does. One layer's
+ * cache (10.5 MB in bf16 at context 4096) stays in a large last-level cache between ops, so
+ * {@code layers=1} times the kernel's arithmetic; 2B-4T's 30 layers (315 MB) outgrow it, so
+ * {@code layers=30} times what a decode step sees, with the cache streaming from memory.
  *
  * <p>Warm-up is long on purpose: until C2 compiles them, Vector API kernels run in the interpreter
  * about a thousand times slower, and one interpreted call of a large shape can take a second.
@@ -47,6 +52,10 @@ public class AttentionDecodeBenchmark {
     @Param({"128", "1024", "4096"})
     public int context;
 
+    /** Caches attended per op: 1 (cache-resident) or the model's layer count (streams from memory). */
+    @Param({"1"})
+    public int layers;
+
     /** KV cache element type: f32 or bf16. */
     @Param({"f32", "bf16"})
     public String kvCache;
@@ -55,8 +64,8 @@ public class AttentionDecodeBenchmark {
     private int heads;
     private int kvHeads;
     private Tensor q;
-    private Tensor kCache;
-    private Tensor vCache;
+    private Tensor[] kCache;
+    private Tensor[] vCache;
     private Tensor position;
     private Tensor out;
 
@@ -77,17 +86,27 @@ public class AttentionDecodeBenchmark {
             case "bf16" -> true;
             default -> throw new IllegalArgumentException("kvCache '" + kvCache + "': expected f32 or bf16");
         };
-        kCache = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
-                : BenchData.activations(device, r, context, config.kvDim());
-        vCache = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
-                : BenchData.activations(device, r, context, config.kvDim());
+        if (layers < 1 || layers > config.numHiddenLayers()) {
+            throw new IllegalArgumentException("AttentionDecodeBenchmark layers " + layers + ": expected 1.."
+                    + config.numHiddenLayers() + " (num_hidden_layers)");
+        }
+        kCache = new Tensor[layers];
+        vCache = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
+            kCache[l] = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
+                    : BenchData.activations(device, r, context, config.kvDim());
+            vCache[l] = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
+                    : BenchData.activations(device, r, context, config.kvDim());
+        }
         position = BenchData.position(device, context - 1);
         out = device.allocate(TensorSpec.f32(1, heads * config.headDim()));
     }
 
     @Benchmark
     public void attentionDecode() {
-        device.ops().attentionDecode(q, kCache, vCache, position, heads, kvHeads, out);
+        for (int l = 0; l < layers; l++) {
+            device.ops().attentionDecode(q, kCache[l], vCache[l], position, heads, kvHeads, out);
+        }
         device.synchronize();
     }
 

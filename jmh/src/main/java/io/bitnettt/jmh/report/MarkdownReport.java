@@ -47,11 +47,12 @@ public final class MarkdownReport {
                 Natural units come from the JMH score and the work one op does (`io.bitnettt.jmh.report.Workloads`): \
                 Gweights/s counts ternary weights multiplied (tokens × out × in; for GEMM these are token-weights). \
                 Memory traffic is a fixed count per op, whatever a backend repacks into (ternary weights at 2 bits \
-                as packed in the checkpoint, F32 activations and KV cache, the bf16 output table; a decode step \
+                as packed in the checkpoint, F32 activations, the KV cache at its element type and for every layer \
+                attended, the bf16 output table; a decode step \
                 streams all weights once, about 1.18 GB; the CPU backend's 512-bit lookup layout holds 16 bits per \
                 9 weights and so moves 8/9 of the weight bytes counted), GB = 10^9 bytes; its share is set against the copy benchmark's read+write GB/s \
                 at the same thread count; working sets that fit in cache (RMSNorm of one token, attention at \
-                short context) can exceed 100 %. ± is JMH's 99.9 % confidence half-width (? when one iteration gave none); \
+                short context or over one layer's cache) can exceed 100 %. ± is JMH's 99.9 % confidence half-width (? when one iteration gave none); \
                 errors of converted time figures are first-order.
                 """);
         return md.toString();

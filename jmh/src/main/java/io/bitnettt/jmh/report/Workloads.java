@@ -86,11 +86,21 @@ public final class Workloads {
                 bytes / GIGA, "GB/s", bytes);
     }
 
+    /** K and V of every layer attended ({@code layers}, default 1) at the cache's element size, plus q and out. */
     private Workload attention(JmhResult r) {
         int context = r.intParam("context");
-        double bytes = 2.0 * F32 * context * config.kvDim() + 2.0 * F32 * config.hiddenSize();
+        String cache = r.param("kvCache").orElse("f32");
+        int element = switch (cache) {
+            case "f32" -> F32;
+            case "bf16" -> BF16;
+            default -> throw new IllegalArgumentException("JMH result " + r.simpleName() + ": parameter 'kvCache' is '"
+                    + cache + "'; expected f32 or bf16");
+        };
+        int layers = r.param("layers").isPresent() ? r.intParam("layers") : 1;
+        double bytes = layers * (2.0 * element * context * config.kvDim() + 2.0 * F32 * config.hiddenSize());
         return Workload.rate("context " + context + ", " + config.numAttentionHeads() + "/" + config.numKeyValueHeads()
-                + " heads × " + config.headDim(), bytes / GIGA, "GB/s", bytes);
+                + " heads × " + config.headDim() + ", " + cache + " cache" + (layers == 1 ? "" : ", " + layers + " layers"),
+                bytes / GIGA, "GB/s", bytes);
     }
 
     private Workload logits(JmhResult r) {

@@ -99,6 +99,32 @@ class ReportTest {
     }
 
     @Test
+    void attentionCountsTheCacheElementAndEveryLayer() {
+        String json = """
+                [{"benchmark": "io.bitnettt.jmh.ops.AttentionDecodeBenchmark.attentionDecode", "mode": "thrpt",
+                  "params": {"backend": "cpu", "context": "4096", "threads": "1", "kvCache": "bf16", "layers": "30"},
+                  "primaryMetric": {"score": 20.0, "scoreError": 1.0, "scoreUnit": "ops/s"}, "secondaryMetrics": {}}]
+                """;
+        ReportRow r = ReportRow.of(JmhJson.parse(json, "inline"), Workloads.bitnet2B4T()).getFirst();
+        // 30 × (K and V: 2 × 2 × 4096 × 640 bytes, plus q and out 2 × 4 × 2560) = 30 × 10506240 = 315187200 bytes per op.
+        assertEquals(20.0 * 315187200 / 1e9, r.natural(), EPS);
+        assertEquals("context 4096, 20/5 heads × 128, bf16 cache, 30 layers", r.shape());
+    }
+
+    @Test
+    void attentionRefusesAnUnknownCacheType() {
+        String json = """
+                [{"benchmark": "io.bitnettt.jmh.ops.AttentionDecodeBenchmark.attentionDecode", "mode": "thrpt",
+                  "params": {"backend": "cpu", "context": "128", "threads": "1", "kvCache": "int4"},
+                  "primaryMetric": {"score": 1.0, "scoreError": 0.1, "scoreUnit": "ops/s"}, "secondaryMetrics": {}}]
+                """;
+        List<JmhResult> parsed = JmhJson.parse(json, "inline");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReportRow.of(parsed, Workloads.bitnet2B4T()));
+        assertTrue(e.getMessage().contains("'kvCache' is 'int4'"), e.getMessage());
+    }
+
+    @Test
     void decodeStepStreamsTheWholeModel() {
         ReportRow r = rows.get(4);
         assertEquals(8.0, r.natural(), EPS);
