@@ -23,8 +23,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One layer's grouped-query attention for one decode token (2B-4T heads) over a full KV cache of
- * {@code context} rows: the token sits at position {@code context - 1} and attends to every row.
+ * Grouped-query attention of one decode token (2B-4T heads) over each of {@code layers} full KV caches
+ * of {@code context} rows: the token sits at position {@code context - 1} and attends to every row.
  * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}, or {@code · 2} for a
  * {@code bf16} cache) as the traffic, times {@code layers}.
  *
