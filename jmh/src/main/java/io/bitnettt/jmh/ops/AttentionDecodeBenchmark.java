@@ -52,7 +52,7 @@ public class AttentionDecodeBenchmark {
     @Param({"128", "1024", "4096"})
     public int context;
 
-    /** Caches attended per op: 1 (cache-resident) or the model's layer count (streams from memory). */
+    /** Caches attended per op: 1 (cache-resident) or the model's 30 (streams from memory). */
     @Param({"1"})
     public int layers;
 
@@ -86,9 +86,10 @@ public class AttentionDecodeBenchmark {
             case "bf16" -> true;
             default -> throw new IllegalArgumentException("kvCache '" + kvCache + "': expected f32 or bf16");
         };
-        if (layers < 1 || layers > config.numHiddenLayers()) {
-            throw new IllegalArgumentException("AttentionDecodeBenchmark layers " + layers + ": expected 1.."
-                    + config.numHiddenLayers() + " (num_hidden_layers)");
+        // No upper bound: TernaryLinearBenchmark's layers (cycled weight copies, 32 in bin/bench) may be
+        // passed to both in one run, and more caches than the model's layers only stream more.
+        if (layers < 1) {
+            throw new IllegalArgumentException("AttentionDecodeBenchmark needs layers >= 1, was " + layers);
         }
         kCache = new Tensor[layers];
         vCache = new Tensor[layers];
