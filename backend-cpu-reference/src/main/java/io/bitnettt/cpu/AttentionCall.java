@@ -3,6 +3,7 @@ package io.bitnettt.cpu;
 import java.lang.foreign.MemorySegment;
 
 import io.bitnettt.cpu.kernel.AttentionKernel;
+import io.bitnettt.cpu.kernel.KvCaches;
 
 /**
  * One attention call of {@link CpuOps} over {@link AttentionKernel}'s blocks; kept and refilled per
@@ -21,11 +22,9 @@ final class AttentionCall {
     private final WorkerPool.RangeBody blocks = this::blocks;
     private final WorkerPool.RangeBody headBlocks = this::headBlocks;
     private final WorkerPool.RangeBody tokens = this::tokens;
+    private final KvCaches caches = new KvCaches();
     private MemorySegment q;
-    private MemorySegment kCache;
-    private MemorySegment vCache;
     private MemorySegment out;
-    private boolean bf16;
     private int startPos;
     private int heads;
     private int kvHeads;
@@ -38,16 +37,13 @@ final class AttentionCall {
     }
 
     /**
-     * Token {@code t} of {@code q} attends to cache rows {@code [0, startPos + t]}; caches are BF16 when
-     * {@code bf16}, else F32.
+     * Token {@code t} of {@code q} attends to cache rows {@code [0, startPos + t]} of the caches the caller
+     * has put in {@link #caches()}; they are cleared when the call ends.
      */
-    void run(MemorySegment q, MemorySegment kCache, MemorySegment vCache, boolean bf16, MemorySegment out, int tokenCount,
-             int startPos, int heads, int kvHeads, int dim, float scale) {
+    void run(MemorySegment q, MemorySegment out, int tokenCount, int startPos, int heads, int kvHeads, int dim,
+             float scale) {
         this.q = q;
-        this.kCache = kCache;
-        this.vCache = vCache;
         this.out = out;
-        this.bf16 = bf16;
         this.startPos = startPos;
         this.heads = heads;
         this.kvHeads = kvHeads;
@@ -62,9 +58,8 @@ final class AttentionCall {
             }
         } finally {
             this.q = null;
-            this.kCache = null;
-            this.vCache = null;
             this.out = null;
+            caches.clear();
         }
     }
 
@@ -72,7 +67,7 @@ final class AttentionCall {
         int n = blockCount(startPos);
         scratch.attentionParts(heads, dim);
         scratch.attentionBlocks(n, heads, dim);
-        AttentionKernel.layoutQuery(q, 0, heads, dim, bf16, scratch.attnQuery[0]);
+        AttentionKernel.layoutQuery(q, 0, heads, dim, caches.kind(), scratch.attnQuery[0]);
         if (pool.threads() > 1 && n < 2 * pool.threads()) {
             // Too few blocks to share out evenly (at 129 positions the second holds one row): the
             // threads take kv heads of every block instead, which gives each head the same bits.
@@ -85,7 +80,12 @@ final class AttentionCall {
             AttentionKernel.merge(scratch.blockAcc, 0, scratch.blockMax, scratch.blockSum, 0,
                     scratch.blockAcc, b * hd, scratch.blockMax, scratch.blockSum, b * heads, heads, dim);
         }
-        AttentionKernel.finish(scratch.blockAcc, 0, scratch.blockSum, 0, heads, dim, bf16, out, 0);
+        AttentionKernel.finish(scratch.blockAcc, 0, scratch.blockSum, 0, heads, dim, caches.kind(), out, 0);
+    }
+
+    /** The holder {@link #run} reads the caches from; the caller fills it just before. */
+    KvCaches caches() {
+        return caches;
     }
 
     private static int blockCount(int last) {
@@ -98,7 +98,7 @@ final class AttentionCall {
         for (int b = from; b < to; b++) {
             int j0 = b * AttentionKernel.BLOCK;
             int j1 = Math.min(last + 1, j0 + AttentionKernel.BLOCK);
-            AttentionKernel.block(scratch.attnQuery[0], kCache, vCache, bf16, j0, j1, heads, kvHeads, dim, scale,
+            AttentionKernel.block(scratch.attnQuery[0], caches, j0, j1, heads, kvHeads, dim, scale,
                     scratch.attnScores[part], scratch.blockAcc, b * hd, scratch.blockMax, scratch.blockSum, b * heads);
         }
     }
@@ -112,7 +112,7 @@ final class AttentionCall {
             int b = i % n;
             int j0 = b * AttentionKernel.BLOCK;
             int j1 = Math.min(startPos + 1, j0 + AttentionKernel.BLOCK);
-            AttentionKernel.block(scratch.attnQuery[0], kCache, vCache, bf16, j0, j1, heads, kvHeads, kh, kh + 1, dim,
+            AttentionKernel.block(scratch.attnQuery[0], caches, j0, j1, heads, kvHeads, kh, kh + 1, dim,
                     scale, scratch.attnScores[part], scratch.blockAcc, b * hd, scratch.blockMax, scratch.blockSum,
                     b * heads);
         }
@@ -128,20 +128,20 @@ final class AttentionCall {
         for (int t = from; t < to; t++) {
             int last = startPos + t;
             long rowOff = 4L * t * hd;
-            AttentionKernel.layoutQuery(q, rowOff, heads, dim, bf16, qk);
+            AttentionKernel.layoutQuery(q, rowOff, heads, dim, caches.kind(), qk);
             int n = blockCount(last);
             for (int b = 0; b < n; b++) {
                 int j0 = b * AttentionKernel.BLOCK;
                 int j1 = Math.min(last + 1, j0 + AttentionKernel.BLOCK);
                 // Block 0 lands in the running partial, later ones beside it and are folded in.
                 int slot = b == 0 ? 0 : 1;
-                AttentionKernel.block(qk, kCache, vCache, bf16, j0, j1, heads, kvHeads, dim, scale, scores,
+                AttentionKernel.block(qk, caches, j0, j1, heads, kvHeads, dim, scale, scores,
                         acc, slot * hd, max, sum, slot * heads);
                 if (b > 0) {
                     AttentionKernel.merge(acc, 0, max, sum, 0, acc, hd, max, sum, heads, heads, dim);
                 }
             }
-            AttentionKernel.finish(acc, 0, sum, 0, heads, dim, bf16, out, rowOff);
+            AttentionKernel.finish(acc, 0, sum, 0, heads, dim, caches.kind(), out, rowOff);
         }
     }
 }

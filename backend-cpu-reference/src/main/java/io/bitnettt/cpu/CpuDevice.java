@@ -92,6 +92,9 @@ public final class CpuDevice extends AbstractDevice {
         if (spec.dtype() == DType.TERNARY_INT2) {
             return track(new CpuTernaryTensor(this, spec, layoutOf(spec.shape(), "allocate"), 1f));
         }
+        if (spec.dtype() == DType.INT8_ROWS) {
+            return track(CpuRowScaledTensor.allocate(this, spec));
+        }
         return track(new CpuTensor(this, spec, spec.hostBytes()));
     }
 
@@ -103,7 +106,7 @@ public final class CpuDevice extends AbstractDevice {
     public Tensor wrapHost(TensorSpec spec, MemorySegment host) {
         requireOpen("wrapHost");
         int element = spec.dtype().hostBytesPerElement();
-        if (spec.dtype() == DType.TERNARY_INT2 || spec.dtype().isBlockFloat() || host == null || !host.isNative()
+        if (spec.dtype() == DType.TERNARY_INT2 || spec.dtype() == DType.INT8_ROWS || spec.dtype().isBlockFloat() || host == null || !host.isNative()
                 || host.byteSize() != spec.hostBytes() || host.address() % element != 0) {
             return upload(spec, host);
         }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import io.bitnettt.cpu.kernel.Bf16;
+import io.bitnettt.cpu.kernel.KvCaches;
 import io.bitnettt.cpu.kernel.FloatKernels;
 import io.bitnettt.cpu.kernel.OutputProjectionKernel;
 import io.bitnettt.cpu.kernel.Selection;
@@ -26,6 +27,9 @@ final class CpuOps implements TransformerOps {
     private final Scratch scratch;
     private final LinearCall linear;
     private final AttentionCall attention;
+    /** One cache row of D as floats and as codes, for INT8_ROWS stores; grown once, so warm stores allocate nothing. */
+    private float[] rowBuf = new float[0];
+    private byte[] codeBuf = new byte[0];
     private final LogitsCall projection;
     private final ScreenCall screen;
 
@@ -146,7 +150,7 @@ final class CpuOps implements TransformerOps {
 
     @Override
     public boolean supportsKvCache(DType dtype) {
-        return dtype == DType.F32 || dtype == DType.BF16;
+        return dtype == DType.F32 || dtype == DType.BF16 || dtype == DType.INT8_ROWS;
     }
 
     @Override
@@ -169,11 +173,22 @@ final class CpuOps implements TransformerOps {
         storeRows(cache, kv, pos);
     }
 
-    /** Writes {@code kv}'s rows at cache row {@code pos}: copied for F32, rounded to nearest even for BF16. */
+    /**
+     * Writes {@code kv}'s rows at cache row {@code pos}: copied for F32, rounded to nearest even for BF16,
+     * quantized per token and kv head for INT8_ROWS.
+     */
     private void storeRows(Tensor cache, Tensor kv, int pos) {
         long n = kv.shape().elementCount();
         long width = cache.shape().dim(1);
-        if (cache.dtype() == DType.BF16) {
+        if (cache.dtype() == DType.INT8_ROWS) {
+            CpuRowScaledTensor q = rowScaled(cache);
+            int d = q.width();
+            if (rowBuf.length < d) {
+                rowBuf = new float[d];
+                codeBuf = new byte[d];
+            }
+            q.storeRows(seg(kv), 0, pos, kv.shape().dim(0), rowBuf, codeBuf);
+        } else if (cache.dtype() == DType.BF16) {
             FloatKernels.toBf16(seg(kv), seg(cache), 2L * pos * width, n);
         } else {
             MemorySegment.copy(seg(kv), 0, seg(cache), 4L * pos * width, 4L * n);
@@ -207,8 +222,15 @@ final class CpuOps implements TransformerOps {
     private void attend(Tensor q, Tensor kCache, Tensor vCache, int startPos, int heads, int kvHeads, int dim, Tensor out) {
         int tokens = q.shape().intDim(0);
         float scale = (float) (1.0 / Math.sqrt(dim));
-        attention.run(seg(q), seg(kCache), seg(vCache), kCache.dtype() == DType.BF16, seg(out), tokens, startPos, heads,
-                kvHeads, dim, scale);
+        KvCaches caches = attention.caches();
+        if (kCache.dtype() == DType.INT8_ROWS) {
+            CpuRowScaledTensor k = rowScaled(kCache);
+            CpuRowScaledTensor v = rowScaled(vCache);
+            caches.set(KvCaches.Kind.INT8, k.codes(), v.codes(), k.scales(), v.scales(), k.rows());
+        } else {
+            caches.set(kCache.dtype() == DType.BF16 ? KvCaches.Kind.BF16 : KvCaches.Kind.F32, seg(kCache), seg(vCache));
+        }
+        attention.run(seg(q), seg(out), tokens, startPos, heads, kvHeads, dim, scale);
     }
 
     // ---- element-wise ---------------------------------------------------------------------
@@ -425,6 +447,11 @@ final class CpuOps implements TransformerOps {
             throw checks.fail(op, "position " + pos + " is out of range");
         }
         return (int) pos;
+    }
+
+    private CpuRowScaledTensor rowScaled(Tensor t) {
+        seg(t);
+        return (CpuRowScaledTensor) t;
     }
 
     private MemorySegment seg(Tensor t) {

@@ -50,14 +50,14 @@ class DecodeAllocationTest {
     private static final int WINDOWS = 5;
 
     @ParameterizedTest(name = "threads {0}, {1} KV cache")
-    @CsvSource({"1, F32", "2, F32", "1, BF16", "2, BF16"})
+    @CsvSource({"1, F32", "2, F32", "1, BF16", "2, BF16", "1, INT8_ROWS", "2, INT8_ROWS"})
     void warmDecodeStepAllocatesNothing(int threads, String kvCache) {
         assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
                 && bean.isThreadAllocatedMemorySupported(), "this JVM does not count allocated bytes per thread");
         SynchronousCompilation.require();
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (CpuDevice device = CpuDevice.open(DeviceOptions.defaults().withThreads(threads))) {
-            Step step = new Step(device, new Random(5), kvCache.equals("BF16"));
+            Step step = new Step(device, new Random(5), kvCache);
             for (int i = 0; i < WARM_STEPS; i++) {
                 step.run(i % CONTEXT);
             }
@@ -74,6 +74,14 @@ class DecodeAllocationTest {
         }
     }
 
+    private static Tensor cache(CpuDevice d, String dtype, float[] data) {
+        return switch (dtype) {
+            case "BF16" -> Host.bf16(d, data, CONTEXT, KV_HEADS * DIM);
+            case "INT8_ROWS" -> Host.int8Rows(d, data, CONTEXT, KV_HEADS, DIM);
+            default -> f32(d, data, CONTEXT, KV_HEADS * DIM);
+        };
+    }
+
     /** Tensors of one layer and the head, and the op calls of one decode step over them. */
     private static final class Step {
         final TransformerOps ops;
@@ -81,7 +89,7 @@ class DecodeAllocationTest {
         final Tensor wGate, wUp, gate, up, act, wDown, down, table, ids, logits, best, topValues, topIndices;
         final Tensor[] positions = new Tensor[CONTEXT];
 
-        Step(CpuDevice d, Random r, boolean bf16Cache) {
+        Step(CpuDevice d, Random r, String kvCache) {
             ops = d.ops();
             x = f32(d, gaussian(r, HIDDEN, 1f), 1, HIDDEN);
             norm = f32(d, gaussian(r, HIDDEN, 1f), HIDDEN);
@@ -100,10 +108,8 @@ class DecodeAllocationTest {
             }
             cos = f32(d, c, CONTEXT, DIM);
             sin = f32(d, s, CONTEXT, DIM);
-            kCache = bf16Cache ? Host.bf16(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM)
-                    : f32(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM);
-            vCache = bf16Cache ? Host.bf16(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM)
-                    : f32(d, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f), CONTEXT, KV_HEADS * DIM);
+            kCache = cache(d, kvCache, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f));
+            vCache = cache(d, kvCache, gaussian(r, CONTEXT * KV_HEADS * DIM, 1f));
             attn = d.allocate(TensorSpec.f32(1, HIDDEN));
             wo = ternary(d, randomTernary(r, HIDDEN * HIDDEN), HIDDEN, HIDDEN, 0.02f);
             o = d.allocate(TensorSpec.f32(1, HIDDEN));

@@ -235,6 +235,103 @@ class FloatOpsTest extends SharedDeviceTest {
         assertTrue(worstRatio > 0.01, "worst error is only " + worstRatio + " of the bound");
     }
 
+    /**
+     * Hand-quantized rows of D = 2 (scale = max|x| / 127, code = rint(x / scale)): (2, -0.5) has codes
+     * (127, -32) as -0.5 / (2/127) = -31.75; (0.3, 0.2) has (127, 85) as 84.67 rounds up; an all-zero row
+     * has scale 0; (9, 8) has (127, 113) from 112.89, and (-4, 1) has (-127, 32) from 31.75.
+     */
+    @Test
+    void int8KvCacheStoresEachTokensKvHeadAsCodesTimesItsScale() {
+        try (Tensor cache = device.allocate(TensorSpec.of(DType.INT8_ROWS, 4, 2, 2));
+             Tensor block = f32(device, new float[] {2f, -0.5f, 0.3f, 0.2f, 0f, 0f, -4f, 1f}, 2, 4);
+             Tensor one = f32(device, new float[] {9, 8, -4, 1}, 1, 4);
+             Tensor pos = u32(device, 3)) {
+            ops.kvCacheFill(cache, block, 1);
+            ops.kvCacheUpdate(cache, one, pos);
+            float a = 2f / 127;
+            float b = 0.3f / 127;
+            float c = 4f / 127;
+            float d = 9f / 127;
+            assertArrayEquals(new float[] {0, 0, 0, 0, a * 127, a * -32, b * 127, b * 85, 0, 0, c * -127, c * 32,
+                    d * 127, d * 113, c * -127, c * 32}, floats(cache));
+        }
+    }
+
+    /**
+     * Attention over INT8_ROWS caches against the same attention over the F32 values they were quantized
+     * from, within a bound derived from the quantization alone: a stored value is within {@code s/2} of the
+     * value (s its row's scale). A score then moves by at most {@code ε_j = scale · Σ_i |q_i| · s_j/2} (s_j
+     * key row j's scale), every softmax weight by a factor within {@code e^(±2ε)}, {@code ε = max_j ε_j}, and
+     * an output element by at most {@code (e^(2ε) − 1)·max_j |ṽ_ji| + max_j s'_j/2} (s'_j value row j's
+     * scale), plus the F32 arithmetic's 1e-5 of the parity tests.
+     */
+    @Test
+    void int8CacheAttentionStaysWithinTheQuantizationBound() {
+        int heads = 8;
+        int kvHeads = 2;
+        int dim = 64;
+        int rows = 300;
+        int width = kvHeads * dim;
+        int group = heads / kvHeads;
+        Random r = new Random(23);
+        float[] k = Host.gaussian(r, rows * width, 1f);
+        float[] v = Host.gaussian(r, rows * width, 1f);
+        float[] q = Host.gaussian(r, heads * dim, 0.5f);
+        double scale = 1 / Math.sqrt(dim);
+        // float rounding of the division and of scale · code, far below half a step but not zero
+        double slack = 1 + 1e-4;
+        double worstRatio = 0;
+        for (int pos : new int[] {0, 127, 128, 299}) {
+            float[] exact = ScalarKernels.attention(q, 1, k, v, pos, heads, kvHeads, dim);
+            float[] got;
+            try (Tensor kt = Host.int8Rows(device, k, rows, kvHeads, dim);
+                 Tensor vt = Host.int8Rows(device, v, rows, kvHeads, dim);
+                 Tensor qt = f32(device, q, 1, heads * dim);
+                 Tensor p = u32(device, pos);
+                 Tensor out = device.allocate(TensorSpec.f32(1, heads * dim))) {
+                ops.attentionDecode(qt, kt, vt, p, heads, kvHeads, out);
+                got = floats(out);
+            }
+            float[] vHeld = Host.roundInt8Rows(v, dim);
+            for (int h = 0; h < heads; h++) {
+                int kh = h / group;
+                double sumQ = 0;
+                for (int i = 0; i < dim; i++) {
+                    sumQ += Math.abs(q[h * dim + i]);
+                }
+                double eps = 0;
+                double halfStepV = 0;
+                for (int j = 0; j <= pos; j++) {
+                    eps = Math.max(eps, scale * sumQ * rowMax(k, j * width + kh * dim, dim) / 127 / 2 * slack);
+                    halfStepV = Math.max(halfStepV, rowMax(v, j * width + kh * dim, dim) / 127 / 2 * slack);
+                }
+                for (int i = 0; i < dim; i++) {
+                    double maxV = 0;
+                    double maxVh = 0;
+                    for (int j = 0; j <= pos; j++) {
+                        maxV = Math.max(maxV, Math.abs(v[j * width + kh * dim + i]));
+                        maxVh = Math.max(maxVh, Math.abs(vHeld[j * width + kh * dim + i]));
+                    }
+                    double bound = Math.expm1(2 * eps) * maxVh + halfStepV + 1e-5 * Math.max(1, maxV);
+                    double err = Math.abs((double) got[h * dim + i] - exact[h * dim + i]);
+                    assertTrue(err <= bound, "pos " + pos + " head " + h + " element " + i + ": |int8 − f32| = " + err
+                            + " > bound " + bound + " (ε = " + eps + ")");
+                    worstRatio = Math.max(worstRatio, err / bound);
+                }
+            }
+        }
+        // The quantization shows: the outputs differ from the F32 ones, by less than the bound allows.
+        assertTrue(worstRatio > 0.01, "worst error is only " + worstRatio + " of the bound");
+    }
+
+    private static double rowMax(float[] x, int from, int n) {
+        double m = 0;
+        for (int i = from; i < from + n; i++) {
+            m = Math.max(m, Math.abs(x[i]));
+        }
+        return m;
+    }
+
     @Test
     void relu2AndAdd() {
         float[] g = {-2, 0, 1.5f, 3, -1, 2, 2, 2, 2, 2, 4};

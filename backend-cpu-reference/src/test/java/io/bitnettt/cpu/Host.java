@@ -28,6 +28,30 @@ final class Host {
         return d.upload(TensorSpec.of(DType.BF16, dims), MemorySegment.ofArray(bits));
     }
 
+    /** An INT8_ROWS tensor {@code dims} (a cache {@code [rows, Hkv, D]}) quantized from {@code data}. */
+    static Tensor int8Rows(Device d, float[] data, long... dims) {
+        return d.upload(TensorSpec.of(DType.INT8_ROWS, dims), MemorySegment.ofArray(data.clone()));
+    }
+
+    /**
+     * What an INT8_ROWS tensor with rows of {@code width} holds, worked out here from the rule alone: per
+     * row {@code s = max|x| / 127} and {@code x ↦ s · rint(x / s)}, all in float.
+     */
+    static float[] roundInt8Rows(float[] data, int width) {
+        float[] out = new float[data.length];
+        for (int row = 0; row < data.length; row += width) {
+            float max = 0f;
+            for (int i = row; i < row + width; i++) {
+                max = Math.max(max, Math.abs(data[i]));
+            }
+            float s = max / 127;
+            for (int i = row; i < row + width; i++) {
+                out[i] = s == 0f ? 0f : s * (float) Math.rint(data[i] / s);
+            }
+        }
+        return out;
+    }
+
     static Tensor u32(Device d, int... values) {
         return d.upload(TensorSpec.of(DType.UINT32, values.length), MemorySegment.ofArray(values.clone()));
     }

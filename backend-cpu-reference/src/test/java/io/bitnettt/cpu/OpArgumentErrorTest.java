@@ -95,28 +95,38 @@ class OpArgumentErrorTest extends SharedDeviceTest {
         }
     }
 
-    /** Caches are F32 or BF16, K and V of one dtype; the message names the dtype found and those expected. */
+    /**
+     * Caches are F32 or BF16 {@code [maxSeq, Hkv·D]} or INT8_ROWS {@code [maxSeq, Hkv, D]}, K and V of one
+     * dtype; the message names the dtype or shape found and those expected.
+     */
     @Test
     void kvCacheDtypes() {
         try (Tensor q = device.allocate(TensorSpec.f32(1, 8));
              Tensor f32Cache = device.allocate(TensorSpec.f32(6, 4));
              Tensor bf16Cache = device.allocate(TensorSpec.of(DType.BF16, 6, 4));
              Tensor intCache = device.allocate(TensorSpec.of(DType.UINT32, 6, 4));
+             Tensor flatInt8 = device.allocate(TensorSpec.of(DType.INT8_ROWS, 6, 4));
+             Tensor int8Cache = device.allocate(TensorSpec.of(DType.INT8_ROWS, 6, 2, 2));
              Tensor kv = device.allocate(TensorSpec.f32(1, 4));
              Tensor bf16Kv = device.allocate(TensorSpec.of(DType.BF16, 1, 4));
              Tensor out = device.allocate(TensorSpec.f32(1, 8));
              Tensor pos = u32(device, 1)) {
             expect("kvCacheUpdate", () -> ops.kvCacheUpdate(intCache, kv, pos), "cache [6, 4]", "UINT32",
-                    "expected one of [F32, BF16]");
-            expect("kvCacheFill", () -> ops.kvCacheFill(intCache, kv, 0), "UINT32", "[F32, BF16]");
+                    "expected one of [F32, BF16, INT8_ROWS]");
+            expect("kvCacheFill", () -> ops.kvCacheFill(intCache, kv, 0), "UINT32", "[F32, BF16, INT8_ROWS]");
+            expect("kvCacheUpdate", () -> ops.kvCacheUpdate(flatInt8, kv, pos), "cache [6, 4] is INT8_ROWS",
+                    "[maxSeq, Hkv, D]");
+            expect("attentionDecode", () -> ops.attentionDecode(q, int8Cache, int8Cache, pos, 2, 1, out),
+                    "kCache has shape [6, 2, 2], expected [6, 1, 4]");
             expect("kvCacheUpdate", () -> ops.kvCacheUpdate(bf16Cache, bf16Kv, pos), "kv [1, 4]", "BF16",
                     "expected F32");
             expect("attentionDecode", () -> ops.attentionDecode(q, bf16Cache, f32Cache, pos, 2, 1, out),
                     "vCache [6, 4] has dtype F32, expected BF16");
             expect("attentionPrefill", () -> ops.attentionPrefill(q, intCache, intCache, 0, 2, 1, out),
-                    "kCache [6, 4] has dtype UINT32", "[F32, BF16]");
+                    "kCache [6, 4] has dtype UINT32", "[F32, BF16, INT8_ROWS]");
             assertTrue(ops.supportsKvCache(DType.BF16) && ops.supportsKvCache(DType.F32)
-                    && !ops.supportsKvCache(DType.INT8), "cpu keeps F32 and BF16 caches");
+                    && ops.supportsKvCache(DType.INT8_ROWS) && !ops.supportsKvCache(DType.INT8),
+                    "cpu keeps F32, BF16 and INT8_ROWS caches");
         }
     }
 

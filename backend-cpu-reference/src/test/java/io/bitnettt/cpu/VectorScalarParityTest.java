@@ -267,18 +267,22 @@ class VectorScalarParityTest {
         }
     }
 
-    /** A cache of {@code dtype} holding {@code data} (rounded to nearest even for BF16). */
-    static Tensor cache(String dtype, float[] data, int rows, int width) {
-        return dtype.equals("BF16") ? Host.bf16(device, data, rows, width) : f32(device, data, rows, width);
+    /** A cache of {@code dtype} holding {@code data} (rounded to nearest even for BF16, quantized for INT8_ROWS). */
+    static Tensor cache(String dtype, float[] data, int rows, int kvHeads, int dim) {
+        return cache(dtype, data, rows, kvHeads, dim, device);
     }
 
-    /** What a cache of {@code dtype} holds: the values themselves, or their bf16 roundings. */
-    static float[] held(String dtype, float[] data) {
-        return dtype.equals("BF16") ? Host.roundBf16(data) : data;
+    /** What a cache of {@code dtype} holds: the values themselves, their bf16 roundings or their int8 rows. */
+    static float[] held(String dtype, float[] data, int dim) {
+        return switch (dtype) {
+            case "BF16" -> Host.roundBf16(data);
+            case "INT8_ROWS" -> Host.roundInt8Rows(data, dim);
+            default -> data;
+        };
     }
 
     @ParameterizedTest(name = "{0} cache")
-    @ValueSource(strings = {"F32", "BF16"})
+    @ValueSource(strings = {"F32", "BF16", "INT8_ROWS"})
     void attentionPrefillAndDecodeMatchScalar(String dtype) {
         int[][] configs = {{1, 1, 63}, {4, 2, 65}, {6, 3, 64}, {4, 1, 128}, {2, 2, 1}};
         for (int tokens : ROWS) {
@@ -294,11 +298,11 @@ class VectorScalarParityTest {
                 int maxSeq = start + tokens + 1 + r.nextInt(3);
                 float[] kf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
                 float[] vf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
-                float[] kc = held(dtype, kf);
-                float[] vc = held(dtype, vf);
+                float[] kc = held(dtype, kf, dim);
+                float[] vc = held(dtype, vf, dim);
                 float[] q = Host.gaussian(r, tokens * heads * dim, (float) (0.3 + r.nextDouble()));
-                try (Tensor kt = cache(dtype, kf, maxSeq, kvHeads * dim);
-                     Tensor vt = cache(dtype, vf, maxSeq, kvHeads * dim);
+                try (Tensor kt = cache(dtype, kf, maxSeq, kvHeads, dim);
+                     Tensor vt = cache(dtype, vf, maxSeq, kvHeads, dim);
                      Tensor qt = f32(device, q, tokens, heads * dim);
                      Tensor out = device.allocate(TensorSpec.f32(tokens, heads * dim))) {
                     ops.attentionPrefill(qt, kt, vt, start, heads, kvHeads, out);
@@ -327,7 +331,7 @@ class VectorScalarParityTest {
      * order. On 2 and 3 threads, which must also agree bit for bit.
      */
     @ParameterizedTest(name = "{0} cache")
-    @ValueSource(strings = {"F32", "BF16"})
+    @ValueSource(strings = {"F32", "BF16", "INT8_ROWS"})
     void decodeOverManyBlocksMatchesScalarAndPrefillBitwise(String dtype) {
         int[][] configs = {{20, 5, 128}, {4, 2, 65}, {3, 3, 8}};
         for (int[] cfg : configs) {
@@ -338,14 +342,14 @@ class VectorScalarParityTest {
             int maxSeq = 530;
             float[] kf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
             float[] vf = Host.gaussian(r, maxSeq * kvHeads * dim, 1f);
-            float[] kc = held(dtype, kf);
-            float[] vc = held(dtype, vf);
+            float[] kc = held(dtype, kf, dim);
+            float[] vc = held(dtype, vf, dim);
             int start = 120;
             int tokens = 400;
             float[] q = Host.gaussian(r, tokens * heads * dim, 0.4f);
             try (CpuDevice three = CpuDevice.open(DeviceOptions.defaults().withThreads(3));
-                 Tensor kt = cache(dtype, kf, maxSeq, kvHeads * dim);
-                 Tensor vt = cache(dtype, vf, maxSeq, kvHeads * dim);
+                 Tensor kt = cache(dtype, kf, maxSeq, kvHeads, dim);
+                 Tensor vt = cache(dtype, vf, maxSeq, kvHeads, dim);
                  Tensor qt = f32(device, q, tokens, heads * dim);
                  Tensor out = device.allocate(TensorSpec.f32(tokens, heads * dim))) {
                 ops.attentionPrefill(qt, kt, vt, start, heads, kvHeads, out);
@@ -359,8 +363,8 @@ class VectorScalarParityTest {
                     try (Tensor qo = f32(device, q1, 1, heads * dim);
                          Tensor p = u32(device, pos);
                          Tensor o = device.allocate(TensorSpec.f32(1, heads * dim));
-                         Tensor k3 = cache(dtype, kf, maxSeq, kvHeads * dim, three);
-                         Tensor v3 = cache(dtype, vf, maxSeq, kvHeads * dim, three);
+                         Tensor k3 = cache(dtype, kf, maxSeq, kvHeads, dim, three);
+                         Tensor v3 = cache(dtype, vf, maxSeq, kvHeads, dim, three);
                          Tensor q3 = Host.f32(three, q1, 1, heads * dim);
                          Tensor p3 = u32(three, pos);
                          Tensor o3 = three.allocate(TensorSpec.f32(1, heads * dim))) {
@@ -376,8 +380,12 @@ class VectorScalarParityTest {
         }
     }
 
-    static Tensor cache(String dtype, float[] data, int rows, int width, CpuDevice on) {
-        return dtype.equals("BF16") ? Host.bf16(on, data, rows, width) : Host.f32(on, data, rows, width);
+    static Tensor cache(String dtype, float[] data, int rows, int kvHeads, int dim, CpuDevice on) {
+        return switch (dtype) {
+            case "BF16" -> Host.bf16(on, data, rows, (long) kvHeads * dim);
+            case "INT8_ROWS" -> Host.int8Rows(on, data, rows, kvHeads, dim);
+            default -> Host.f32(on, data, rows, (long) kvHeads * dim);
+        };
     }
 
     @Test

@@ -21,7 +21,14 @@ public enum DType {
     INT32(4, false),
     UINT32(4, false),
     /** Ternary {-1, 0, +1} packed 2 bits each, with one per-tensor float scale ({@link Tensor#quantScale()}). */
-    TERNARY_INT2(-1, false);
+    TERNARY_INT2(-1, false),
+    /**
+     * INT8 codes with one F32 scale per row of the last dimension, each row quantized by
+     * {@link RowQuantization} (symmetric, {@code scale = max|x| / 127}). A KV cache of this type is
+     * {@code [maxSeq, Hkv, D]}: one scale per token and kv head. Travels as F32 like the block floats:
+     * upload quantizes each row, download gives {@code scale · code}.
+     */
+    INT8_ROWS(4, false);
 
     private final int hostBytesPerElement;
     private final boolean blockFloat;

@@ -46,6 +46,14 @@ public final class OpChecks {
         }
     }
 
+    public void requireDType(String op, String name, Tensor t, DType first, DType second, DType third) {
+        requireOpen(op, name, t);
+        if (t.dtype() != first && t.dtype() != second && t.dtype() != third) {
+            throw fail(op, name + " " + t.shape() + " has dtype " + t.dtype() + ", expected one of ["
+                    + first + ", " + second + ", " + third + "]");
+        }
+    }
+
     public void requireDType(String op, String name, Tensor t, DType... allowed) {
         requireOpen(op, name, t);
         for (DType d : allowed) {
@@ -77,6 +85,14 @@ public final class OpChecks {
         Shape shape = t.shape();
         if (shape.rank() != 2 || shape.dim(0) != d0 || shape.dim(1) != d1) {
             throw fail(op, name + " has shape " + shape + ", expected [" + d0 + ", " + d1 + "]");
+        }
+    }
+
+    public void requireShape(String op, String name, Tensor t, long d0, long d1, long d2) {
+        requireOpen(op, name, t);
+        Shape shape = t.shape();
+        if (shape.rank() != 3 || shape.dim(0) != d0 || shape.dim(1) != d1 || shape.dim(2) != d2) {
+            throw fail(op, name + " has shape " + shape + ", expected [" + d0 + ", " + d1 + ", " + d2 + "]");
         }
     }
 
@@ -139,19 +155,19 @@ public final class OpChecks {
 
     /** KV-cache operands: cache F32 or BF16 [maxSeq, Hkv·D] and kv F32 [T, Hkv·D]. */
     public void kvCache(String op, Tensor cache, Tensor kv) {
-        requireDType(op, "cache", cache, DType.F32, DType.BF16);
-        requireRank(op, "cache", cache, 2);
+        requireDType(op, "cache", cache, DType.F32, DType.BF16, DType.INT8_ROWS);
+        requireCacheRank(op, "cache", cache);
         requireDType(op, "kv", kv, DType.F32);
         requireRank(op, "kv", kv, 2);
-        if (kv.shape().dim(1) != cache.shape().dim(1)) {
+        if (kv.shape().dim(1) != cacheWidth(cache)) {
             throw fail(op, "kv has shape " + kv.shape() + " but cache has shape " + cache.shape()
                     + ": their columns (Hkv·D) must match");
         }
     }
 
     /**
-     * Attention operands (see {@link TransformerOps#attentionPrefill}), the caches F32 or BF16 and of one
-     * dtype; returns the head dimension D.
+     * Attention operands (see {@link TransformerOps#attentionPrefill}), the caches F32, BF16 or INT8_ROWS
+     * and of one dtype; returns the head dimension D.
      */
     public int attention(String op, Tensor q, Tensor kCache, Tensor vCache, int heads, int kvHeads, Tensor out) {
         requireDType(op, "q", q, DType.F32);
@@ -160,14 +176,32 @@ public final class OpChecks {
         if (kvHeads <= 0 || heads % kvHeads != 0) {
             throw fail(op, "heads=" + heads + " is not a multiple of kvHeads=" + kvHeads + " (q " + q.shape() + ")");
         }
-        requireDType(op, "kCache", kCache, DType.F32, DType.BF16);
-        requireRank(op, "kCache", kCache, 2);
-        requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
+        requireDType(op, "kCache", kCache, DType.F32, DType.BF16, DType.INT8_ROWS);
+        requireCacheRank(op, "kCache", kCache);
+        if (kCache.dtype() == DType.INT8_ROWS) {
+            requireShape(op, "kCache", kCache, kCache.shape().dim(0), kvHeads, dim);
+        } else {
+            requireShape(op, "kCache", kCache, kCache.shape().dim(0), (long) kvHeads * dim);
+        }
         requireDType(op, "vCache", vCache, kCache.dtype());
         requireShapeOf(op, "vCache", vCache, kCache);
         requireDType(op, "out", out, DType.F32);
         requireShapeOf(op, "out", out, q);
         return dim;
+    }
+
+    /** F32 and BF16 caches are {@code [maxSeq, Hkv·D]}; INT8_ROWS ones {@code [maxSeq, Hkv, D]}, a scale per row of D. */
+    private void requireCacheRank(String op, String name, Tensor cache) {
+        if (cache.dtype() == DType.INT8_ROWS && cache.shape().rank() != 3) {
+            throw fail(op, name + " " + cache.shape() + " is INT8_ROWS, which needs rank 3: [maxSeq, Hkv, D], one scale"
+                    + " per token and kv head");
+        }
+        requireRank(op, name, cache, cache.dtype() == DType.INT8_ROWS ? 3 : 2);
+    }
+
+    /** Hkv·D of a cache: its second dimension, or the second and third of an INT8_ROWS {@code [maxSeq, Hkv, D]}. */
+    private static long cacheWidth(Tensor cache) {
+        return cache.shape().elementCount() / cache.shape().dim(0);
     }
 
     /** A decode operand holds exactly one token row. */

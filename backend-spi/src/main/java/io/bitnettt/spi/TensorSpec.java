@@ -12,6 +12,10 @@ public record TensorSpec(Shape shape, DType dtype, Layout layout, MemoryPlacemen
         if (dtype.isBlockFloat() && layout != Layout.TILE) {
             throw new IllegalArgumentException(dtype + " exists only in TILE layout, was " + layout);
         }
+        if (dtype == DType.INT8_ROWS && (shape.rank() < 2 || layout != Layout.ROW_MAJOR)) {
+            throw new IllegalArgumentException("INT8_ROWS needs a ROW_MAJOR shape of rank 2 or more (a scale per row of"
+                    + " its last dimension), was " + shape + " " + layout);
+        }
         if (dtype == DType.TERNARY_INT2 && (shape.rank() != 2 || shape.dim(0) % 4 != 0)) {
             throw new IllegalArgumentException(
                     "TERNARY_INT2 needs a 2-D [out, in] shape with out divisible by 4, was " + shape);

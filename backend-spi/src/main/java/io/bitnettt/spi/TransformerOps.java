@@ -53,9 +53,9 @@ public interface TransformerOps {
     void rotaryDecode(Tensor x, int heads, Tensor cos, Tensor sin, Tensor position);
 
     /**
-     * Whether this backend keeps KV caches of {@code dtype} ({@link DType#F32}, or {@link DType#BF16}
-     * where supported) for {@link #kvCacheFill}, {@link #kvCacheUpdate} and the attention ops; the
-     * default is F32 only.
+     * Whether this backend keeps KV caches of {@code dtype} ({@link DType#F32}, or {@link DType#BF16} or
+     * {@link DType#INT8_ROWS} where supported) for {@link #kvCacheFill}, {@link #kvCacheUpdate} and the
+     * attention ops; the default is F32 only.
      */
     default boolean supportsKvCache(DType dtype) {
         return dtype == DType.F32;
@@ -63,9 +63,10 @@ public interface TransformerOps {
 
     /**
      * Writes a block of keys or values into the cache at rows {@code startPos .. startPos+T-1}; a BF16
-     * cache stores each value rounded to nearest even.
+     * cache stores each value rounded to nearest even, an INT8_ROWS cache each token's kv head as
+     * {@link RowQuantization} codes and their scale.
      *
-     * @param cache F32 or BF16 (see {@link #supportsKvCache}) {@code [maxSeq, Hkv·D]}
+     * @param cache F32 or BF16 {@code [maxSeq, Hkv·D]}, or INT8_ROWS {@code [maxSeq, Hkv, D]} (see {@link #supportsKvCache})
      * @param kv    F32 {@code [T, Hkv·D]}
      */
     void kvCacheFill(Tensor cache, Tensor kv, int startPos);
@@ -80,7 +81,7 @@ public interface TransformerOps {
      * softmaxed in F32.
      *
      * @param q      F32 {@code [T, H·D]}
-     * @param kCache F32 or BF16 (see {@link #supportsKvCache}) {@code [maxSeq, Hkv·D]}
+     * @param kCache F32 or BF16 {@code [maxSeq, Hkv·D]}, or INT8_ROWS {@code [maxSeq, Hkv, D]} (see {@link #supportsKvCache})
      * @param vCache as {@code kCache}, of the same dtype
      * @param out    F32 {@code [T, H·D]}
      */

@@ -39,8 +39,9 @@ final class ModelOptions {
     boolean int8Output;
 
     @Option(names = {"--kv-cache", "--cache-type"}, paramLabel = "TYPE", defaultValue = "f32",
-            description = "KV cache element type, f32 or bf16 (cpu; bf16 halves the cache and the bytes "
-                    + "attention reads per token, each key and value rounded to bfloat16) (default: ${DEFAULT-VALUE})")
+            description = "KV cache element type, f32, bf16 or int8 (cpu; bf16 halves the cache and the bytes "
+                    + "attention reads per token, each key and value rounded to bfloat16; int8 keeps a little over a "
+                    + "quarter, each token's kv head as int8 codes and one scale) (default: ${DEFAULT-VALUE})")
     String kvCache;
 
     @Option(names = "--demo-cache", paramLabel = "DIR", hidden = true,

@@ -72,14 +72,14 @@ public final class BitNetForward implements AutoCloseable {
         this(device, dims, weights, prefillBlock, KV_CACHE_DTYPE);
     }
 
-    /** As the four-argument constructor, with the KV cache kept as {@code kvCacheType} (F32 or BF16). */
+    /** As the four-argument constructor, with the KV cache kept as {@code kvCacheType} (F32, BF16 or INT8_ROWS). */
     public BitNetForward(Device device, ModelDims dims, DeviceWeights weights, int prefillBlock, DType kvCacheType) {
         if (prefillBlock < 1) {
             throw new IllegalArgumentException("prefillBlock must be >= 1, was " + prefillBlock);
         }
         if (!device.ops().supportsKvCache(kvCacheType)) {
             throw new IllegalArgumentException("KV cache type " + kvCacheType + " is not supported by the "
-                    + device.backendName() + " backend, which keeps F32 caches only; use F32 (--kv-cache f32)");
+                    + device.backendName() + " backend; use F32 (--kv-cache f32), which every backend keeps");
         }
         this.device = device;
         this.ops = device.ops();
@@ -90,8 +90,8 @@ public final class BitNetForward implements AutoCloseable {
         cos = uploadF32(table[0], dims.contextLength(), dims.headDim());
         sin = uploadF32(table[1], dims.contextLength(), dims.headDim());
         for (int l = 0; l < dims.layers(); l++) {
-            kCache.add(device.allocate(TensorSpec.of(kvCacheType, dims.contextLength(), dims.kvDim())));
-            vCache.add(device.allocate(TensorSpec.of(kvCacheType, dims.contextLength(), dims.kvDim())));
+            kCache.add(device.allocate(TensorSpec.of(kvCacheType, KvCacheType.cacheShape(kvCacheType, dims))));
+            vCache.add(device.allocate(TensorSpec.of(kvCacheType, KvCacheType.cacheShape(kvCacheType, dims))));
         }
         step = new Activations(device, dims, 1, MemoryPlacement.DEVICE_L1);
         tokenId = device.allocate(TensorSpec.of(DType.UINT32, 1));

@@ -30,13 +30,13 @@ final class ContextBudget {
         long kvBytes = kvCacheBytes(dims, kvType);
         if (deviceBytes != null && kvBytes > deviceBytes) {
             throw tooLong(context, source, "its KV cache would take " + gib(kvBytes) + " ("
-                    + dims.layers() + " layers x 2 x " + context + " tokens x " + dims.kvDim() + " x "
-                    + kvType.hostBytesPerElement() + " B), more than the " + gib(deviceBytes) + " of the device");
+                    + dims.layers() + " layers x 2 x " + context + " tokens x "
+                    + KvCacheType.tokenBytes(kvType, dims) + " B), more than the " + gib(deviceBytes) + " of the device");
         }
     }
 
     static long kvCacheBytes(ModelDims dims, DType kvType) {
-        return 2L * dims.layers() * dims.contextLength() * dims.kvDim() * kvType.hostBytesPerElement();
+        return 2L * dims.layers() * dims.contextLength() * KvCacheType.tokenBytes(kvType, dims);
     }
 
     private static IllegalArgumentException tooLong(long context, String source, String why) {

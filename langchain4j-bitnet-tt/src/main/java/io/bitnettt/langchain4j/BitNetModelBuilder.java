@@ -68,8 +68,9 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     /** Logits from an int8 per-row copy of the output table (cpu backend; more memory, faster decode); default off. */
     public B int8OutputProjection(Boolean on) { this.int8OutputProjection = on; return self(); }
     /**
-     * KV cache element type, {@code f32} (default) or {@code bf16} (cpu backend: half the cache memory and
-     * the bytes attention reads per token; keys and values rounded to bfloat16), as llama.cpp's
+     * KV cache element type, {@code f32} (default), {@code bf16} (cpu backend: half the cache memory and
+     * the bytes attention reads per token; keys and values rounded to bfloat16) or {@code int8} (cpu
+     * backend: a little over a quarter; each token's kv head as int8 codes and one scale), as llama.cpp's
      * {@code --cache-type-k/-v}.
      */
     public B kvCacheType(String type) { this.kvCacheType = type; return self(); }

@@ -150,7 +150,7 @@ class CommandLineTest {
     @Test
     void aKvCacheTypeIsCheckedAndRefusedByNameWhereTheBackendLacksIt() {
         assertEquals(2, run("", "generate", "--kv-cache", "f16", "hi"));
-        assertTrue(err().contains("--kv-cache: KV cache type 'f16' is not one of f32, bf16"), err());
+        assertTrue(err().contains("--kv-cache: KV cache type 'f16' is not one of f32, bf16, int8"), err());
         err.reset();
         assertEquals(1, run("", "generate", "--backend", "tenstorrent-emulator", "--kv-cache", "bf16", "hi"));
         assertTrue(err().contains("KV cache type BF16 is not supported by the tenstorrent-emulator backend"), err());

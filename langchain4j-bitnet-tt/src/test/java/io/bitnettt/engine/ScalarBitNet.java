@@ -9,16 +9,19 @@ final class ScalarBitNet {
     private final TinyModel m;
     private final ModelDims d;
     private final double[][][] kCache, vCache; // [layer][pos][kvDim]
-    private final boolean bf16Cache;
+    private final KvCacheType cache;
 
     ScalarBitNet(TinyModel m) {
-        this(m, false);
+        this(m, KvCacheType.F32);
     }
 
-    /** With {@code bf16Cache}, keys and values are stored as a BF16 cache holds them: float, then bfloat16. */
-    ScalarBitNet(TinyModel m, boolean bf16Cache) {
+    /**
+     * Keys and values stored as a cache of {@code cache} holds them: BF16 as float, then bfloat16; INT8 as
+     * each kv head's codes times its scale, worked out here from the rule (max|x| / 127, round half even).
+     */
+    ScalarBitNet(TinyModel m, KvCacheType cache) {
         this.m = m;
-        this.bf16Cache = bf16Cache;
+        this.cache = cache;
         this.d = m.dims;
         kCache = new double[d.layers()][d.contextLength()][];
         vCache = new double[d.layers()][d.contextLength()][];
@@ -35,8 +38,8 @@ final class ScalarBitNet {
             double[] v = bitLinear(a, L.v, L.vs);
             rope(q, d.heads(), pos);
             rope(k, d.kvHeads(), pos);
-            kCache[l][pos] = bf16Cache ? bf16(k) : k;
-            vCache[l][pos] = bf16Cache ? bf16(v) : v;
+            kCache[l][pos] = held(k);
+            vCache[l][pos] = held(v);
             double[] o = bitLinear(rms(attention(q, l, pos), L.attnSubNorm), L.o, L.os);
             for (int i = 0; i < h.length; i++) h[i] += o[i];
             double[] mm = rms(h, L.postNorm);
@@ -128,6 +131,30 @@ final class ScalarBitNet {
             }
         }
         return out;
+    }
+
+    private double[] held(double[] x) {
+        return switch (cache) {
+            case F32 -> x;
+            case BF16 -> bf16(x);
+            case INT8 -> int8Heads(x, d.headDim());
+        };
+    }
+
+    /** Per run of {@code dim} values: {@code s = max|x| / 127}, each x to {@code s · rint(x / s)}. */
+    static double[] int8Heads(double[] x, int dim) {
+        double[] y = new double[x.length];
+        for (int h = 0; h < x.length; h += dim) {
+            double max = 0;
+            for (int i = h; i < h + dim; i++) {
+                max = Math.max(max, Math.abs(x[i]));
+            }
+            double s = max / 127;
+            for (int i = h; i < h + dim; i++) {
+                y[i] = s == 0 ? 0 : s * Math.rint(x[i] / s);
+            }
+        }
+        return y;
     }
 
     /**

@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Causal grouped-query attention of one token over a KV cache {@code [maxSeq, Hkv·D]} of F32 or
- * BF16, computed as fixed blocks of {@link #BLOCK} cache rows and an online softmax.
+ * Causal grouped-query attention of one token over a KV cache {@code [maxSeq, Hkv·D]} of F32, BF16 or
+ * INT8 codes with row scales ({@link KvCaches}), computed as fixed blocks of {@link #BLOCK} cache rows
+ * and an online softmax.
  *
  * <p>{@link #block} reads each cache row of its block once, whole (all kv heads, contiguous), and
  * uses it for every query head of the kv head's group, so the cache streams through once per token
@@ -27,6 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ints shifted left by 16 and B (the odd ones) the ints with the low half cleared: two lane-wise ops
  * widen 2L values exactly. The query and the accumulators are kept in that same order ("kernel
  * order", {@link #layoutQuery}, {@link #finish}); the {@code dim % 2L} tail stays in natural order.
+ * INT8 rows keep the query in natural order and the accumulators in an order of their own, described
+ * in {@link Int8Rows}.
  */
 public final class AttentionKernel {
     /** Cache rows per block: the unit of parallel work and of the fixed merge order. */
@@ -56,7 +59,17 @@ public final class AttentionKernel {
         return dim - dim % (2 * L);
     }
 
-    /** Index in kernel order of natural element {@code i} of a head (see the class comment). */
+    /** Index in the query's kernel order of natural element {@code i} of a head (see the class comment). */
+    static int queryIndex(int i, int dim, KvCaches.Kind kind) {
+        return kind == KvCaches.Kind.INT8 ? i : kernelIndex(i, dim, kind == KvCaches.Kind.BF16);
+    }
+
+    /** Index in the accumulators' kernel order of natural element {@code i} of a head. */
+    static int accIndex(int i, int dim, KvCaches.Kind kind) {
+        return kind == KvCaches.Kind.INT8 ? Int8Rows.valueIndex(i, dim) : kernelIndex(i, dim, kind == KvCaches.Kind.BF16);
+    }
+
+    /** Index in kernel order of natural element {@code i} of an F32 or BF16 head (see the class comment). */
     static int kernelIndex(int i, int dim, boolean bf16) {
         if (!bf16 || i >= vectorPart(dim)) {
             return i;
@@ -67,10 +80,10 @@ public final class AttentionKernel {
     }
 
     /** Copies one token's query, {@code heads·dim} F32 at {@code qOff}, into {@code qk} in kernel order. */
-    public static void layoutQuery(MemorySegment q, long qOff, int heads, int dim, boolean bf16, float[] qk) {
+    public static void layoutQuery(MemorySegment q, long qOff, int heads, int dim, KvCaches.Kind kind, float[] qk) {
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < dim; i++) {
-                qk[h * dim + kernelIndex(i, dim, bf16)] = q.get(FLOAT, qOff + 4L * (h * dim + i));
+                qk[h * dim + queryIndex(i, dim, kind)] = q.get(FLOAT, qOff + 4L * (h * dim + i));
             }
         }
     }
@@ -81,21 +94,35 @@ public final class AttentionKernel {
      *
      * @param scores scratch of at least {@code heads·BLOCK} floats
      */
-    public static void block(float[] qk, MemorySegment k, MemorySegment v, boolean bf16, int j0, int j1, int heads,
-                             int kvHeads, int dim, float scale, float[] scores, float[] acc, int accOff, float[] max,
-                             float[] sum, int statOff) {
-        block(qk, k, v, bf16, j0, j1, heads, kvHeads, 0, kvHeads, dim, scale, scores, acc, accOff, max, sum, statOff);
+    public static void block(float[] qk, KvCaches c, int j0, int j1, int heads, int kvHeads, int dim, float scale,
+                             float[] scores, float[] acc, int accOff, float[] max, float[] sum, int statOff) {
+        block(qk, c, j0, j1, heads, kvHeads, 0, kvHeads, dim, scale, scores, acc, accOff, max, sum, statOff);
     }
 
     /**
      * As {@link #block} for kv heads {@code [kh0, kh1)} and their query heads only: each head's sums
      * are the same operations in the same order, so splitting a block by kv heads gives the same bits.
      */
-    public static void block(float[] qk, MemorySegment k, MemorySegment v, boolean bf16, int j0, int j1, int heads,
-                             int kvHeads, int kh0, int kh1, int dim, float scale, float[] scores, float[] acc,
-                             int accOff, float[] max, float[] sum, int statOff) {
+    public static void block(float[] qk, KvCaches c, int j0, int j1, int heads, int kvHeads, int kh0, int kh1,
+                             int dim, float scale, float[] scores, float[] acc, int accOff, float[] max, float[] sum,
+                             int statOff) {
+        // Each element type in a method of its own: one method holding every path outgrows what C2 inlines
+        // into it, and a Vector API call left out of line runs its boxing fallback.
+        if (c.kind == KvCaches.Kind.INT8) {
+            Int8Rows.block(qk, c, j0, j1, heads, kvHeads, kh0, kh1, dim, scale, scores, acc, accOff, max, sum, statOff);
+        } else {
+            floatBlock(qk, c, j0, j1, heads, kvHeads, kh0, kh1, dim, scale, scores, acc, accOff, max, sum, statOff);
+        }
+    }
+
+    private static void floatBlock(float[] qk, KvCaches c, int j0, int j1, int heads, int kvHeads, int kh0, int kh1,
+                                   int dim, float scale, float[] scores, float[] acc, int accOff, float[] max,
+                                   float[] sum, int statOff) {
+        MemorySegment k = c.k;
+        MemorySegment v = c.v;
+        boolean bf16 = c.kind == KvCaches.Kind.BF16;
         int group = heads / kvHeads;
-        long eb = bf16 ? 2 : 4;
+        long eb = c.kind.bytes();
         long rowBytes = eb * kvHeads * dim;
         long sliceOff = eb * kh0 * dim;
         long sliceBytes = eb * (kh1 - kh0) * dim;
@@ -120,7 +147,28 @@ public final class AttentionKernel {
                 }
             }
         }
-        for (int h = kh0 * group; h < kh1 * group; h++) {
+        softmax(scores, kh0 * group, kh1 * group, n, max, sum, statOff);
+        for (int kh = kh0; kh < kh1; kh++) {
+            long off = j0 * rowBytes + eb * kh * dim;
+            int h = kh * group;
+            int end = h + group;
+            for (; h + 4 <= end; h += 4) {
+                weigh4(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
+            }
+            for (; h < end; h++) {
+                weigh(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
+            }
+        }
+        TouchAhead.keep(touched);
+    }
+
+    /**
+     * Per query head {@code h} of {@code [h0, h1)}: the maximum of its n scores, the scores replaced by
+     * {@code e^(score - max)}, and their sum (left to right) into {@code max} and {@code sum} at
+     * {@code statOff + h}.
+     */
+    static void softmax(float[] scores, int h0, int h1, int n, float[] max, float[] sum, int statOff) {
+        for (int h = h0; h < h1; h++) {
             int s0 = h * BLOCK;
             float m = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < n; j++) {
@@ -134,18 +182,6 @@ public final class AttentionKernel {
             max[statOff + h] = m;
             sum[statOff + h] = total;
         }
-        for (int kh = kh0; kh < kh1; kh++) {
-            long off = j0 * rowBytes + eb * kh * dim;
-            int h = kh * group;
-            int end = h + group;
-            for (; h + 4 <= end; h += 4) {
-                weigh4(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
-            }
-            for (; h < end; h++) {
-                weigh(v, off, rowBytes, bf16, n, dim, h, scores, acc, accOff);
-            }
-        }
-        TouchAhead.keep(touched);
     }
 
     /**
@@ -400,13 +436,13 @@ public final class AttentionKernel {
     }
 
     /** Writes {@code acc / sum} per head, in natural order, to {@code heads·dim} F32 at {@code outOff}. */
-    public static void finish(float[] acc, int accOff, float[] sum, int statOff, int heads, int dim, boolean bf16,
+    public static void finish(float[] acc, int accOff, float[] sum, int statOff, int heads, int dim, KvCaches.Kind kind,
                               MemorySegment out, long outOff) {
         for (int h = 0; h < heads; h++) {
             float inv = 1f / sum[statOff + h];
             int a = accOff + h * dim;
             for (int i = 0; i < dim; i++) {
-                out.set(FLOAT, outOff + 4L * (h * dim + i), acc[a + kernelIndex(i, dim, bf16)] * inv);
+                out.set(FLOAT, outOff + 4L * (h * dim + i), acc[a + accIndex(i, dim, kind)] * inv);
             }
         }
     }

@@ -85,7 +85,7 @@ public class DecodeStepBenchmark {
     @Param({"-1"})
     public int prefilled;
 
-    /** KV cache element type: f32 or bf16. */
+    /** KV cache element type: f32, bf16 or int8. */
     @Param({"f32"})
     public String kvCache;
 

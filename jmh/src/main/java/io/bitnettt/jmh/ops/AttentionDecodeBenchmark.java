@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Grouped-query attention of one decode token (2B-4T heads) over each of {@code layers} full KV caches
  * of {@code context} rows: the token sits at position {@code context - 1} and attends to every row.
- * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}, or {@code · 2} for a
- * {@code bf16} cache) as the traffic, times {@code layers}.
+ * The report counts the K and V cache bytes read ({@code 2 · context · kvDim · 4}, {@code · 2} for a
+ * {@code bf16} cache, {@code 2 · context · (kvDim + 4 · kvHeads)} for an {@code int8} one) as the
+ * traffic, times {@code layers}.
  *
  * <p>{@code layers} caches are attended one after another per op, as a decode step does. One layer's
  * cache (10.5 MB in bf16 at context 4096) stays in a large last-level cache between ops, so
@@ -56,7 +57,7 @@ public class AttentionDecodeBenchmark {
     @Param({"1"})
     public int layers;
 
-    /** KV cache element type: f32 or bf16. */
+    /** KV cache element type: f32, bf16 or int8. */
     @Param({"f32", "bf16"})
     public String kvCache;
 
@@ -81,11 +82,9 @@ public class AttentionDecodeBenchmark {
         device = BackendDevice.open(backend, threads);
         Random r = new Random(3);
         q = BenchData.activations(device, r, 1, heads * config.headDim());
-        boolean bf16 = switch (kvCache) {
-            case "f32" -> false;
-            case "bf16" -> true;
-            default -> throw new IllegalArgumentException("kvCache '" + kvCache + "': expected f32 or bf16");
-        };
+        if (!kvCache.equals("f32") && !kvCache.equals("bf16") && !kvCache.equals("int8")) {
+            throw new IllegalArgumentException("kvCache '" + kvCache + "': expected f32, bf16 or int8");
+        }
         // No upper bound: TernaryLinearBenchmark's layers (cycled weight copies, 32 in bin/bench) may be
         // passed to both in one run, and more caches than the model's layers only stream more.
         if (layers < 1) {
@@ -94,13 +93,19 @@ public class AttentionDecodeBenchmark {
         kCache = new Tensor[layers];
         vCache = new Tensor[layers];
         for (int l = 0; l < layers; l++) {
-            kCache[l] = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
-                    : BenchData.activations(device, r, context, config.kvDim());
-            vCache[l] = bf16 ? BenchData.bf16Table(device, r, context, config.kvDim())
-                    : BenchData.activations(device, r, context, config.kvDim());
+            kCache[l] = cache(r, context, config);
+            vCache[l] = cache(r, context, config);
         }
         position = BenchData.position(device, context - 1);
         out = device.allocate(TensorSpec.f32(1, heads * config.headDim()));
+    }
+
+    private Tensor cache(Random r, int rows, ModelConfig config) {
+        return switch (kvCache) {
+            case "bf16" -> BenchData.bf16Table(device, r, rows, config.kvDim());
+            case "int8" -> BenchData.int8Cache(device, r, rows, kvHeads, config.headDim());
+            default -> BenchData.activations(device, r, rows, config.kvDim());
+        };
     }
 
     @Benchmark

@@ -73,6 +73,15 @@ final class BenchData {
         }
     }
 
+    /** An INT8_ROWS KV cache {@code [rows, kvHeads, dim]} quantized from Gaussian values. */
+    static Tensor int8Cache(Device d, Random r, int rows, int kvHeads, int dim) {
+        float[] x = new float[rows * kvHeads * dim];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return d.upload(TensorSpec.of(DType.INT8_ROWS, rows, kvHeads, dim), MemorySegment.ofArray(x));
+    }
+
     static Tensor bf16Table(Device d, Random r, int rows, int width) {
         short[] bits = new short[rows * width];
         for (int i = 0; i < bits.length; i++) {

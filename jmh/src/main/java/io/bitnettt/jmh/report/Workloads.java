@@ -86,18 +86,22 @@ public final class Workloads {
                 bytes / GIGA, "GB/s", bytes);
     }
 
-    /** K and V of every layer attended ({@code layers}, default 1) at the cache's element size, plus q and out. */
+    /**
+     * K and V of every layer attended ({@code layers}, default 1) at the cache's size per token (an int8
+     * cache adds an F32 scale per kv head to its codes), plus q and out.
+     */
     private Workload attention(JmhResult r) {
         int context = r.intParam("context");
         String cache = r.param("kvCache").orElse("f32");
-        int element = switch (cache) {
-            case "f32" -> F32;
-            case "bf16" -> BF16;
+        long row = switch (cache) {
+            case "f32" -> (long) F32 * config.kvDim();
+            case "bf16" -> (long) BF16 * config.kvDim();
+            case "int8" -> config.kvDim() + (long) F32 * config.numKeyValueHeads();
             default -> throw new IllegalArgumentException("JMH result " + r.simpleName() + ": parameter 'kvCache' is '"
-                    + cache + "'; expected f32 or bf16");
+                    + cache + "'; expected f32, bf16 or int8");
         };
         int layers = r.param("layers").isPresent() ? r.intParam("layers") : 1;
-        double bytes = layers * (2.0 * element * context * config.kvDim() + 2.0 * F32 * config.hiddenSize());
+        double bytes = layers * (2.0 * context * row + 2.0 * F32 * config.hiddenSize());
         return Workload.rate("context " + context + ", " + config.numAttentionHeads() + "/" + config.numKeyValueHeads()
                 + " heads × " + config.headDim() + ", " + cache + " cache" + (layers == 1 ? "" : ", " + layers + " layers"),
                 bytes / GIGA, "GB/s", bytes);

@@ -1,0 +1,97 @@
+package io.bitnettt.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import io.bitnettt.spi.BackendException;
+import io.bitnettt.spi.RowQuantization;
+import io.bitnettt.spi.TensorSpec;
+
+/**
+ * An {@link io.bitnettt.spi.DType#INT8_ROWS} tensor {@code [S, H.., D]}: the INT8 codes in the tensor's
+ * own order, then one F32 scale per row of D, stored head-major ({@code [H][S]}, H the product of the
+ * middle dimensions). Attention weighs a block of cache rows of one kv head by their value scales, and
+ * head-major scales are then one contiguous run.
+ */
+final class CpuRowScaledTensor extends CpuTensor {
+    private final long rows;
+    private final long heads;
+    private final int width;
+    private final MemorySegment codes;
+    private final MemorySegment scales;
+
+    private CpuRowScaledTensor(CpuDevice device, TensorSpec spec, long rows, long heads, int width, long scalesOffset) {
+        super(device, spec, scalesOffset + 4L * rows * heads);
+        this.rows = rows;
+        this.heads = heads;
+        this.width = width;
+        // sliced once: an attention call reads them every token and must not allocate
+        this.codes = segment().asSlice(0, rows * heads * width);
+        this.scales = segment().asSlice(scalesOffset, 4L * rows * heads);
+    }
+
+    static CpuRowScaledTensor allocate(CpuDevice device, TensorSpec spec) {
+        long rows = spec.shape().dim(0);
+        long width = spec.shape().dim(spec.shape().rank() - 1);
+        long heads = spec.shape().elementCount() / rows / width;
+        if (width > Integer.MAX_VALUE - 8) {
+            throw new BackendException(CpuDevice.NAME, "allocate", "INT8_ROWS tensor " + spec.shape()
+                    + " has rows of " + width + " elements, more than the CPU backend quantizes");
+        }
+        long codes = spec.shape().elementCount();
+        return new CpuRowScaledTensor(device, spec, rows, heads, (int) width, (codes + 63) & ~63L);
+    }
+
+    /** The codes: row {@code (s, h)} at byte {@code (s·H + h)·D}. */
+    MemorySegment codes() {
+        return codes;
+    }
+
+    /** The scales: row {@code (s, h)}'s at F32 index {@code h·S + s}. */
+    MemorySegment scales() {
+        return scales;
+    }
+
+    long rows() {
+        return rows;
+    }
+
+    int width() {
+        return width;
+    }
+
+    /**
+     * Quantizes {@code count} rows of {@code H·D} F32 from {@code source} (at byte {@code srcOff}) into rows
+     * {@code from ..} of this tensor, by {@link RowQuantization} with {@code buf} and {@code codes} of D.
+     */
+    void storeRows(MemorySegment source, long srcOff, long from, long count, float[] buf, byte[] codeBuf) {
+        for (long s = 0; s < count; s++) {
+            for (long h = 0; h < heads; h++) {
+                long row = (from + s) * heads + h;
+                MemorySegment.copy(source, ValueLayout.JAVA_FLOAT_UNALIGNED, srcOff + 4L * ((s * heads + h) * width), buf, 0, width);
+                float scale = RowQuantization.quantizeRow(buf, 0, width, codeBuf, 0);
+                MemorySegment.copy(codeBuf, 0, codes, ValueLayout.JAVA_BYTE, row * width, width);
+                scales.setAtIndex(ValueLayout.JAVA_FLOAT, h * rows + from + s, scale);
+            }
+        }
+    }
+
+    @Override
+    void writeHost(MemorySegment source) {
+        storeRows(source, 0, 0, rows, new float[width], new byte[width]);
+    }
+
+    @Override
+    void readHost(MemorySegment destination) {
+        for (long s = 0; s < rows; s++) {
+            for (long h = 0; h < heads; h++) {
+                long row = s * heads + h;
+                float scale = scales.getAtIndex(ValueLayout.JAVA_FLOAT, h * rows + s);
+                for (int i = 0; i < width; i++) {
+                    destination.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row * width + i,
+                            scale * codes.get(ValueLayout.JAVA_BYTE, row * width + i));
+                }
+            }
+        }
+    }
+}
