@@ -168,12 +168,34 @@ public final class AttentionKernel {
      * {@code statOff + h}.
      */
     static void softmax(float[] scores, int h0, int h1, int n, float[] max, float[] sum, int statOff) {
-        for (int h = h0; h < h1; h++) {
+        int h = h0;
+        // Four heads' sums side by side: each is still one chain, left to right, but the adder no
+        // longer waits out every add's latency.
+        for (; h + 4 <= h1; h += 4) {
             int s0 = h * BLOCK;
-            float m = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                m = Math.max(m, scores[s0 + j]);
+            for (int g = 0; g < 4; g++) {
+                float m = maxOf(scores, s0 + g * BLOCK, n);
+                max[statOff + h + g] = m;
+                expMinus(scores, s0 + g * BLOCK, n, m);
             }
+            float t0 = 0f;
+            float t1 = 0f;
+            float t2 = 0f;
+            float t3 = 0f;
+            for (int j = 0; j < n; j++) {
+                t0 += scores[s0 + j];
+                t1 += scores[s0 + BLOCK + j];
+                t2 += scores[s0 + 2 * BLOCK + j];
+                t3 += scores[s0 + 3 * BLOCK + j];
+            }
+            sum[statOff + h] = t0;
+            sum[statOff + h + 1] = t1;
+            sum[statOff + h + 2] = t2;
+            sum[statOff + h + 3] = t3;
+        }
+        for (; h < h1; h++) {
+            int s0 = h * BLOCK;
+            float m = maxOf(scores, s0, n);
             expMinus(scores, s0, n, m);
             float total = 0f;
             for (int j = 0; j < n; j++) {
@@ -182,6 +204,27 @@ public final class AttentionKernel {
             max[statOff + h] = m;
             sum[statOff + h] = total;
         }
+    }
+
+    /**
+     * The largest of {@code a[from .. from + n)}. A maximum is the same whatever order it is taken in, so
+     * whole vectors and a lane reduction give what a scalar loop gives, without its chain of compares.
+     * Vectors stay inside this method.
+     */
+    static float maxOf(float[] a, int from, int n) {
+        int full = n - n % L;
+        float m = Float.NEGATIVE_INFINITY;
+        if (full > 0) {
+            FloatVector mv = FloatVector.fromArray(F, a, from);
+            for (int j = L; j < full; j += L) {
+                mv = mv.max(FloatVector.fromArray(F, a, from + j));
+            }
+            m = mv.reduceLanes(VectorOperators.MAX);
+        }
+        for (int j = full; j < n; j++) {
+            m = Math.max(m, a[from + j]);
+        }
+        return m;
     }
 
     /**

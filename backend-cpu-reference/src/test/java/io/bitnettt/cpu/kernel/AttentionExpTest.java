@@ -7,7 +7,10 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-/** The attention kernel's own exp against {@link Math#exp}, over the range scores minus their maximum take. */
+/**
+ * The attention kernel's own exp against {@link Math#exp}, over the range scores minus their maximum
+ * take, and its vector maximum against a scalar {@link Math#max} fold.
+ */
 class AttentionExpTest {
     @Test
     void expMinusIsWithinFourUlpOfMathExpDownToTheFloor() {
@@ -42,6 +45,34 @@ class AttentionExpTest {
         float floor = (float) Math.exp(-87);
         for (float v : a) {
             assertTrue(v > 0 && Math.abs(v - floor) <= 4 * Math.ulp(floor), "e^-1000 gave " + v);
+        }
+    }
+
+    /** Every length up to a block, any offset, with signed zeros, infinities and NaN among the scores. */
+    @Test
+    void maxOfEqualsAScalarMathMaxFold() {
+        Random r = new Random(9);
+        float[] special = {0f, -0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, -1e30f};
+        float[] a = new float[3 * AttentionKernel.BLOCK];
+        for (int round = 0; round < 2000; round++) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = r.nextInt(8) == 0 ? special[r.nextInt(round % 3 == 0 ? special.length : 4)]
+                        : (float) (r.nextGaussian() * 5);
+            }
+            int from = r.nextInt(AttentionKernel.BLOCK);
+            int n = 1 + r.nextInt(AttentionKernel.BLOCK);
+            float want = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                want = Math.max(want, a[from + j]);
+            }
+            float got = AttentionKernel.maxOf(a, from, n);
+            String what = "max of " + n + " from " + from + ": " + want + " against " + got;
+            if (Float.isNaN(want)) {
+                assertTrue(Float.isNaN(got), what);
+            } else {
+                // bits, so that +0 and -0 are told apart
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got), what);
+            }
         }
     }
 }

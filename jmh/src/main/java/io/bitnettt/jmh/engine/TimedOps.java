@@ -91,7 +91,11 @@ final class TimedOps implements TransformerOps {
         times.add("kv cache write", System.nanoTime() - t0, bytes(kv) + rowBytes(cache));
     }
 
+    /** Bytes of one cache row: Hkv·D elements, or for INT8_ROWS {@code [maxSeq, Hkv, D]} the codes and Hkv scales. */
     private static long rowBytes(Tensor cache) {
+        if (cache.dtype() == io.bitnettt.spi.DType.INT8_ROWS) {
+            return cache.shape().dim(1) * (cache.shape().dim(2) + Float.BYTES);
+        }
         return cache.shape().dim(1) * cache.dtype().hostBytesPerElement();
     }
 

@@ -41,7 +41,7 @@ public final class PeakMemoryProbe {
     public static void main(String[] args) throws IOException {
         if (args.length != 5 && args.length != 6) {
             throw new IllegalArgumentException(
-                    "usage: PeakMemoryProbe MODEL_DIR CONTEXT THREADS DECODE greedy|full [f32|bf16]");
+                    "usage: PeakMemoryProbe MODEL_DIR CONTEXT THREADS DECODE greedy|full [f32|bf16|int8]");
         }
         Path dir = Path.of(args[0]);
         int context = Integer.parseInt(args[1]);
