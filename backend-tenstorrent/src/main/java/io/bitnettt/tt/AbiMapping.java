@@ -25,7 +25,7 @@ final class AbiMapping {
             case BFP8_B -> BttDType.BFLOAT8_B;
             case BFP4_B, TERNARY_INT2 -> BttDType.BFLOAT4_B;
             case UINT32 -> BttDType.UINT32;
-            case INT8, INT32 -> throw new BackendException(backend, op, "dtype " + d
+            case INT8, INT32, INT8_ROWS -> throw new BackendException(backend, op, "dtype " + d
                     + " is not supported on Tenstorrent; use F32, BF16, BFP8_B, BFP4_B, UINT32 or TERNARY_INT2");
         };
     }

@@ -84,6 +84,9 @@ class BadUseTest {
             assertTrue(e.getMessage().contains("dtype INT8 is not supported"), e.getMessage());
             e = assertThrows(BackendException.class, () -> d.allocate(TensorSpec.of(DType.INT32, 4)));
             assertTrue(e.getMessage().contains("dtype INT32 is not supported"), e.getMessage());
+            e = assertThrows(BackendException.class, () -> d.allocate(TensorSpec.of(DType.INT8_ROWS, 4, 1, 32)));
+            assertTrue(e.getMessage().contains("dtype INT8_ROWS is not supported"), e.getMessage());
+            assertFalse(d.ops().supportsKvCache(DType.INT8_ROWS), "an INT8_ROWS KV cache is the cpu backend's");
             e = assertThrows(BackendException.class,
                     () -> d.allocate(TensorSpec.f32(4).withPlacement(MemoryPlacement.HOST)));
             assertEquals("allocate", e.operation());
