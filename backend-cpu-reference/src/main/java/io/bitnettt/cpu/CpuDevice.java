@@ -106,8 +106,10 @@ public final class CpuDevice extends AbstractDevice {
     public Tensor wrapHost(TensorSpec spec, MemorySegment host) {
         requireOpen("wrapHost");
         int element = spec.dtype().hostBytesPerElement();
-        if (spec.dtype() == DType.TERNARY_INT2 || spec.dtype() == DType.INT8_ROWS || spec.dtype().isBlockFloat() || host == null || !host.isNative()
-                || host.byteSize() != spec.hostBytes() || host.address() % element != 0) {
+        boolean converted = spec.dtype() == DType.TERNARY_INT2 || spec.dtype() == DType.INT8_ROWS
+                || spec.dtype().isBlockFloat();
+        if (converted || host == null || !host.isNative() || host.byteSize() != spec.hostBytes()
+                || host.address() % element != 0) {
             return upload(spec, host);
         }
         return track(new CpuTensor(this, spec, host));

@@ -159,7 +159,7 @@ final class CpuOps implements TransformerOps {
         device.enterOp(op);
         checks.kvCache(op, cache, kv);
         checks.positions(op, "cache", cache, startPos, kv.shape().intDim(0));
-        storeRows(cache, kv, startPos);
+        storeRows(op, cache, kv, startPos);
     }
 
     @Override
@@ -170,14 +170,14 @@ final class CpuOps implements TransformerOps {
         checks.singleToken(op, "kv", kv);
         int pos = position(op, position);
         checks.positions(op, "cache", cache, pos, 1);
-        storeRows(cache, kv, pos);
+        storeRows(op, cache, kv, pos);
     }
 
     /**
      * Writes {@code kv}'s rows at cache row {@code pos}: copied for F32, rounded to nearest even for BF16,
      * quantized per token and kv head for INT8_ROWS.
      */
-    private void storeRows(Tensor cache, Tensor kv, int pos) {
+    private void storeRows(String op, Tensor cache, Tensor kv, int pos) {
         long n = kv.shape().elementCount();
         long width = cache.shape().dim(1);
         if (cache.dtype() == DType.INT8_ROWS) {
@@ -187,7 +187,13 @@ final class CpuOps implements TransformerOps {
                 rowBuf = new float[d];
                 codeBuf = new byte[d];
             }
-            q.storeRows(seg(kv), 0, pos, kv.shape().dim(0), rowBuf, codeBuf);
+            try {
+                q.storeRows(seg(kv), 0, pos, kv.shape().dim(0), rowBuf, codeBuf);
+            } catch (IllegalArgumentException e) {
+                // a non-finite key or value has no int8 code; F32 and BF16 caches would keep it
+                throw checks.fail(op, "kv " + kv.shape() + " for INT8_ROWS cache " + cache.shape() + " at row " + pos
+                        + ": " + e.getMessage());
+            }
         } else if (cache.dtype() == DType.BF16) {
             FloatKernels.toBf16(seg(kv), seg(cache), 2L * pos * width, n);
         } else {

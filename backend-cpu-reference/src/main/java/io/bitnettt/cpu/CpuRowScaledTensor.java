@@ -68,7 +68,8 @@ final class CpuRowScaledTensor extends CpuTensor {
         for (long s = 0; s < count; s++) {
             for (long h = 0; h < heads; h++) {
                 long row = (from + s) * heads + h;
-                MemorySegment.copy(source, ValueLayout.JAVA_FLOAT_UNALIGNED, srcOff + 4L * ((s * heads + h) * width), buf, 0, width);
+                long at = srcOff + 4L * ((s * heads + h) * width);
+                MemorySegment.copy(source, ValueLayout.JAVA_FLOAT_UNALIGNED, at, buf, 0, width);
                 float scale = RowQuantization.quantizeRow(buf, 0, width, codeBuf, 0);
                 MemorySegment.copy(codeBuf, 0, codes, ValueLayout.JAVA_BYTE, row * width, width);
                 scales.setAtIndex(ValueLayout.JAVA_FLOAT, h * rows + from + s, scale);

@@ -1,6 +1,7 @@
 package io.bitnettt.cpu;
 
 import static io.bitnettt.cpu.Host.f32;
+import static io.bitnettt.cpu.Host.floats;
 import static io.bitnettt.cpu.Host.u32;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -127,6 +128,26 @@ class OpArgumentErrorTest extends SharedDeviceTest {
             assertTrue(ops.supportsKvCache(DType.BF16) && ops.supportsKvCache(DType.F32)
                     && ops.supportsKvCache(DType.INT8_ROWS) && !ops.supportsKvCache(DType.INT8),
                     "cpu keeps F32, BF16 and INT8_ROWS caches");
+        }
+    }
+
+    /** A non-finite key or value has no int8 code: the store names the op and the value, and the cache stays usable. */
+    @Test
+    void anInt8CacheRefusesANonFiniteValueByName() {
+        try (Tensor cache = device.allocate(TensorSpec.of(DType.INT8_ROWS, 4, 2, 2));
+             Tensor bad = f32(device, new float[] {1f, Float.NaN, 2f, 3f}, 1, 4);
+             Tensor good = f32(device, new float[] {1f, -1f, 2f, 0f}, 1, 4);
+             Tensor pos = u32(device, 2)) {
+            expect("kvCacheUpdate", () -> ops.kvCacheUpdate(cache, bad, pos), "INT8_ROWS cache [4, 2, 2] at row 2",
+                    "NaN", "finite");
+            expect("kvCacheFill", () -> ops.kvCacheFill(cache, bad, 0), "at row 0", "NaN");
+            ops.kvCacheUpdate(cache, good, pos);
+            float[] held = floats(cache);
+            // row 2: (1, -1) has scale 1/127 and codes (127, -127); (2, 0) has scale 2/127 and (127, 0)
+            assertEquals(1f / 127 * 127, held[8]);
+            assertEquals(1f / 127 * -127, held[9]);
+            assertEquals(2f / 127 * 127, held[10]);
+            assertEquals(0f, held[11]);
         }
     }
 
