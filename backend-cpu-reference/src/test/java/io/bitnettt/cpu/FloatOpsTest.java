@@ -198,12 +198,8 @@ class FloatOpsTest extends SharedDeviceTest {
             float[] exact = ScalarKernels.attention(q, 1, k, v, pos, heads, kvHeads, dim);
             float[] got;
             try (Tensor kt = Host.bf16(device, k, rows, width);
-                 Tensor vt = Host.bf16(device, v, rows, width);
-                 Tensor qt = f32(device, q, 1, heads * dim);
-                 Tensor p = u32(device, pos);
-                 Tensor out = device.allocate(TensorSpec.f32(1, heads * dim))) {
-                ops.attentionDecode(qt, kt, vt, p, heads, kvHeads, out);
-                got = floats(out);
+                 Tensor vt = Host.bf16(device, v, rows, width)) {
+                got = decode(kt, vt, q, pos, heads, kvHeads);
             }
             float[] vRounded = Host.roundBf16(v);
             for (int h = 0; h < heads; h++) {
@@ -285,12 +281,8 @@ class FloatOpsTest extends SharedDeviceTest {
             float[] exact = ScalarKernels.attention(q, 1, k, v, pos, heads, kvHeads, dim);
             float[] got;
             try (Tensor kt = Host.int8Rows(device, k, rows, kvHeads, dim);
-                 Tensor vt = Host.int8Rows(device, v, rows, kvHeads, dim);
-                 Tensor qt = f32(device, q, 1, heads * dim);
-                 Tensor p = u32(device, pos);
-                 Tensor out = device.allocate(TensorSpec.f32(1, heads * dim))) {
-                ops.attentionDecode(qt, kt, vt, p, heads, kvHeads, out);
-                got = floats(out);
+                 Tensor vt = Host.int8Rows(device, v, rows, kvHeads, dim)) {
+                got = decode(kt, vt, q, pos, heads, kvHeads);
             }
             float[] vHeld = Host.roundInt8Rows(v, dim);
             for (int h = 0; h < heads; h++) {
@@ -322,6 +314,16 @@ class FloatOpsTest extends SharedDeviceTest {
         }
         // The quantization shows: the outputs differ from the F32 ones, by less than the bound allows.
         assertTrue(worstRatio > 0.01, "worst error is only " + worstRatio + " of the bound");
+    }
+
+    /** One token's attention output over the caches at {@code pos}. */
+    private float[] decode(Tensor kt, Tensor vt, float[] q, int pos, int heads, int kvHeads) {
+        try (Tensor qt = f32(device, q, 1, q.length);
+             Tensor p = u32(device, pos);
+             Tensor out = device.allocate(TensorSpec.f32(1, q.length))) {
+            ops.attentionDecode(qt, kt, vt, p, heads, kvHeads, out);
+            return floats(out);
+        }
     }
 
     private static double rowMax(float[] x, int from, int n) {

@@ -152,14 +152,16 @@ final class Int8Rows {
                 long off = row + (long) kh * dim;
                 long at = kh * c.maxSeq + j0 + j;
                 float s0 = scale * c.kScales.getAtIndex(AttentionKernel.FLOAT, at);
-                float s1 = pair ? scale * c.kScales.getAtIndex(AttentionKernel.FLOAT, at + 1) : 0f;
+                // an unpaired last row is its own partner (see below)
+                long next = pair ? rowBytes : 0;
+                float s1 = pair ? scale * c.kScales.getAtIndex(AttentionKernel.FLOAT, at + 1) : s0;
                 int h = kh * group;
                 int end = h + group;
                 for (; h + 4 <= end; h += 4) {
                     // A last row without a partner is scored twice, the copy landing in its BLOCK slot
                     // past n, which nothing reads: one method for every row keeps it hot in C2, where a
                     // rarely called one would stay in C1, which boxes vectors.
-                    dots4Pair(qk, c.k, off, pair ? rowBytes : 0, dim, h, scores, j, s0, pair ? s1 : s0);
+                    dots4Pair(qk, c.k, off, next, dim, h, scores, j, s0, s1);
                 }
                 for (; h < end; h++) {
                     scores[h * BLOCK + j] = dot(qk, c.k, off, dim, h) * s0;
@@ -315,21 +317,26 @@ final class Int8Rows {
                 z3 = c2.fma(w3, z3);
                 u3 = c3.fma(w3, u3);
             }
-            store(acc, a0 + i, x0, y0, z0, u0);
-            store(acc, a0 + dim + i, x1, y1, z1, u1);
-            store(acc, a0 + 2 * dim + i, x2, y2, z2, u2);
-            store(acc, a0 + 3 * dim + i, x3, y3, z3, u3);
+            x0.intoArray(acc, a0 + i);
+            y0.intoArray(acc, a0 + i + L);
+            z0.intoArray(acc, a0 + i + 2 * L);
+            u0.intoArray(acc, a0 + i + 3 * L);
+            x1.intoArray(acc, a0 + dim + i);
+            y1.intoArray(acc, a0 + dim + i + L);
+            z1.intoArray(acc, a0 + dim + i + 2 * L);
+            u1.intoArray(acc, a0 + dim + i + 3 * L);
+            x2.intoArray(acc, a0 + 2 * dim + i);
+            y2.intoArray(acc, a0 + 2 * dim + i + L);
+            z2.intoArray(acc, a0 + 2 * dim + i + 2 * L);
+            u2.intoArray(acc, a0 + 2 * dim + i + 3 * L);
+            x3.intoArray(acc, a0 + 3 * dim + i);
+            y3.intoArray(acc, a0 + 3 * dim + i + L);
+            z3.intoArray(acc, a0 + 3 * dim + i + 2 * L);
+            u3.intoArray(acc, a0 + 3 * dim + i + 3 * L);
         }
         for (int g = 0; g < 4; g++) {
             weighTail(v, off, rowBytes, n, dim, h + g, p, acc, accOff);
         }
-    }
-
-    private static void store(float[] acc, int at, FloatVector x, FloatVector y, FloatVector z, FloatVector u) {
-        x.intoArray(acc, at);
-        y.intoArray(acc, at + L);
-        z.intoArray(acc, at + 2 * L);
-        u.intoArray(acc, at + 3 * L);
     }
 
     /** As {@link #weigh4} for one query head: the same sums as one of its heads. */
@@ -352,7 +359,10 @@ final class Int8Rows {
                 z0 = code(w, 8).fma(w0, z0);
                 u0 = top(w).fma(w0, u0);
             }
-            store(acc, a0 + i, x0, y0, z0, u0);
+            x0.intoArray(acc, a0 + i);
+            y0.intoArray(acc, a0 + i + L);
+            z0.intoArray(acc, a0 + i + 2 * L);
+            u0.intoArray(acc, a0 + i + 3 * L);
         }
         weighTail(v, off, rowBytes, n, dim, h, p, acc, accOff);
     }
