@@ -82,9 +82,6 @@ public class AttentionDecodeBenchmark {
         device = BackendDevice.open(backend, threads);
         Random r = new Random(3);
         q = BenchData.activations(device, r, 1, heads * config.headDim());
-        if (!kvCache.equals("f32") && !kvCache.equals("bf16") && !kvCache.equals("int8")) {
-            throw new IllegalArgumentException("kvCache '" + kvCache + "': expected f32, bf16 or int8");
-        }
         // No upper bound: TernaryLinearBenchmark's layers (cycled weight copies, 32 in bin/bench) may be
         // passed to both in one run, and more caches than the model's layers only stream more.
         if (layers < 1) {
@@ -104,7 +101,8 @@ public class AttentionDecodeBenchmark {
         return switch (kvCache) {
             case "bf16" -> BenchData.bf16Table(device, r, rows, config.kvDim());
             case "int8" -> BenchData.int8Cache(device, r, rows, kvHeads, config.headDim());
-            default -> BenchData.activations(device, r, rows, config.kvDim());
+            case "f32" -> BenchData.activations(device, r, rows, config.kvDim());
+            default -> throw new IllegalArgumentException("kvCache '" + kvCache + "': expected f32, bf16 or int8");
         };
     }
 
