@@ -202,6 +202,9 @@ public final class CpuDevice extends AbstractDevice {
 
     /** A tensor on this device that the caller frees: the device does not track it. */
     CpuTensor ownTensor(TensorSpec spec) {
+        if (spec.dtype() == DType.INT8_ROWS) {
+            return CpuRowScaledTensor.allocate(this, spec);
+        }
         return new CpuTensor(this, spec, spec.hostBytes());
     }
 

@@ -33,7 +33,8 @@ import io.bitnettt.spi.TransformerOps;
  * over a window.
  *
  * <p>It runs what a model runs, through the same op code (decode steps and prefill blocks, with
- * this device's ternary kernel family, bf16 and int8 logits, argmax and top-k), on tensors and with
+ * this device's ternary kernel family, bf16 and int8 logits, argmax and top-k, and attention over
+ * each KV cache type in {@link #CACHE_TYPES} in turn), on tensors and with
  * ops, scratch and a one-thread pool of its own, so it takes no lock the model's ops take. Its
  * tensors are native memory as the model's, with 128-wide heads and rows of 512 to 1024, so the
  * kernels' loops see trip counts like a real model's rather than a toy's (C2 unrolls no further
@@ -60,6 +61,12 @@ final class KernelWarmup implements Runnable {
     private static final int TOP_K = 40;
     /** One table entry in this many is set; the rest stay zero. */
     private static final int SPARSE = 61;
+    /**
+     * The KV cache types it runs attention over, one per step in turn: each has its own attention
+     * kernel, and a model's cache type is not known here (the cache is allocated after the weights,
+     * as plain memory), so a warm-up of F32 alone left a bf16 or int8 request to compile its own.
+     */
+    static final List<DType> CACHE_TYPES = List.of(DType.F32, DType.BF16, DType.INT8_ROWS);
 
     /** Below this share of the wall time on a CPU, over a window, the warm-up pauses. */
     static final double MIN_CPU_SHARE = 0.75;
@@ -159,11 +166,7 @@ final class KernelWarmup implements Runnable {
             Layer layer = new Layer(ops, host, owned);
             Throttle throttle = new Throttle();
             for (int i = 0; i < STEPS && awaitQuiet(); i++) {
-                if (i % PREFILL_EVERY == 0) {
-                    layer.prefill();
-                } else {
-                    layer.decode(i % CONTEXT);
-                }
+                layer.step(i);
                 throttle.afterStep();
             }
         } catch (RuntimeException e) {
@@ -171,6 +174,27 @@ final class KernelWarmup implements Runnable {
             // for, and a real op will report a real failure itself.
         } finally {
             stopped = true;
+            owned.forEach(CpuTensor::close);
+            ops.close();
+            pool.close();
+        }
+    }
+
+    /**
+     * Runs the first {@code steps} steps on the calling thread, without waiting for a quiet device
+     * and with failures thrown rather than ending the warm-up quietly; for tests, on a device that
+     * runs no warm-up of its own.
+     */
+    void runSteps(int steps) {
+        List<CpuTensor> owned = new ArrayList<>();
+        WorkerPool pool = new WorkerPool(1);
+        CpuOps ops = new CpuOps(device, pool);
+        try (Arena host = Arena.ofConfined()) {
+            Layer layer = new Layer(ops, host, owned);
+            for (int i = 0; i < steps; i++) {
+                layer.step(i);
+            }
+        } finally {
             owned.forEach(CpuTensor::close);
             ops.close();
             pool.close();
@@ -203,7 +227,9 @@ final class KernelWarmup implements Runnable {
         final SplittableRandom random = new SplittableRandom(1);
         final List<CpuTensor> owned;
         final MemorySegment scalar;
-        final Tensor norm, ffnNorm, wq, wk, wv, wo, wGate, wUp, wDown, table, tableQ, rowScales, cos, sin, kCache, vCache;
+        final Tensor norm, ffnNorm, wq, wk, wv, wo, wGate, wUp, wDown, table, tableQ, rowScales, cos, sin;
+        /** A key and value cache of each of {@link #CACHE_TYPES}, in that order. */
+        final Cache[] caches;
         final Tensor id, id1, position, best, topValues, topIds;
         final Activations one, block;
 
@@ -225,8 +251,7 @@ final class KernelWarmup implements Runnable {
             rowScales = ones(VOCAB);
             cos = zeros(CONTEXT, HEAD_DIM);
             sin = zeros(CONTEXT, HEAD_DIM);
-            kCache = zeros(CONTEXT, KV_HEADS * HEAD_DIM);
-            vCache = zeros(CONTEXT, KV_HEADS * HEAD_DIM);
+            caches = CACHE_TYPES.stream().map(Cache::new).toArray(Cache[]::new);
             id = tensor(TensorSpec.of(DType.UINT32, BLOCK));
             id1 = tensor(TensorSpec.of(DType.UINT32, 1));
             position = tensor(TensorSpec.of(DType.UINT32, 1));
@@ -237,12 +262,21 @@ final class KernelWarmup implements Runnable {
             block = new Activations(BLOCK);
         }
 
-        void decode(int pos) {
+        /** Step {@code i}: a prefill block every {@link #PREFILL_EVERY} steps, else a decode step; the cache types in turn. */
+        void step(int i) {
+            if (i % PREFILL_EVERY == 0) {
+                prefill(caches[i / PREFILL_EVERY % caches.length]);
+            } else {
+                decode(i % CONTEXT, caches[i % caches.length]);
+            }
+        }
+
+        void decode(int pos, Cache c) {
             scalar.set(ValueLayout.JAVA_INT, 0, pos);
             position.upload(scalar);
             Activations a = one;
             ops.embedding(table, id1, a.x);
-            layer(a, pos, true);
+            layer(a, pos, true, c);
             ops.rmsNorm(a.x, norm, 1e-5f, a.normed);
             if (pos % 2 == 0) {
                 ops.outputProjection(a.normed, table, a.logits);
@@ -256,26 +290,26 @@ final class KernelWarmup implements Runnable {
             }
         }
 
-        void prefill() {
+        void prefill(Cache c) {
             ops.embedding(table, id, block.x);
-            layer(block, 0, false);
+            layer(block, 0, false, c);
         }
 
-        private void layer(Activations a, int pos, boolean decode) {
+        private void layer(Activations a, int pos, boolean decode, Cache c) {
             ops.rmsNorm(a.x, norm, 1e-5f, a.normed);
             ops.ternaryLinearQkv(a.normed, wq, wk, wv, a.q, a.k, a.v);
             if (decode) {
                 ops.rotaryDecode(a.q, HEADS, cos, sin, position);
                 ops.rotaryDecode(a.k, KV_HEADS, cos, sin, position);
-                ops.kvCacheUpdate(kCache, a.k, position);
-                ops.kvCacheUpdate(vCache, a.v, position);
-                ops.attentionDecode(a.q, kCache, vCache, position, HEADS, KV_HEADS, a.attn);
+                ops.kvCacheUpdate(c.k, a.k, position);
+                ops.kvCacheUpdate(c.v, a.v, position);
+                ops.attentionDecode(a.q, c.k, c.v, position, HEADS, KV_HEADS, a.attn);
             } else {
                 ops.rotaryPrefill(a.q, HEADS, cos, sin, pos);
                 ops.rotaryPrefill(a.k, KV_HEADS, cos, sin, pos);
-                ops.kvCacheFill(kCache, a.k, pos);
-                ops.kvCacheFill(vCache, a.v, pos);
-                ops.attentionPrefill(a.q, kCache, vCache, pos, HEADS, KV_HEADS, a.attn);
+                ops.kvCacheFill(c.k, a.k, pos);
+                ops.kvCacheFill(c.v, a.v, pos);
+                ops.attentionPrefill(a.q, c.k, c.v, pos, HEADS, KV_HEADS, a.attn);
             }
             ops.rmsNorm(a.attn, norm, 1e-5f, a.attn);
             ops.ternaryLinear(a.attn, wo, a.proj);
@@ -336,6 +370,18 @@ final class KernelWarmup implements Runnable {
             CpuTernaryTensor t = device.ownTernary(out, in, 0.02f);
             owned.add(t);
             return t;
+        }
+
+        /** A key and a value cache of one type, shaped as the SPI asks of that type. */
+        private final class Cache {
+            final Tensor k, v;
+
+            Cache(DType type) {
+                long[] shape = type == DType.INT8_ROWS ? new long[] {CONTEXT, KV_HEADS, HEAD_DIM}
+                        : new long[] {CONTEXT, KV_HEADS * HEAD_DIM};
+                k = tensor(TensorSpec.of(type, shape));
+                v = tensor(TensorSpec.of(type, shape));
+            }
         }
 
         /** The activations of {@code tokens} tokens. */

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 
+import io.bitnettt.spi.DType;
 import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
@@ -66,6 +67,19 @@ class KernelWarmupTest {
             device.ops().ternaryLinear(x, w, y);
             device.ops().rmsNorm(x, norm, 1e-5f, normed);
             return new float[][] {floats(y), floats(normed)};
+        }
+    }
+
+    @Test
+    void itWarmsAttentionOverEveryKvCacheTypeTheOpsAccept() {
+        try (TemporaryProperty p = TemporaryProperty.set(CpuDevice.WARMUP_PROPERTY, "false");
+             CpuDevice device = CpuDevice.open(DeviceOptions.defaults().withThreads(1))) {
+            for (DType type : DType.values()) {
+                assertEquals(device.ops().supportsKvCache(type), KernelWarmup.CACHE_TYPES.contains(type), type.name());
+            }
+            // Past a prefill block on each type: the warm-up's own run swallows failures, so a cache
+            // its ops refuse would end it unseen.
+            new KernelWarmup(device).runSteps(KernelWarmup.CACHE_TYPES.size() * KernelWarmup.PREFILL_EVERY + 1);
         }
     }
 

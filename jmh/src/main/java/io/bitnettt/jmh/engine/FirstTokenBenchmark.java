@@ -3,6 +3,7 @@ package io.bitnettt.jmh.engine;
 import io.bitnettt.demo.DemoModel;
 import io.bitnettt.engine.BitNetForward;
 import io.bitnettt.engine.DeviceWeights;
+import io.bitnettt.engine.KvCacheType;
 import io.bitnettt.engine.ModelDims;
 import io.bitnettt.engine.WeightUploader;
 import io.bitnettt.jmh.BenchJvm;
@@ -75,6 +76,10 @@ public class FirstTokenBenchmark {
     @Param({"0"})
     public int pauseMs;
 
+    /** KV cache element type: f32, bf16 or int8 ({@code --kv-cache}). */
+    @Param({"f32"})
+    public String kvCache;
+
     private Path dir;
     private Device device;
     private DeviceWeights weights;
@@ -103,7 +108,7 @@ public class FirstTokenBenchmark {
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             weights = WeightUploader.upload(checkpoint, device);
         }
-        forward = new BitNetForward(device, ModelDims.of(config, 1024), weights, 64);
+        forward = new BitNetForward(device, ModelDims.of(config, 1024), weights, 64, KvCacheType.parse(kvCache).dtype());
         System.out.printf("%nload (open + validate + upload) of the %s checkpoint: %.3f s%n", model,
                 (System.nanoTime() - start) / 1e9);
         SplittableRandom r = new SplittableRandom(1);
