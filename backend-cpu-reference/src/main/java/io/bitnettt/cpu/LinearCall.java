@@ -24,6 +24,11 @@ import io.bitnettt.cpu.kernel.WeightLayout;
 final class LinearCall {
     /** The most weights one call fuses: q, k and v. */
     static final int MAX_WEIGHTS = 3;
+    /**
+     * Chunks per thread that the multiply kernels' row groups are cut into ({@link WorkerPool#forChunks}):
+     * enough that one chunk is a small part of a call, few enough that claiming one costs nothing.
+     */
+    static final int CHUNKS_PER_THREAD = 8;
 
     private final WorkerPool pool;
     private final Scratch scratch;
@@ -34,6 +39,10 @@ final class LinearCall {
     private final WorkerPool.RangeBody quantizeBody = this::quantize;
     private final WorkerPool.RangeBody lookupBody = this::lookupRange;
     private final WorkerPool.RangeBody multiplyBody = this::multiplyRange;
+    /** Counts runs, so a part that claims several chunks of one decode call builds its lookup tables once. */
+    private long runs;
+    /** The run each part last built single-token lookup tables in. */
+    private final long[] tablesRun;
     private int count;
     private MemorySegment x;
     private int tokens;
@@ -47,6 +56,8 @@ final class LinearCall {
     LinearCall(WorkerPool pool, Scratch scratch) {
         this.pool = pool;
         this.scratch = scratch;
+        this.tablesRun = new long[pool.threads()];
+        Arrays.fill(tablesRun, -1);
     }
 
     /**
@@ -67,6 +78,7 @@ final class LinearCall {
     /** Runs the weights added since the last run on {@code tokens} rows of {@code in} floats. */
     void run(MemorySegment x, int tokens, int in) {
         try {
+            runs++;
             this.x = x;
             this.tokens = tokens;
             this.in = in;
@@ -91,15 +103,18 @@ final class LinearCall {
      * Quantizes every token, then each part builds the lookup tables it needs itself (read by
      * another core they cost more than building them) and runs {@link LookupMatmul#gemm} over
      * groups of {@link LookupMatmul#TOKENS} tokens and {@link LookupMatmul#gemv} over the rest,
-     * for its rows of every weight.
+     * for its rows of every weight. One token's rows go out in chunks, each part building its
+     * tables at its first chunk; a prefill's parts stay one per thread, since they build tables
+     * for every token.
      */
     private void runLookup() {
         if (tokens == 1) {
             quantize(0, 0, 1);
+            pool.forChunks(firstGroup[count], CHUNKS_PER_THREAD * pool.threads(), lookupBody);
         } else {
             pool.forRange(tokens, quantizeBody);
+            pool.forRange(firstGroup[count], lookupBody);
         }
-        pool.forRange(firstGroup[count], lookupBody);
     }
 
     private void quantize(int part, int from, int to) {
@@ -116,8 +131,11 @@ final class LinearCall {
         short[] tab = work.tables(batch * tabSize);
         for (int t = 0; t < tokens; ) {
             int n = tokens - t >= batch ? batch : 1;
-            for (int k = 0; k < n; k++) {
-                LookupMatmul.tables(q, (t + k) * stride, layout0.words(), tab, k * tabSize);
+            if (tokens > 1 || tablesRun[part] != runs) {
+                for (int k = 0; k < n; k++) {
+                    LookupMatmul.tables(q, (t + k) * stride, layout0.words(), tab, k * tabSize);
+                }
+                tablesRun[part] = runs;
             }
             for (int m = 0; m < count; m++) {
                 int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
@@ -157,7 +175,7 @@ final class LinearCall {
             xt = scratch.transposed(TableGemm.transposedSize(tokens, stride));
             TableGemm.transpose(q, stride, tokens, stride, xt);
         }
-        pool.forRange(firstGroup[count], multiplyBody);
+        pool.forChunks(firstGroup[count], CHUNKS_PER_THREAD * pool.threads(), multiplyBody);
     }
 
     private void multiplyRange(int part, int from, int to) {

@@ -45,6 +45,66 @@ class WorkerPoolTest {
     }
 
     @Test
+    void chunksCoverEveryIndexOnceInTheCutOfNIntoChunksAndEachPartRunsItsChunksOneAtATime() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            for (int n : new int[] {0, 1, 2, 3, 7, 50, 1000}) {
+                for (int chunks : new int[] {1, 3, 4, 24, 2000}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    AtomicIntegerArray busy = new AtomicIntegerArray(3);
+                    List<int[]> ranges = Collections.synchronizedList(new ArrayList<>());
+                    String where = "n = " + n + ", chunks = " + chunks;
+                    pool.forChunks(n, chunks, (part, from, to) -> {
+                        assertEquals(1, busy.incrementAndGet(part), "part " + part + " ran two ranges at once, " + where);
+                        ranges.add(new int[] {from, to});
+                        for (int i = from; i < to; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                        busy.decrementAndGet(part);
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), "index " + i + ", " + where);
+                    }
+                    // Past the thread count the cut is into min(chunks, n) ranges as forRange cuts into parts:
+                    // for 7 into 4, [0,1) [1,3) [3,5) [5,7).
+                    ranges.sort((x, y) -> Integer.compare(x[0], y[0]));
+                    int expected = n == 0 ? 0 : chunks <= 3 || n <= 3 ? Math.min(3, n) : Math.min(chunks, n);
+                    assertEquals(expected, ranges.size(), where);
+                    if (n == 7 && chunks == 4) {
+                        assertArrayEquals(new int[] {0, 1}, ranges.get(0));
+                        assertArrayEquals(new int[] {1, 3}, ranges.get(1));
+                        assertArrayEquals(new int[] {3, 5}, ranges.get(2));
+                        assertArrayEquals(new int[] {5, 7}, ranges.get(3));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chunksRunOnTheCallerWhenNoWorkerStartsAndAFailureIsRethrownAfterTheRest() {
+        try (WorkerPool pool = new WorkerPool(2, false)) {
+            List<Thread> runners = Collections.synchronizedList(new ArrayList<>());
+            AtomicIntegerArray hits = new AtomicIntegerArray(100);
+            IllegalStateException boom = new IllegalStateException("chunk [30, 40) failed");
+            assertSame(boom, assertThrows(IllegalStateException.class, () -> pool.forChunks(100, 10, (part, from, to) -> {
+                runners.add(Thread.currentThread());
+                for (int i = from; i < to; i++) {
+                    hits.incrementAndGet(i);
+                }
+                if (from == 30) {
+                    throw boom;
+                }
+            })));
+            // The part that failed stops claiming; the other part claims what is left.
+            for (int i = 0; i < 100; i++) {
+                assertEquals(1, hits.get(i), "index " + i);
+            }
+            assertEquals(10, runners.size());
+            assertTrue(runners.stream().allMatch(t -> t == Thread.currentThread()));
+        }
+    }
+
+    @Test
     void aFailingPartIsRethrownAfterEveryPartEndsAndThePoolStaysUsable() {
         try (WorkerPool pool = new WorkerPool(2)) {
             IllegalArgumentException boom = new IllegalArgumentException("part 1 failed");
