@@ -158,8 +158,9 @@ final class LinearCall {
     }
 
     /**
-     * Few tokens run the GEMV per token on telescoped activations; more run {@link TableGemm} on
-     * plain ones, transposed so a vector holds one column of a tile of tokens.
+     * Few tokens run the GEMV per token on telescoped activations, in chunks; more run
+     * {@link TableGemm} on plain ones, transposed so a vector holds one column of a tile of tokens,
+     * one range per thread, since it builds its tables per range.
      */
     private void runMultiply(TernaryLayout layout0) {
         sums = scratch.tokenSums(tokens);
@@ -175,7 +176,11 @@ final class LinearCall {
             xt = scratch.transposed(TableGemm.transposedSize(tokens, stride));
             TableGemm.transpose(q, stride, tokens, stride, xt);
         }
-        pool.forChunks(firstGroup[count], CHUNKS_PER_THREAD * pool.threads(), multiplyBody);
+        if (table) {
+            pool.forRange(firstGroup[count], multiplyBody); // TableGemm builds its tables per range
+        } else {
+            pool.forChunks(firstGroup[count], CHUNKS_PER_THREAD * pool.threads(), multiplyBody);
+        }
     }
 
     private void multiplyRange(int part, int from, int to) {

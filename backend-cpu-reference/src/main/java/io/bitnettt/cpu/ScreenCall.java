@@ -18,8 +18,11 @@ import io.bitnettt.spi.LogitScreen;
  *       its best exact rows.</li>
  * </ol>
  * A row below the threshold has an exact logit below that of the row (or the k rows) that set it,
- * so it can neither be the argmax nor in the top k, ties included; the parts' exact winners merge
- * in index order. Where a logit or a bound is not finite the call reports that and
+ * so it can neither be the argmax nor in the top k, ties included. Both passes go out in chunks
+ * that the threads claim in turn ({@link WorkerPool#forChunks}), so a part sees rows in no fixed
+ * order: it adds each chunk to what it kept from its earlier ones, and ties between exact values
+ * go to the lower row index explicitly, in a part and in the merge, as the full selection orders
+ * them. Where a logit or a bound is not finite the call reports that and
  * {@link CpuOps} computes every row instead. Kept and refilled per call like {@link LogitsCall},
  * so a warm call allocates nothing.
  */
@@ -28,6 +31,8 @@ final class ScreenCall {
     static final int MAX_K = 1024;
     /** Per-part slots are this many apart, so parts do not write to one cache line. */
     private static final int PAD = 16;
+    /** Chunks per thread each pass is cut into; a chunk of a 128 256-row vocabulary is 8 016 rows. */
+    static final int CHUNKS_PER_THREAD = 8;
     /**
      * A bound this large could hide a partial sum past float range in the full kernel, where the
      * error analysis no longer holds ({@code C_r ≥ γ‖w‖₂}, so {@code ‖x‖‖w‖ ≤ b/γ}, γ ≈ 2^-13).
@@ -129,7 +134,7 @@ final class ScreenCall {
             lists = false;
             calls++;
             reset();
-            pool.forRange(vocab, approxBody);
+            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), approxBody);
             double best = Double.NEGATIVE_INFINITY;
             for (int p = 0; p < pool.threads(); p++) {
                 if (partBad[p * PAD]) {
@@ -139,7 +144,7 @@ final class ScreenCall {
                 best = Math.max(best, partLower[p * PAD]);
             }
             threshold = best;
-            pool.forRange(vocab, refineBody);
+            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), refineBody);
             int row = -1;
             float value = Float.NEGATIVE_INFINITY;
             for (int p = 0; p < pool.threads(); p++) {
@@ -149,8 +154,7 @@ final class ScreenCall {
                     return -1;
                 }
                 int r = partBest[p * PAD];
-                // Parts cover ascending row ranges: on equal values the earlier part's row is the lower one.
-                if (r >= 0 && (row < 0 || partBestValue[p * PAD] > value)) {
+                if (r >= 0 && (row < 0 || ranksBefore(partBestValue[p * PAD], r, value, row))) {
                     row = r;
                     value = partBestValue[p * PAD];
                 }
@@ -179,7 +183,7 @@ final class ScreenCall {
                 }
             }
             reset();
-            pool.forRange(vocab, approxBody);
+            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), approxBody);
             int n = 0;
             for (int p = 0; p < parts; p++) {
                 if (partBad[p * PAD]) {
@@ -198,7 +202,7 @@ final class ScreenCall {
             }
             java.util.Arrays.sort(merged, 0, n);
             threshold = merged[n - k]; // the k-th largest lower bound; at least k rows reach it
-            pool.forRange(vocab, refineBody);
+            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), refineBody);
             for (int p = 0; p < parts; p++) {
                 rowsRecomputed += partRows[p * PAD];
                 if (partBad[p * PAD]) {
@@ -207,12 +211,13 @@ final class ScreenCall {
                 }
                 cursor[p] = 0;
             }
-            // Merge the parts' lists; parts cover ascending row ranges, so on equal values the earlier part goes first.
+            // Merge the parts' lists, each in rank order.
             for (int j = 0; j < k; j++) {
                 int from = -1;
                 for (int p = 0; p < parts; p++) {
                     int h = cursor[p];
-                    if (h < topSizes[p * PAD] && (from < 0 || topValues[p][h] > topValues[from][cursor[from]])) {
+                    if (h < topSizes[p * PAD] && (from < 0 || ranksBefore(topValues[p][h], topIndices[p][h],
+                            topValues[from][cursor[from]], topIndices[from][cursor[from]]))) {
                         from = p;
                     }
                 }
@@ -226,7 +231,7 @@ final class ScreenCall {
         }
     }
 
-    /** A part the pool does not run (fewer rows than threads) must read as empty, not as the last call's. */
+    /** Each part starts a call empty: its chunks add to this, and a part the pool does not run must not read as the last call's. */
     private void reset() {
         for (int p = 0; p < pool.threads(); p++) {
             partBad[p * PAD] = false;
@@ -234,6 +239,7 @@ final class ScreenCall {
             lowerSizes[p * PAD] = 0;
             partRows[p * PAD] = 0;
             partBest[p * PAD] = -1;
+            partBestValue[p * PAD] = Float.NEGATIVE_INFINITY;
             topSizes[p * PAD] = 0;
         }
     }
@@ -248,12 +254,24 @@ final class ScreenCall {
         logits = null;
     }
 
+    /**
+     * The full selection's order: a larger value first, and of equal ones ({@code ==}, so also -0 and
+     * +0) the lower row. Values here are never NaN: a NaN ends the screen.
+     */
+    private static boolean ranksBefore(float v, int row, float other, int otherRow) {
+        return v > other || v == other && row < otherRow;
+    }
+
+    /** Adds rows {@code [from, to)} to what the part kept from its earlier chunks of this pass. */
     private void approx(int part, int from, int to) {
+        if (partBad[part * PAD]) {
+            return; // the call falls back to every row whatever the rest holds
+        }
         OutputProjectionKernel.int8Rows(codes, scales, d, xq, 1, logits, vocab, from, to);
         boolean bad = false;
-        double best = Double.NEGATIVE_INFINITY;
+        double best = partLower[part * PAD];
         double[] list = lists ? lowerLists[part] : null;
-        int size = 0;
+        int size = lowerSizes[part * PAD];
         for (int r = from; r < to; r++) {
             double a = logits.getAtIndex(ValueLayout.JAVA_FLOAT, r);
             double b = LogitScreen.margin(norm, bounds.getAtIndex(ValueLayout.JAVA_FLOAT, r));
@@ -279,14 +297,18 @@ final class ScreenCall {
         lowerSizes[part * PAD] = size;
     }
 
+    /** Adds rows {@code [from, to)} to what the part kept from its earlier chunks of this pass. */
     private void refine(int part, int from, int to) {
-        int rows = 0;
-        int best = -1;
-        float bestValue = Float.NEGATIVE_INFINITY;
+        if (partBad[part * PAD]) {
+            return;
+        }
+        int rows = partRows[part * PAD];
+        int best = partBest[part * PAD];
+        float bestValue = partBestValue[part * PAD];
         float[] vals = lists ? topValues[part] : null;
         int[] ids = lists ? topIndices[part] : null;
         boolean bad = false;
-        int size = 0;
+        int size = topSizes[part * PAD];
         for (int r = from; r < to; r++) {
             double a = logits.getAtIndex(ValueLayout.JAVA_FLOAT, r);
             double b = LogitScreen.margin(norm, bounds.getAtIndex(ValueLayout.JAVA_FLOAT, r));
@@ -305,14 +327,13 @@ final class ScreenCall {
                 break;
             }
             if (vals == null) {
-                if (best < 0 || v > bestValue) {
+                if (best < 0 || ranksBefore(v, r, bestValue, best)) {
                     best = r;
                     bestValue = v;
                 }
-            } else if (size < k || v > vals[k - 1]) {
-                // Selection.topK's rule: rows arrive in index order, so an equal value ranks later.
+            } else if (size < k || ranksBefore(v, r, vals[k - 1], ids[k - 1])) {
                 int pos = size < k ? size++ : k - 1;
-                while (pos > 0 && vals[pos - 1] < v) {
+                while (pos > 0 && ranksBefore(v, r, vals[pos - 1], ids[pos - 1])) {
                     vals[pos] = vals[pos - 1];
                     ids[pos] = ids[pos - 1];
                     pos--;
