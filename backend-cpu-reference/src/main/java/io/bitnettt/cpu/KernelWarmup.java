@@ -159,24 +159,13 @@ final class KernelWarmup implements Runnable {
         if (!awaitQuiet()) {
             return;
         }
-        List<CpuTensor> owned = new ArrayList<>();
-        WorkerPool pool = new WorkerPool(1);
-        CpuOps ops = new CpuOps(device, pool);
-        try (Arena host = Arena.ofConfined()) {
-            Layer layer = new Layer(ops, host, owned);
-            Throttle throttle = new Throttle();
-            for (int i = 0; i < STEPS && awaitQuiet(); i++) {
-                layer.step(i);
-                throttle.afterStep();
-            }
+        try {
+            runSteps(STEPS, true);
         } catch (RuntimeException e) {
             // Stopped, the device closed under it, or an op failed: there is nothing left to warm
             // for, and a real op will report a real failure itself.
         } finally {
             stopped = true;
-            owned.forEach(CpuTensor::close);
-            ops.close();
-            pool.close();
         }
     }
 
@@ -186,13 +175,25 @@ final class KernelWarmup implements Runnable {
      * runs no warm-up of its own.
      */
     void runSteps(int steps) {
+        runSteps(steps, false);
+    }
+
+    /**
+     * Up to {@code steps} steps on tensors, ops and a pool of its own; in the background, only while
+     * the device is quiet, pausing while the thread gets too little of a CPU.
+     */
+    private void runSteps(int steps, boolean background) {
         List<CpuTensor> owned = new ArrayList<>();
         WorkerPool pool = new WorkerPool(1);
         CpuOps ops = new CpuOps(device, pool);
         try (Arena host = Arena.ofConfined()) {
             Layer layer = new Layer(ops, host, owned);
-            for (int i = 0; i < steps; i++) {
+            Throttle throttle = background ? new Throttle() : null;
+            for (int i = 0; i < steps && (!background || awaitQuiet()); i++) {
                 layer.step(i);
+                if (throttle != null) {
+                    throttle.afterStep();
+                }
             }
         } finally {
             owned.forEach(CpuTensor::close);

@@ -24,11 +24,6 @@ import io.bitnettt.cpu.kernel.WeightLayout;
 final class LinearCall {
     /** The most weights one call fuses: q, k and v. */
     static final int MAX_WEIGHTS = 3;
-    /**
-     * Chunks per thread that the multiply kernels' row groups are cut into ({@link WorkerPool#forChunks}):
-     * enough that one chunk is a small part of a call, few enough that claiming one costs nothing.
-     */
-    static final int CHUNKS_PER_THREAD = 8;
 
     private final WorkerPool pool;
     private final Scratch scratch;
@@ -110,7 +105,7 @@ final class LinearCall {
     private void runLookup() {
         if (tokens == 1) {
             quantize(0, 0, 1);
-            pool.forChunks(firstGroup[count], CHUNKS_PER_THREAD * pool.threads(), lookupBody);
+            pool.forChunks(firstGroup[count], lookupBody);
         } else {
             pool.forRange(tokens, quantizeBody);
             pool.forRange(firstGroup[count], lookupBody);
@@ -179,7 +174,7 @@ final class LinearCall {
         if (table) {
             pool.forRange(firstGroup[count], multiplyBody); // TableGemm builds its tables per range
         } else {
-            pool.forChunks(firstGroup[count], CHUNKS_PER_THREAD * pool.threads(), multiplyBody);
+            pool.forChunks(firstGroup[count], multiplyBody);
         }
     }
 

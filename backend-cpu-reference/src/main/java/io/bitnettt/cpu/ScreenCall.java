@@ -31,8 +31,6 @@ final class ScreenCall {
     static final int MAX_K = 1024;
     /** Per-part slots are this many apart, so parts do not write to one cache line. */
     private static final int PAD = 16;
-    /** Chunks per thread each pass is cut into; a chunk of a 128 256-row vocabulary is 8 016 rows. */
-    static final int CHUNKS_PER_THREAD = 8;
     /**
      * A bound this large could hide a partial sum past float range in the full kernel, where the
      * error analysis no longer holds ({@code C_r ≥ γ‖w‖₂}, so {@code ‖x‖‖w‖ ≤ b/γ}, γ ≈ 2^-13).
@@ -134,7 +132,7 @@ final class ScreenCall {
             lists = false;
             calls++;
             reset();
-            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), approxBody);
+            pool.forChunks(vocab, approxBody);
             double best = Double.NEGATIVE_INFINITY;
             for (int p = 0; p < pool.threads(); p++) {
                 if (partBad[p * PAD]) {
@@ -144,7 +142,7 @@ final class ScreenCall {
                 best = Math.max(best, partLower[p * PAD]);
             }
             threshold = best;
-            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), refineBody);
+            pool.forChunks(vocab, refineBody);
             int row = -1;
             float value = Float.NEGATIVE_INFINITY;
             for (int p = 0; p < pool.threads(); p++) {
@@ -183,7 +181,7 @@ final class ScreenCall {
                 }
             }
             reset();
-            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), approxBody);
+            pool.forChunks(vocab, approxBody);
             int n = 0;
             for (int p = 0; p < parts; p++) {
                 if (partBad[p * PAD]) {
@@ -202,7 +200,7 @@ final class ScreenCall {
             }
             java.util.Arrays.sort(merged, 0, n);
             threshold = merged[n - k]; // the k-th largest lower bound; at least k rows reach it
-            pool.forChunks(vocab, CHUNKS_PER_THREAD * pool.threads(), refineBody);
+            pool.forChunks(vocab, refineBody);
             for (int p = 0; p < parts; p++) {
                 rowsRecomputed += partRows[p * PAD];
                 if (partBad[p * PAD]) {

@@ -62,6 +62,12 @@ final class WorkerPool implements AutoCloseable {
     private boolean closed;
     private final SoloRule solo = new SoloRule();
     private final Chunks chunked = new Chunks();
+    /**
+     * Chunks per thread of {@link #forChunks(int, RangeBody)}: enough that one chunk is a small part
+     * of a call (a 2-thread call over the 128 256 rows of 2B-4T's vocabulary has chunks of 8 016),
+     * few enough that claiming one costs nothing.
+     */
+    static final int CHUNKS_PER_THREAD = 8;
 
     WorkerPool(int threads) {
         this(threads, true);
@@ -149,14 +155,22 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} cut into {@code chunks} contiguous chunks, which the
-     * threads claim one at a time until none is left, so a thread the host runs slower for a while
-     * takes fewer of them. On the README's 2-vCPU VM the two halves of a 2-thread GEMV (231 to
+     * Runs {@code body} over {@code [0, n)} cut into {@link #CHUNKS_PER_THREAD} contiguous chunks per
+     * thread (fewer where {@code n} is smaller), which the threads claim one at a time until none is
+     * left, so a thread the host runs slower for a while takes fewer of them. On the README's 2-vCPU VM the two halves of a 2-thread GEMV (231 to
      * 805 µs each at the median) differed by 65 to 93 µs at the median and by 378 to 590 µs at the
      * 90th percentile, and a call lasts as long as its slower half. Only for bodies whose result
      * for a range does not depend on how {@code [0, n)} is cut and which use {@code part} only to
      * pick scratch: a thread runs its chunks one after another under one part number, none of them
      * concurrently.
+     */
+    void forChunks(int n, RangeBody body) {
+        forChunks(n, CHUNKS_PER_THREAD * threads, body);
+    }
+
+    /**
+     * As {@link #forChunks(int, RangeBody)}, cut into {@code chunks} chunks; one range per thread,
+     * as {@link #forRange}, where that is no more than the threads.
      */
     synchronized void forChunks(int n, int chunks, RangeBody body) {
         if (threads == 1 || chunks <= threads || n <= threads) {
