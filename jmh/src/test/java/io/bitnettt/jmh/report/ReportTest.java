@@ -100,12 +100,7 @@ class ReportTest {
 
     @Test
     void attentionCountsTheCacheElementAndEveryLayer() {
-        String json = """
-                [{"benchmark": "io.bitnettt.jmh.ops.AttentionDecodeBenchmark.attentionDecode", "mode": "thrpt",
-                  "params": {"backend": "cpu", "context": "4096", "threads": "1", "kvCache": "bf16", "layers": "30"},
-                  "primaryMetric": {"score": 20.0, "scoreError": 1.0, "scoreUnit": "ops/s"}, "secondaryMetrics": {}}]
-                """;
-        ReportRow r = ReportRow.of(JmhJson.parse(json, "inline"), Workloads.bitnet2B4T()).getFirst();
+        ReportRow r = attentionAt4096Over30Layers("bf16");
         // 30 × (K and V: 2 × 2 × 4096 × 640 bytes, plus q and out 2 × 4 × 2560) = 30 × 10506240 = 315187200 bytes per op.
         assertEquals(20.0 * 315187200 / 1e9, r.natural(), EPS);
         assertEquals("context 4096, 20/5 heads × 128, bf16 cache, 30 layers", r.shape());
@@ -113,16 +108,21 @@ class ReportTest {
 
     @Test
     void anInt8CacheCountsItsCodesAndOneScalePerKvHead() {
-        String json = """
-                [{"benchmark": "io.bitnettt.jmh.ops.AttentionDecodeBenchmark.attentionDecode", "mode": "thrpt",
-                  "params": {"backend": "cpu", "context": "4096", "threads": "1", "kvCache": "int8", "layers": "30"},
-                  "primaryMetric": {"score": 20.0, "scoreError": 1.0, "scoreUnit": "ops/s"}, "secondaryMetrics": {}}]
-                """;
-        ReportRow r = ReportRow.of(JmhJson.parse(json, "inline"), Workloads.bitnet2B4T()).getFirst();
+        ReportRow r = attentionAt4096Over30Layers("int8");
         // 30 × (K and V: 2 × 4096 × (640 codes + 5 scales × 4 bytes), plus q and out 2 × 4 × 2560)
         // = 30 × (5406720 + 20480) = 162816000 bytes per op.
         assertEquals(20.0 * 162816000 / 1e9, r.natural(), EPS);
         assertEquals("context 4096, 20/5 heads × 128, int8 cache, 30 layers", r.shape());
+    }
+
+    /** An {@code AttentionDecodeBenchmark} result of 20 ops/s at context 4096 over 30 layers of 2B-4T. */
+    private static ReportRow attentionAt4096Over30Layers(String kvCache) {
+        String json = """
+                [{"benchmark": "io.bitnettt.jmh.ops.AttentionDecodeBenchmark.attentionDecode", "mode": "thrpt",
+                  "params": {"backend": "cpu", "context": "4096", "threads": "1", "kvCache": "%s", "layers": "30"},
+                  "primaryMetric": {"score": 20.0, "scoreError": 1.0, "scoreUnit": "ops/s"}, "secondaryMetrics": {}}]
+                """.formatted(kvCache);
+        return ReportRow.of(JmhJson.parse(json, "inline"), Workloads.bitnet2B4T()).getFirst();
     }
 
     @Test
