@@ -106,11 +106,13 @@ final class CpuOps implements TransformerOps {
         device.enterOp(op);
         checks.rmsNorm(op, x, weight, eps, out);
         int n = x.shape().intDim(1);
-        float[] w = scratch.weightRow(n);
-        MemorySegment ws = seg(weight);
-        for (int i = 0; i < n; i++) {
-            w[i] = weight.dtype() == DType.BF16 ? Bf16.toFloat(ws.get(ValueLayout.JAVA_SHORT, 2L * i))
-                    : ws.get(FLOAT, 4L * i);
+        MemorySegment w = seg(weight);
+        if (weight.dtype() == DType.BF16) {
+            MemorySegment wide = scratch.weightRow(n);
+            for (int i = 0; i < n; i++) {
+                wide.set(FLOAT, 4L * i, Bf16.toFloat(w.get(ValueLayout.JAVA_SHORT, 2L * i)));
+            }
+            w = wide;
         }
         MemorySegment xs = seg(x);
         MemorySegment os = seg(out);
@@ -332,10 +334,7 @@ final class CpuOps implements TransformerOps {
         int d = x.shape().intDim(1);
         int vocab = tableQ.shape().intDim(0);
         float[] xp = scratch.floats(tokens * d);
-        MemorySegment xs = seg(x);
-        for (int t = 0; t < tokens; t++) {
-            OutputProjectionKernel.permuteInt8(xs, 4L * t * d, d, xp, t * d);
-        }
+        MemorySegment.copy(seg(x), FLOAT, 0, xp, 0, tokens * d);
         projection.run(LogitsCall.Table.INT8, seg(tableQ), seg(rowScales), d, xp, tokens, seg(logits), vocab);
     }
 
@@ -400,7 +399,6 @@ final class CpuOps implements TransformerOps {
         if (!Double.isFinite(norm)) {
             return false;
         }
-        OutputProjectionKernel.permuteInt8(seg(x), 0, d, xq, 0);
         boolean bf16 = table.table().dtype() == DType.BF16;
         float[] xp = scratch.screenX(d);
         if (bf16) {

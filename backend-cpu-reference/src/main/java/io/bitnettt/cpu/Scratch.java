@@ -1,5 +1,7 @@
 package io.bitnettt.cpu;
 
+import java.lang.foreign.MemorySegment;
+
 import io.bitnettt.cpu.kernel.AttentionKernel;
 import io.bitnettt.cpu.kernel.LookupMatmul;
 import io.bitnettt.cpu.kernel.TableGemm;
@@ -20,7 +22,7 @@ final class Scratch implements AutoCloseable {
     float[] tokenScales = new float[0];
     int[] tokenSums = new int[0];
     float[] floats = new float[0];
-    float[] weightRow = new float[0];
+    private MemorySegment weightRow = MemorySegment.ofArray(new float[0]);
     float[] screenX = new float[0];
     /** Per part: a token's query in {@link io.bitnettt.cpu.kernel.AttentionKernel}'s order, a block's scores,
      *  and (prefill) the running and the block's partial: accumulators, maxima, sums. */
@@ -93,9 +95,10 @@ final class Scratch implements AutoCloseable {
         return screenX;
     }
 
-    float[] weightRow(int n) {
-        if (weightRow.length < n) {
-            weightRow = new float[n];
+    /** A BF16 norm weight widened to F32 (F32 weights are read in place). */
+    MemorySegment weightRow(int n) {
+        if (weightRow.byteSize() < 4L * n) {
+            weightRow = MemorySegment.ofArray(new float[n]);
         }
         return weightRow;
     }

@@ -99,9 +99,8 @@ final class ScreenCall {
     }
 
     /**
-     * Binds one call's operands: {@code xq} the activation as the int8 kernel reads it
-     * ({@link OutputProjectionKernel#permuteInt8}), {@code xp} as the table's exact
-     * kernel reads it ({@link OutputProjectionKernel#permute} for BF16).
+     * Binds one call's operands: {@code xq} the activation as the int8 kernel reads it (as is),
+     * {@code xp} as the table's exact kernel reads it ({@link OutputProjectionKernel#permute} for BF16).
      */
     ScreenCall with(MemorySegment codes, MemorySegment scales, MemorySegment bounds, MemorySegment table,
                     boolean bf16, int d, float[] xq, float[] xp, MemorySegment logits, int vocab, double norm) {

@@ -59,10 +59,12 @@ public final class FloatKernels {
     }
 
     /**
-     * One row of RMSNorm: {@code out = w · x / sqrt(mean(x²) + eps)}. {@code weight} is read from
-     * {@code w}, already widened to F32 by the caller. {@code out} may alias {@code x}.
+     * One row of RMSNorm: {@code out = w · x / sqrt(mean(x²) + eps)}, with the F32 weight read in
+     * place from {@code w} (a norm weight is cold by the time its layer comes round again, and a
+     * copy would read it twice). {@code out} may alias {@code x}.
      */
-    public static void rmsNormRow(MemorySegment x, long xOff, float[] w, int n, float eps, MemorySegment out, long oOff) {
+    public static void rmsNormRow(MemorySegment x, long xOff, MemorySegment w, int n, float eps, MemorySegment out,
+                                  long oOff) {
         int full = n - n % F.length();
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
@@ -78,11 +80,11 @@ public final class FloatKernels {
         float inv = (float) (1.0 / Math.sqrt(sum / n + eps));
         for (i = 0; i < full; i += F.length()) {
             FloatVector.fromMemorySegment(F, x, xOff + 4L * i, ORDER).mul(inv)
-                    .mul(FloatVector.fromArray(F, w, i))
+                    .mul(FloatVector.fromMemorySegment(F, w, 4L * i, ORDER))
                     .intoMemorySegment(out, oOff + 4L * i, ORDER);
         }
         for (; i < n; i++) {
-            out.set(FLOAT, oOff + 4L * i, x.get(FLOAT, xOff + 4L * i) * inv * w[i]);
+            out.set(FLOAT, oOff + 4L * i, x.get(FLOAT, xOff + 4L * i) * inv * w.get(FLOAT, 4L * i));
         }
     }
 

@@ -4,13 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 import static io.bitnettt.cpu.kernel.AttentionKernel.BLOCK;
 import static io.bitnettt.cpu.kernel.AttentionKernel.F;
@@ -20,7 +16,7 @@ import static io.bitnettt.cpu.kernel.AttentionKernel.L;
 /**
  * {@link AttentionKernel}'s score and value passes over {@link KvCaches.Kind#INT8} cache rows.
  *
- * <p>Scores: L codes at a time are loaded as bytes and widened to float ({@code B2F}) in order, so
+ * <p>Scores: L codes at a time are loaded as bytes and widened to float in order ({@link ByteWidening}), so
  * the query stays in natural order. Key rows are scored two at a time: each query vector loaded then
  * serves both rows, and eight independent FMA chains keep both FMA ports busy where one row's four
  * would not. A row's sums are the same operations in the same order either way, so pairing changes
@@ -37,14 +33,6 @@ import static io.bitnettt.cpu.kernel.AttentionKernel.L;
  * each value row's weight is multiplied by that row's scale before it weighs the codes.
  */
 final class Int8Rows {
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** L byte lanes, or 8 where L is 4: no byte vector is narrower than 64 bits. */
-    private static final VectorSpecies<Byte> CODES = VectorSpecies.of(byte.class,
-            VectorShape.forBitSize(Math.max(64, 8 * L)));
-    /** Loads then read only the first L lanes, so none reaches past a segment's end. */
-    private static final boolean MASKED = CODES.length() > L;
-    private static final VectorMask<Byte> FIRST = CODES.indexInRange(0, L);
-
     private Int8Rows() {
     }
 
@@ -77,15 +65,6 @@ final class Int8Rows {
     /** Code 3, the top byte of each int lane, sign-extended, as float. */
     private static FloatVector top(IntVector w) {
         return (FloatVector) w.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-    }
-
-    /** The L codes at {@code off}, widened to float. */
-    private static FloatVector widen(MemorySegment s, long off) {
-        return (FloatVector) load(s, off).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    private static ByteVector load(MemorySegment s, long off) {
-        return MASKED ? ByteVector.fromMemorySegment(CODES, s, off, LE, FIRST) : ByteVector.fromMemorySegment(CODES, s, off, LE);
     }
 
     private static float element(MemorySegment s, long off, int i) {
@@ -191,8 +170,8 @@ final class Int8Rows {
         FloatVector t2 = s0;
         FloatVector t3 = s0;
         for (int i = 0; i < full; i += L) {
-            FloatVector c0 = widen(k, off + i);
-            FloatVector c1 = widen(k, off + rowBytes + i);
+            FloatVector c0 = ByteWidening.widen(k, off + i);
+            FloatVector c1 = ByteWidening.widen(k, off + rowBytes + i);
             FloatVector a0 = FloatVector.fromArray(F, qk, q0 + i);
             FloatVector a1 = FloatVector.fromArray(F, qk, q1 + i);
             FloatVector a2 = FloatVector.fromArray(F, qk, q2 + i);
@@ -251,7 +230,7 @@ final class Int8Rows {
         int q0 = h * dim;
         FloatVector s0 = FloatVector.zero(F);
         for (int i = 0; i < full; i += L) {
-            s0 = FloatVector.fromArray(F, qk, q0 + i).fma(widen(k, off + i), s0);
+            s0 = FloatVector.fromArray(F, qk, q0 + i).fma(ByteWidening.widen(k, off + i), s0);
         }
         float d0 = LaneSum.of(s0);
         for (int i = full; i < dim; i++) {
@@ -291,7 +270,7 @@ final class Int8Rows {
             FloatVector u3 = x0;
             long o = off + i;
             for (int j = 0; j < n; j++, o += rowBytes) {
-                IntVector w = IntVector.fromMemorySegment(I, v, o, LE);
+                IntVector w = IntVector.fromMemorySegment(I, v, o, ByteOrder.LITTLE_ENDIAN);
                 FloatVector c0 = code(w, 24);
                 FloatVector c1 = code(w, 16);
                 FloatVector c2 = code(w, 8);
@@ -352,7 +331,7 @@ final class Int8Rows {
             FloatVector u0 = x0;
             long o = off + i;
             for (int j = 0; j < n; j++, o += rowBytes) {
-                IntVector w = IntVector.fromMemorySegment(I, v, o, LE);
+                IntVector w = IntVector.fromMemorySegment(I, v, o, ByteOrder.LITTLE_ENDIAN);
                 FloatVector w0 = FloatVector.broadcast(F, p[p0 + j]);
                 x0 = code(w, 24).fma(w0, x0);
                 y0 = code(w, 16).fma(w0, y0);
