@@ -171,9 +171,10 @@ public final class OutputProjectionKernel {
      * activations {@code x} in natural order. Each step widens {@link #INT8_STEP} codes by
      * {@link ByteWidening} into four FMA chains; the row's scale is applied once to the sum. With
      * 512-bit vectors a step is one cache line and a touch-ahead load ({@link TouchAhead}) goes with
-     * it: 1-thread screen passes over the 2B-4T table measured 6.2 GB/s for the shift-pair widening
-     * this replaced, 7.3 with this widening and 7.6 with the touch (README, "The screen's widening").
-     * With 256-bit vectors the touch measured a loss, so there is none.
+     * it; with 256-bit vectors the touch measured a loss, so there is none. Against the shift-pair
+     * widening this replaced, one thread over the 2B-4T table went from 17.9–19.4 to 19.4–21.0
+     * passes a second at 512 bits and stayed at 15–16 at 256 (README, "The screen's widening").
+     * Rows are read as {@link #STREAMS} streams, as in {@link TernaryMatmul#gemv}.
      */
     public static void int8Rows(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
                                 MemorySegment logits, int vocab, int v0, int v1) {

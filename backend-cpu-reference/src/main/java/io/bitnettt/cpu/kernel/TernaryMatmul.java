@@ -37,9 +37,9 @@ public final class TernaryMatmul {
     static final int FLUSH_BLOCKS = 7;
     /**
      * Weight streams one call reads at once. One thread with one stream leaves the memory system
-     * idle between its misses (see the README's "AVX2 decode on one thread"); with four, the hardware
-     * prefetchers run ahead on each: 6912×2560 from a 900 MB working set under {@code -XX:UseAVX=2}
-     * went from 3.5–3.7 to 4.3–4.9 GB/s, and from L2 it stays at 10 GB/s.
+     * idle between its misses; with four, the hardware prefetchers run ahead on each: 6912×2560 from
+     * a 900 MB working set under {@code -XX:UseAVX=2} went from 3.5–3.7 to 4.3–4.9 GB/s, and from L2
+     * it stays at 10 GB/s (README, "Four weight streams a call").
      */
     static final int STREAMS = 4;
 
