@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * int8 codes widened to a float vector of the preferred width, one code per lane in memory order.
- * Loading exactly as many bytes as the float vector has lanes lets the JIT fold the load into one
- * sign-extending move and an int-to-float convert per vector ({@code vpmovsxbd}, {@code vcvtdq2ps}
- * on x86); taking parts of a full-width byte vector instead costs a lane-crossing extract each.
+ * Loading exactly as many bytes as the float vector has lanes leaves one sign-extending widen and
+ * one int-to-float convert per vector, with no lane crossing; widening a full-width byte vector by
+ * parts costs a lane-crossing extract per part and measured much slower (README, "The screen's
+ * widening").
  */
 final class ByteWidening {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
