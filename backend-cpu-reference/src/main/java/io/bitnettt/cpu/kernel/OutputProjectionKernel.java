@@ -188,7 +188,10 @@ public final class OutputProjectionKernel {
         TouchAhead.keep(touched);
     }
 
-    /** Row {@code v} of {@link #int8Rows} for every token; returns the bytes it touched ahead. */
+    /**
+     * Row {@code v} of {@link #int8Rows} for every token; returns the bytes it touched ahead, folded,
+     * for {@link TouchAhead#keep}.
+     */
     private static long int8Row(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
                                 MemorySegment logits, int vocab, int v) {
         int lanes = ByteWidening.L;
