@@ -28,14 +28,8 @@ class LookupMatmulTest {
         long seed = System.nanoTime();
         System.out.println("LookupMatmulTest [" + out + "x" + in + "] seed " + seed);
         Random r = new Random(seed);
-        float[] x = new float[in];
-        for (int i = 0; i < in; i++) {
-            x[i] = (float) (r.nextGaussian() * 3);
-        }
-        byte[] w = new byte[out * in];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (byte) (r.nextInt(3) - 1);
-        }
+        float[] x = GemvRangeFixture.activation(r, in, 3);
+        byte[] w = GemvRangeFixture.ternary(r, out * in);
         float scale = 0.037f;
         float[] expected = ScalarKernels.ternaryLinear(x, 1, in, w, out, scale);
 
@@ -47,21 +41,10 @@ class LookupMatmulTest {
         short[] tab = new short[7 + LookupMatmul.tableSize(layout)];
         LookupMatmul.tables(q, 0, layout.words(), tab, 7); // an offset, as the device's token rows have
 
-        float sentinel = -12345.5f;
-        MemorySegment y = Arena.ofAuto().allocate(4L * (out + 3), 4);
-        y.fill((byte) 0);
-        for (int i = 0; i < out; i++) {
-            y.setAtIndex(ValueLayout.JAVA_FLOAT, 3 + i, sentinel);
-        }
+        MemorySegment y = GemvRangeFixture.sentinelOutput(out);
         LookupMatmul.Work work = new LookupMatmul.Work();
-        LookupMatmul.gemv(packed, layout, tab, 7, s, scale, y, 12, g0, g1, work);
-        float[] want = new float[out];
-        for (int row = 0; row < out; row++) {
-            boolean inside = row >= g0 * LookupLayout.GROUP_ROWS && row < g1 * LookupLayout.GROUP_ROWS;
-            want[row] = inside ? expected[row] : sentinel;
-        }
-        assertArrayEquals(want, Arrays.copyOfRange(y.toArray(ValueLayout.JAVA_FLOAT), 3, 3 + out));
-        assertEquals(0f, y.getAtIndex(ValueLayout.JAVA_FLOAT, 0), "bytes before the output are untouched");
+        LookupMatmul.gemv(packed, layout, tab, 7, s, scale, y, GemvRangeFixture.Y_OFF, g0, g1, work);
+        GemvRangeFixture.assertRows(y, expected, g0 * LookupLayout.GROUP_ROWS, g1 * LookupLayout.GROUP_ROWS);
     }
 
     /**

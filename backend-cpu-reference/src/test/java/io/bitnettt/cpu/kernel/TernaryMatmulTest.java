@@ -1,12 +1,7 @@
 package io.bitnettt.cpu.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,14 +21,8 @@ class TernaryMatmulTest {
         long seed = System.nanoTime();
         System.out.println("TernaryMatmulTest [" + out + "x" + in + "] seed " + seed);
         Random r = new Random(seed);
-        float[] x = new float[in];
-        for (int i = 0; i < in; i++) {
-            x[i] = (float) (r.nextGaussian() * 3);
-        }
-        byte[] w = new byte[out * in];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (byte) (r.nextInt(3) - 1);
-        }
+        float[] x = GemvRangeFixture.activation(r, in, 3);
+        byte[] w = GemvRangeFixture.ternary(r, out * in);
         float scale = 0.041f;
         float[] expected = ScalarKernels.ternaryLinear(x, 1, in, w, out, scale);
 
@@ -45,19 +34,8 @@ class TernaryMatmulTest {
         float s = ActivationQuantizer.quantize(MemorySegment.ofArray(x), 0, in, q, qOff, layout.paddedIn());
         int qSum = TernaryLayout.telescope(q, qOff, layout.blocks());
 
-        float sentinel = -12345.5f;
-        MemorySegment y = Arena.ofAuto().allocate(4L * (out + 3), 4);
-        y.fill((byte) 0);
-        for (int i = 0; i < out; i++) {
-            y.setAtIndex(ValueLayout.JAVA_FLOAT, 3 + i, sentinel);
-        }
-        TernaryMatmul.gemv(packed, layout, q, qOff, qSum, s, scale, y, 12, g0, g1);
-        float[] want = new float[out];
-        for (int row = 0; row < out; row++) {
-            boolean inside = row >= g0 * TernaryLayout.GROUP_ROWS && row < g1 * TernaryLayout.GROUP_ROWS;
-            want[row] = inside ? expected[row] : sentinel;
-        }
-        assertArrayEquals(want, Arrays.copyOfRange(y.toArray(ValueLayout.JAVA_FLOAT), 3, 3 + out));
-        assertEquals(0f, y.getAtIndex(ValueLayout.JAVA_FLOAT, 0), "bytes before the output are untouched");
+        MemorySegment y = GemvRangeFixture.sentinelOutput(out);
+        TernaryMatmul.gemv(packed, layout, q, qOff, qSum, s, scale, y, GemvRangeFixture.Y_OFF, g0, g1);
+        GemvRangeFixture.assertRows(y, expected, g0 * TernaryLayout.GROUP_ROWS, g1 * TernaryLayout.GROUP_ROWS);
     }
 }
