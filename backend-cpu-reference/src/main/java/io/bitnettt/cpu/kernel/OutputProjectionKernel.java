@@ -20,11 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class OutputProjectionKernel {
     static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-    /** int8 codes consumed per step of {@link #int8Rows}: four float vectors' worth. */
-    public static final int INT8_STEP = 4 * FLOATS.length();
-    private static final boolean INT8_TOUCH = TouchAhead.ON && INT8_STEP >= TouchAhead.LINE;
-    /** Rows {@link #int8Rows} reads at once, a row from each part of its range in turn (see {@link TernaryMatmul}). */
-    private static final int STREAMS = TernaryMatmul.STREAMS;
+    /** Parts of {@link #int8Rows}'s range: {@link #int8Row4} reads a row of each at once. */
+    private static final int STREAMS = 4;
     /** bf16 values consumed per step: two per int lane. */
     public static final int CHUNK = 2 * INTS.length();
 
@@ -168,60 +165,83 @@ public final class OutputProjectionKernel {
 
     /**
      * As {@link #bf16Rows} for an INT8 table with one F32 scale per row ({@code scales}, [V]),
-     * activations {@code x} in natural order. Each step widens {@link #INT8_STEP} codes by
-     * {@link ByteWidening} into four FMA chains; the row's scale is applied once to the sum. With
-     * 512-bit vectors a step is one cache line and a touch-ahead load ({@link TouchAhead}) goes with
-     * it; with 256-bit vectors the touch measured a loss, so there is none. Against the shift-pair
-     * widening this replaced, one thread over the 2B-4T table went from 17.9–19.4 to 19.4–21.0
-     * passes a second at 512 bits and stayed at 15–16 at 256 (README, "The screen's widening").
-     * Rows are read as {@link #STREAMS} streams, as in {@link TernaryMatmul#gemv}.
+     * activations {@code x} in natural order. Rows are read as {@link #STREAMS} streams, as in
+     * {@link TernaryMatmul#gemv}, but here a row from each part runs at once ({@link #int8Row4}):
+     * each activation vector then serves four rows, and the four rows' misses overlap. Every row
+     * sums in one FMA chain of {@link ByteWidening#L}-code steps, then {@link LaneSum}'s tree, then
+     * its scalar tail, alone or beside three others ({@link #int8Row}), so results do not depend on
+     * where a range splits. Against one row at a time in four chains, a pass over the 2B-4T table
+     * on one thread of a Zen 4 VM went from 9–12 to 16–17 GB/s at 512 bits and from 11 to 15–16 at
+     * 256 (README, "Four screen rows at once"). No touch-ahead: with four rows in flight it
+     * measured a loss there.
      */
     public static void int8Rows(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
                                 MemorySegment logits, int vocab, int v0, int v1) {
         int per = (v1 - v0 + STREAMS - 1) / STREAMS;
-        long touched = 0;
-        for (int i = 0; i < per; i++) {
-            for (int v = v0 + i; v < v1; v += per) {
-                touched += int8Row(table, scales, d, x, tokens, logits, vocab, v);
+        for (int v = v0; v < v0 + per; v++) {
+            if (v + (STREAMS - 1L) * per < v1) {
+                int8Row4(table, scales, d, x, tokens, logits, vocab, v, per);
+            } else {
+                for (int r = v; r < v1; r += per) {
+                    int8Row(table, scales, d, x, tokens, logits, vocab, r);
+                }
             }
         }
-        TouchAhead.keep(touched);
     }
 
-    /**
-     * Row {@code v} of {@link #int8Rows} for every token; returns the bytes it touched ahead, folded,
-     * for {@link TouchAhead#keep}.
-     */
-    private static long int8Row(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
-                                MemorySegment logits, int vocab, int v) {
+    /** Rows {@code v, v+per, v+2per, v+3per} of {@link #int8Rows} for every token, in one pass over the four. */
+    private static void int8Row4(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
+                                 MemorySegment logits, int vocab, int v, int per) {
         int lanes = ByteWidening.L;
-        int full = d - d % INT8_STEP;
-        long touched = 0;
-        long row = (long) v * d;
-        float scale = scales.getAtIndex(ValueLayout.JAVA_FLOAT, v);
+        int full = d - d % lanes;
+        long o0 = (long) v * d;
+        long o1 = o0 + (long) per * d;
+        long o2 = o1 + (long) per * d;
+        long o3 = o2 + (long) per * d;
         for (int t = 0; t < tokens; t++) {
             int xo = t * d;
             FloatVector a0 = FloatVector.zero(FLOATS);
-            FloatVector a1 = FloatVector.zero(FLOATS);
-            FloatVector a2 = FloatVector.zero(FLOATS);
-            FloatVector a3 = FloatVector.zero(FLOATS);
-            for (int c = 0; c < full; c += INT8_STEP) {
-                long o = row + c;
-                if (INT8_TOUCH && t == 0) {
-                    touched += TouchAhead.ahead(table, o);
-                }
-                int xc = xo + c;
-                a0 = ByteWidening.widen(table, o).fma(FloatVector.fromArray(FLOATS, x, xc), a0);
-                a1 = ByteWidening.widen(table, o + lanes).fma(FloatVector.fromArray(FLOATS, x, xc + lanes), a1);
-                a2 = ByteWidening.widen(table, o + 2 * lanes).fma(FloatVector.fromArray(FLOATS, x, xc + 2 * lanes), a2);
-                a3 = ByteWidening.widen(table, o + 3 * lanes).fma(FloatVector.fromArray(FLOATS, x, xc + 3 * lanes), a3);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int c = 0; c < full; c += lanes) {
+                FloatVector xv = FloatVector.fromArray(FLOATS, x, xo + c);
+                a0 = ByteWidening.widen(table, o0 + c).fma(xv, a0);
+                a1 = ByteWidening.widen(table, o1 + c).fma(xv, a1);
+                a2 = ByteWidening.widen(table, o2 + c).fma(xv, a2);
+                a3 = ByteWidening.widen(table, o3 + c).fma(xv, a3);
             }
-            float sum = LaneSum.of(a0.add(a1).add(a2.add(a3)));
-            for (int k = full; k < d; k++) {
-                sum += table.get(ValueLayout.JAVA_BYTE, row + k) * x[xo + k];
-            }
-            logits.set(ValueLayout.JAVA_FLOAT, (4L * t * vocab) + 4L * v, scale * sum);
+            finish(table, scales, d, x, xo, full, LaneSum.of(a0), logits, t, vocab, v);
+            finish(table, scales, d, x, xo, full, LaneSum.of(a1), logits, t, vocab, v + per);
+            finish(table, scales, d, x, xo, full, LaneSum.of(a2), logits, t, vocab, v + 2 * per);
+            finish(table, scales, d, x, xo, full, LaneSum.of(a3), logits, t, vocab, v + 3 * per);
         }
-        return touched;
+    }
+
+    /** Row {@code v} of {@link #int8Rows} alone, for every token, in the order {@link #int8Row4} sums each of its rows. */
+    private static void int8Row(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
+                                MemorySegment logits, int vocab, int v) {
+        int lanes = ByteWidening.L;
+        int full = d - d % lanes;
+        long o = (long) v * d;
+        for (int t = 0; t < tokens; t++) {
+            int xo = t * d;
+            FloatVector a = FloatVector.zero(FLOATS);
+            for (int c = 0; c < full; c += lanes) {
+                a = ByteWidening.widen(table, o + c).fma(FloatVector.fromArray(FLOATS, x, xo + c), a);
+            }
+            finish(table, scales, d, x, xo, full, LaneSum.of(a), logits, t, vocab, v);
+        }
+    }
+
+    /** Adds row {@code v}'s scalar tail past {@code full} to its vector sum and stores the scaled logit of token {@code t}. */
+    private static void finish(MemorySegment table, MemorySegment scales, int d, float[] x, int xo, int full,
+                               float sum, MemorySegment logits, int t, int vocab, int v) {
+        long row = (long) v * d;
+        for (int k = full; k < d; k++) {
+            sum += table.get(ValueLayout.JAVA_BYTE, row + k) * x[xo + k];
+        }
+        float scale = scales.getAtIndex(ValueLayout.JAVA_FLOAT, v);
+        logits.set(ValueLayout.JAVA_FLOAT, (4L * t * vocab) + 4L * v, scale * sum);
     }
 }

@@ -66,4 +66,42 @@ class OutputProjectionKernelTest {
             }
         }
     }
+
+    /**
+     * A row's logit must not depend on the rows read beside it, or results would change with the
+     * thread count: each row of a 4-stream range (read four at once, with the range's remainder
+     * read alone) equals, bit for bit, the same row as a range of its own.
+     */
+    @ParameterizedTest(name = "[{0}x{1}] rows {2}..{3}")
+    @CsvSource({"16,2560,0,13", "40,129,3,30", "21,300,0,21"})
+    void int8RowDoesNotDependOnItsNeighbours(int vocab, int d, int v0, int v1) {
+        Random r = new Random(vocab * 31L + d);
+        int tokens = 2;
+        float[] x = new float[tokens * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextGaussian() * 2);
+        }
+        MemorySegment table = Arena.ofAuto().allocate((long) vocab * d, 64);
+        MemorySegment scales = Arena.ofAuto().allocate(4L * vocab, 4);
+        for (long i = 0; i < (long) vocab * d; i++) {
+            table.set(ValueLayout.JAVA_BYTE, i, (byte) (r.nextInt(255) - 127));
+        }
+        for (int v = 0; v < vocab; v++) {
+            scales.setAtIndex(ValueLayout.JAVA_FLOAT, v, 0.001f + r.nextFloat() * 0.01f);
+        }
+        MemorySegment together = Arena.ofAuto().allocate(4L * tokens * vocab, 4);
+        MemorySegment alone = Arena.ofAuto().allocate(4L * tokens * vocab, 4);
+        OutputProjectionKernel.int8Rows(table, scales, d, x, tokens, together, vocab, v0, v1);
+        for (int v = v0; v < v1; v++) {
+            OutputProjectionKernel.int8Rows(table, scales, d, x, tokens, alone, vocab, v, v + 1);
+        }
+        for (int t = 0; t < tokens; t++) {
+            for (int v = v0; v < v1; v++) {
+                long i = (long) t * vocab + v;
+                assertEquals(Float.floatToRawIntBits(alone.getAtIndex(ValueLayout.JAVA_FLOAT, i)),
+                        Float.floatToRawIntBits(together.getAtIndex(ValueLayout.JAVA_FLOAT, i)),
+                        "token " + t + " row " + v);
+            }
+        }
+    }
 }
