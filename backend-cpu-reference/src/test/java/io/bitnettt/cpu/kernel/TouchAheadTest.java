@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import io.bitnettt.cpu.CpuBackendProvider;
 import io.bitnettt.cpu.CpuDevice;
@@ -15,13 +18,15 @@ import io.bitnettt.cpu.TemporaryProperty;
 import io.bitnettt.spi.Availability;
 import io.bitnettt.spi.DeviceOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The touch-ahead loads read inside the segment whatever the offset (a kernel's last rows touch
  * past the end of their matrix), and a bad distance is refused by name. That touching leaves
  * results unchanged is checked by the kernel parity tests, which the pom runs with touching on
- * (the default run, and at 256 bits) and off (at 128 bits, {@code -Dbitnet.cpu.touchAhead=0}; the
- * 512-bit lookup kernel is checked with touching on only).
+ * (the default run, and at 256 bits, {@code -Dbitnet.cpu.touchAhead=2048} whatever the machine's
+ * default) and off (at 128 bits, {@code -Dbitnet.cpu.touchAhead=0}; the 512-bit lookup kernel is
+ * checked with touching on only).
  */
 class TouchAheadTest {
     @Test
@@ -30,6 +35,26 @@ class TouchAheadTest {
         assertEquals(64, TouchAhead.distance(" 100 "));
         assertEquals(0, TouchAhead.distance("0"));
         assertEquals(0, TouchAhead.distance("63"));
+    }
+
+    @Test
+    void touchingIsOffByDefaultOnAmdOnly() {
+        assertEquals("0", TouchAhead.defaultFor("AuthenticAMD"));
+        assertEquals("2048", TouchAhead.defaultFor("GenuineIntel"));
+        assertEquals("2048", TouchAhead.defaultFor(""));
+    }
+
+    @Test
+    void theVendorIsReadFromCpuinfo(@TempDir Path dir) throws IOException {
+        // the first lines of /proc/cpuinfo as Linux writes them (tab before the colon)
+        Path cpuinfo = Files.writeString(dir.resolve("cpuinfo"),
+                "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n\nprocessor\t: 1\nvendor_id\t: AuthenticAMD\n");
+        assertEquals("AuthenticAMD", TouchAhead.vendor(cpuinfo));
+        Files.writeString(cpuinfo, "processor\t: 0\nvendor_id\t: GenuineIntel\n");
+        assertEquals("GenuineIntel", TouchAhead.vendor(cpuinfo));
+        Files.writeString(cpuinfo, "Processor\t: AArch64 Processor rev 1\n");
+        assertEquals("", TouchAhead.vendor(cpuinfo));
+        assertEquals("", TouchAhead.vendor(dir.resolve("absent")));
     }
 
     @Test
