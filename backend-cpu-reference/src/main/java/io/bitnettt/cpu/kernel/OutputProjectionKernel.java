@@ -171,9 +171,8 @@ public final class OutputProjectionKernel {
      * sums in one FMA chain of {@link ByteWidening#L}-code steps, then {@link LaneSum}'s tree, then
      * its scalar tail, alone or beside three others ({@link #int8Row}), so results do not depend on
      * where a range splits. Against one row at a time in four chains, a pass over the 2B-4T table
-     * on one thread of a Zen 4 VM went from 9–12 to 16–17 GB/s at 512 bits and from 11 to 15–16 at
-     * 256 (README, "Four screen rows at once"). No touch-ahead: with four rows in flight it
-     * measured a loss there.
+     * on one thread of a Zen 4 VM went from 6.5–8.4 to 19 GB/s at 512 bits and from 11–12 to 17 at
+     * 256 (README, "Four screen rows at once"). No touch-ahead: it measured a loss there.
      */
     public static void int8Rows(MemorySegment table, MemorySegment scales, int d, float[] x, int tokens,
                                 MemorySegment logits, int vocab, int v0, int v1) {
