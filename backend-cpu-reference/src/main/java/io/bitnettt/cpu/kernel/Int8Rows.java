@@ -17,10 +17,10 @@ import static io.bitnettt.cpu.kernel.AttentionKernel.L;
  * {@link AttentionKernel}'s score and value passes over {@link KvCaches.Kind#INT8} cache rows.
  *
  * <p>Scores: L codes at a time are loaded as bytes and widened to float in order ({@link ByteWidening}), so
- * the query stays in natural order. Key rows are scored two at a time: each query vector loaded then
- * serves both rows, and eight independent FMA chains keep both FMA ports busy where one row's four
- * would not. A row's sums are the same operations in the same order either way, so pairing changes
- * no bits.
+ * the query stays in natural order. Key rows are scored two at a time, row j with row j + ⌈n/2⌉ of
+ * the block: each query vector loaded then serves both rows, eight independent FMA chains keep both
+ * FMA ports busy where one row's four would not, and the block's keys are read as two streams. A
+ * row's sums are the same operations in the same order either way, so pairing changes no bits.
  *
  * <p>Values: a load of {@code 4L} codes, seen as L little-endian ints, holds element {@code 4l + g} in
  * byte g of int l. Shifting byte g to the top and back down sign-extends it in place, so four lane-wise
@@ -119,33 +119,42 @@ final class Int8Rows {
         long sliceOff = (long) kh0 * dim;
         long sliceBytes = (long) (kh1 - kh0) * dim;
         long touched = 0;
-        for (int j = 0; j < n; j += 2) {
-            boolean pair = j + 1 < n;
+        // Row j is paired with row j + half, so the key rows are read as two streams half a block
+        // apart rather than one (README, "Two key streams").
+        int half = (n + 1) / 2;
+        long apart = half * rowBytes;
+        for (int j = 0; j < half; j++) {
+            int j2 = j + half;
+            boolean pair = j2 < n;
             long row = (j0 + j) * rowBytes;
             if (TouchAhead.ON) {
                 // K a distance ahead; V's rows now, so the column-wise value pass finds the block in cache
-                long bytes = pair ? rowBytes + sliceBytes : sliceBytes;
-                touched += TouchAhead.lines(c.k, row + sliceOff, bytes) + TouchAhead.linesHere(c.v, row + sliceOff, bytes);
+                touched += TouchAhead.lines(c.k, row + sliceOff, sliceBytes) + TouchAhead.linesHere(c.v, row + sliceOff, sliceBytes);
+                if (pair) {
+                    touched += TouchAhead.lines(c.k, row + apart + sliceOff, sliceBytes)
+                            + TouchAhead.linesHere(c.v, row + apart + sliceOff, sliceBytes);
+                }
             }
             for (int kh = kh0; kh < kh1; kh++) {
                 long off = row + (long) kh * dim;
                 long at = kh * c.maxSeq + j0 + j;
                 float s0 = scale * c.kScales.getAtIndex(AttentionKernel.FLOAT, at);
                 // an unpaired last row is its own partner (see below)
-                long next = pair ? rowBytes : 0;
-                float s1 = pair ? scale * c.kScales.getAtIndex(AttentionKernel.FLOAT, at + 1) : s0;
+                long next = pair ? apart : 0;
+                float s1 = pair ? scale * c.kScales.getAtIndex(AttentionKernel.FLOAT, at + half) : s0;
                 int h = kh * group;
                 int end = h + group;
                 for (; h + 4 <= end; h += 4) {
-                    // A last row without a partner is scored twice, the copy landing in its BLOCK slot
-                    // past n, which nothing reads: one method for every row keeps it hot in C2, where a
-                    // rarely called one would stay in C1, which boxes vectors.
-                    dots4Pair(qk, c.k, off, next, dim, h, scores, j, s0, s1);
+                    // A last row without a partner is scored twice, the copy landing in slot j + half,
+                    // which is n (odd n, so below BLOCK) and which nothing reads: one method for every
+                    // row keeps it hot in C2, where a rarely called one would stay in C1, which boxes
+                    // vectors.
+                    dots4Pair(qk, c.k, off, next, dim, h, scores, j, j2, s0, s1);
                 }
                 for (; h < end; h++) {
                     scores[h * BLOCK + j] = dot(qk, c.k, off, dim, h) * s0;
                     if (pair) {
-                        scores[h * BLOCK + j + 1] = dot(qk, c.k, off + rowBytes, dim, h) * s1;
+                        scores[h * BLOCK + j2] = dot(qk, c.k, off + apart, dim, h) * s1;
                     }
                 }
             }
@@ -153,9 +162,12 @@ final class Int8Rows {
         return touched;
     }
 
-    /** Scores of query heads {@code h..h+3} against the codes at {@code off} and those a row later. */
+    /**
+     * Scores of query heads {@code h..h+3} against the codes at {@code off} (into slot {@code j}) and
+     * those {@code rowBytes} later (into slot {@code j2}).
+     */
     private static void dots4Pair(float[] qk, MemorySegment k, long off, long rowBytes, int dim, int h, float[] scores,
-                                  int j, float rowScale0, float rowScale1) {
+                                  int j, int j2, float rowScale0, float rowScale1) {
         int full = dim - dim % L;
         int q0 = h * dim;
         int q1 = q0 + dim;
@@ -196,10 +208,10 @@ final class Int8Rows {
         if (LaneSum.FOUR_IN_ONE) {
             FloatVector p = LaneSum.ofFour(t0, t1, t2, t3);
             store4(qk, k, off + rowBytes, full, dim, h, p.lane(0), p.lane(LaneSum.SECOND_LANE), p.lane(LaneSum.THIRD_LANE),
-                    p.lane(LaneSum.FOURTH_LANE), scores, j + 1, rowScale1);
+                    p.lane(LaneSum.FOURTH_LANE), scores, j2, rowScale1);
         } else {
             store4(qk, k, off + rowBytes, full, dim, h, LaneSum.of(t0), LaneSum.of(t1), LaneSum.of(t2), LaneSum.of(t3), scores,
-                    j + 1, rowScale1);
+                    j2, rowScale1);
         }
     }
 
