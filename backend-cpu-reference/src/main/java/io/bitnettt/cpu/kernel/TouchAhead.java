@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * "Where bf16 attention's time goes").
  *
  * <p>On AMD processors the same loads cost: on a Zen 4 VM, one thread, the lookup GEMV streamed at
- * 10–11 GB/s with them and 13–14 without, attention at 5.5 and 7, and the whole decode step went
+ * 9.7–11.3 GB/s with them and 12.3–14.2 without, attention at 5.5 and 6.6–7.2, and the decode step went
  * from 12.8–13.1 to 15–17 tokens/s (README, "Touch-ahead on AMD"). Their hardware prefetchers
  * already run ahead of these streams, and a touch that misses holds up retirement. So the default
  * distance is {@value #DEFAULT} bytes, and 0 where {@code /proc/cpuinfo} names an AMD processor.
