@@ -25,20 +25,11 @@ class OutputProjectionKernelTest {
     void int8RangeMatchesExactSumsAndLeavesTheRestAlone(int vocab, int d, int v0, int v1) {
         long seed = System.nanoTime();
         System.out.println("OutputProjectionKernelTest [" + vocab + "x" + d + "] seed " + seed);
-        Random r = new Random(seed);
         int tokens = 2;
-        float[] x = new float[tokens * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (r.nextGaussian() * 2);
-        }
-        MemorySegment table = Arena.ofAuto().allocate((long) vocab * d, 64);
-        MemorySegment scales = Arena.ofAuto().allocate(4L * vocab, 4);
-        for (int v = 0; v < vocab; v++) {
-            for (int k = 0; k < d; k++) {
-                table.set(ValueLayout.JAVA_BYTE, (long) v * d + k, (byte) (r.nextInt(255) - 127));
-            }
-            scales.setAtIndex(ValueLayout.JAVA_FLOAT, v, 0.001f + r.nextFloat() * 0.01f);
-        }
+        Operands o = Operands.random(new Random(seed), vocab, d, tokens);
+        float[] x = o.x();
+        MemorySegment table = o.table();
+        MemorySegment scales = o.scales();
         float sentinel = -12345.5f;
         MemorySegment logits = Arena.ofAuto().allocate(4L * tokens * vocab, 4);
         for (int i = 0; i < tokens * vocab; i++) {
@@ -75,20 +66,11 @@ class OutputProjectionKernelTest {
     @ParameterizedTest(name = "[{0}x{1}] rows {2}..{3}")
     @CsvSource({"16,2560,0,13", "40,129,3,30", "21,300,0,21"})
     void int8RowDoesNotDependOnItsNeighbours(int vocab, int d, int v0, int v1) {
-        Random r = new Random(vocab * 31L + d);
         int tokens = 2;
-        float[] x = new float[tokens * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (r.nextGaussian() * 2);
-        }
-        MemorySegment table = Arena.ofAuto().allocate((long) vocab * d, 64);
-        MemorySegment scales = Arena.ofAuto().allocate(4L * vocab, 4);
-        for (long i = 0; i < (long) vocab * d; i++) {
-            table.set(ValueLayout.JAVA_BYTE, i, (byte) (r.nextInt(255) - 127));
-        }
-        for (int v = 0; v < vocab; v++) {
-            scales.setAtIndex(ValueLayout.JAVA_FLOAT, v, 0.001f + r.nextFloat() * 0.01f);
-        }
+        Operands o = Operands.random(new Random(vocab * 31L + d), vocab, d, tokens);
+        float[] x = o.x();
+        MemorySegment table = o.table();
+        MemorySegment scales = o.scales();
         MemorySegment together = Arena.ofAuto().allocate(4L * tokens * vocab, 4);
         MemorySegment alone = Arena.ofAuto().allocate(4L * tokens * vocab, 4);
         OutputProjectionKernel.int8Rows(table, scales, d, x, tokens, together, vocab, v0, v1);
@@ -102,6 +84,25 @@ class OutputProjectionKernelTest {
                         Float.floatToRawIntBits(together.getAtIndex(ValueLayout.JAVA_FLOAT, i)),
                         "token " + t + " row " + v);
             }
+        }
+    }
+
+    /** Random activations for {@code tokens} tokens, an int8 {@code [vocab, d]} table and its row scales. */
+    private record Operands(float[] x, MemorySegment table, MemorySegment scales) {
+        static Operands random(Random r, int vocab, int d, int tokens) {
+            float[] x = new float[tokens * d];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (r.nextGaussian() * 2);
+            }
+            MemorySegment table = Arena.ofAuto().allocate((long) vocab * d, 64);
+            MemorySegment scales = Arena.ofAuto().allocate(4L * vocab, 4);
+            for (int v = 0; v < vocab; v++) {
+                for (int k = 0; k < d; k++) {
+                    table.set(ValueLayout.JAVA_BYTE, (long) v * d + k, (byte) (r.nextInt(255) - 127));
+                }
+                scales.setAtIndex(ValueLayout.JAVA_FLOAT, v, 0.001f + r.nextFloat() * 0.01f);
+            }
+            return new Operands(x, table, scales);
         }
     }
 }
