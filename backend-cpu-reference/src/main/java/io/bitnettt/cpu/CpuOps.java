@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import io.bitnettt.cpu.kernel.Bf16;
+import io.bitnettt.cpu.kernel.KeyTiles;
 import io.bitnettt.cpu.kernel.KvCaches;
 import io.bitnettt.cpu.kernel.FloatKernels;
 import io.bitnettt.cpu.kernel.OutputProjectionKernel;
@@ -234,7 +235,10 @@ final class CpuOps implements TransformerOps {
         if (kCache.dtype() == DType.INT8_ROWS) {
             CpuRowScaledTensor k = rowScaled(kCache);
             CpuRowScaledTensor v = rowScaled(vCache);
-            caches.set(KvCaches.Kind.INT8, k.codes(), v.codes(), k.scales(), v.scales(), k.rows());
+            // Keys in tile order where the kernels read it; one tensor passed as both keys and values stays in row order.
+            boolean tiles = KeyTiles.READ && k != v;
+            caches.set(KvCaches.Kind.INT8, tiles ? k.keyCodes() : k.valueCodes(), v.valueCodes(), k.scales(),
+                    v.scales(), k.rows(), tiles);
         } else {
             caches.set(kCache.dtype() == DType.BF16 ? KvCaches.Kind.BF16 : KvCaches.Kind.F32, seg(kCache), seg(vCache));
         }

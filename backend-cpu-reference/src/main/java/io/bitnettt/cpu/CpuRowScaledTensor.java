@@ -3,6 +3,7 @@ package io.bitnettt.cpu;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import io.bitnettt.cpu.kernel.KeyTiles;
 import io.bitnettt.spi.BackendException;
 import io.bitnettt.spi.RowQuantization;
 import io.bitnettt.spi.TensorSpec;
@@ -12,6 +13,10 @@ import io.bitnettt.spi.TensorSpec;
  * own order, then one F32 scale per row of D, stored head-major ({@code [H][S]}, H the product of the
  * middle dimensions). Attention weighs a block of cache rows of one kv head by their value scales, and
  * head-major scales are then one contiguous run.
+ *
+ * <p>The codes are in row order until attention first reads the tensor as keys, which puts them in
+ * {@link KeyTiles} order; read as values it puts them back. A model's caches keep one role each, so
+ * each is reordered once; every write and read here follows the current order.
  */
 final class CpuRowScaledTensor extends CpuTensor {
     private final long rows;
@@ -19,6 +24,7 @@ final class CpuRowScaledTensor extends CpuTensor {
     private final int width;
     private final MemorySegment codes;
     private final MemorySegment scales;
+    private boolean keyTiles;
 
     private CpuRowScaledTensor(CpuDevice device, TensorSpec spec, long rows, long heads, int width, long scalesOffset) {
         super(device, spec, scalesOffset + 4L * rows * heads);
@@ -26,7 +32,7 @@ final class CpuRowScaledTensor extends CpuTensor {
         this.heads = heads;
         this.width = width;
         // sliced once: an attention call reads them every token and must not allocate
-        this.codes = segment().asSlice(0, rows * heads * width);
+        this.codes = segment().asSlice(0, KeyTiles.paddedRows(rows) * heads * width);
         this.scales = segment().asSlice(scalesOffset, 4L * rows * heads);
     }
 
@@ -38,13 +44,36 @@ final class CpuRowScaledTensor extends CpuTensor {
             throw new BackendException(CpuDevice.NAME, "allocate", "INT8_ROWS tensor " + spec.shape()
                     + " has rows of " + width + " elements, more than the CPU backend quantizes");
         }
-        long codes = spec.shape().elementCount();
+        if (KeyTiles.ROWS * heads * width > Integer.MAX_VALUE - 8) {
+            throw new BackendException(CpuDevice.NAME, "allocate", "INT8_ROWS tensor " + spec.shape() + " has "
+                    + heads * width + " codes a row, more than the CPU backend reorders a tile of "
+                    + KeyTiles.ROWS + " rows of");
+        }
+        long codes = KeyTiles.paddedRows(rows) * heads * width;
         return new CpuRowScaledTensor(device, spec, rows, heads, (int) width, (codes + 63) & ~63L);
     }
 
-    /** The codes: row {@code (s, h)} at byte {@code (s·H + h)·D}. */
-    MemorySegment codes() {
+    /** The codes in {@link KeyTiles} order, reordered first if they were in row order. */
+    MemorySegment keyCodes() {
+        if (!keyTiles) {
+            KeyTiles.reorder(codes, rows, heads, width, true, new byte[(int) (KeyTiles.ROWS * heads * width)]);
+            keyTiles = true;
+        }
         return codes;
+    }
+
+    /** The codes in row order, row {@code (s, h)} at byte {@code (s·H + h)·D}, reordered first if they were in tiles. */
+    MemorySegment valueCodes() {
+        if (keyTiles) {
+            KeyTiles.reorder(codes, rows, heads, width, false, new byte[(int) (KeyTiles.ROWS * heads * width)]);
+            keyTiles = false;
+        }
+        return codes;
+    }
+
+    /** Where code {@code i} of row {@code (s, h)} is in the current order. */
+    private long codeAt(long s, long h, long i) {
+        return keyTiles ? KeyTiles.offset(s, h, i, heads, width) : KeyTiles.rowOffset(s, h, i, heads, width);
     }
 
     /** The scales: row {@code (s, h)}'s at F32 index {@code h·S + s}. */
@@ -71,7 +100,13 @@ final class CpuRowScaledTensor extends CpuTensor {
                 long at = srcOff + 4L * ((s * heads + h) * width);
                 MemorySegment.copy(source, ValueLayout.JAVA_FLOAT_UNALIGNED, at, buf, 0, width);
                 float scale = RowQuantization.quantizeRow(buf, 0, width, codeBuf, 0);
-                MemorySegment.copy(codeBuf, 0, codes, ValueLayout.JAVA_BYTE, row * width, width);
+                if (keyTiles) {
+                    for (int i = 0; i < width; i++) {
+                        codes.set(ValueLayout.JAVA_BYTE, codeAt(from + s, h, i), codeBuf[i]);
+                    }
+                } else {
+                    MemorySegment.copy(codeBuf, 0, codes, ValueLayout.JAVA_BYTE, row * width, width);
+                }
                 scales.setAtIndex(ValueLayout.JAVA_FLOAT, h * rows + from + s, scale);
             }
         }
@@ -90,7 +125,7 @@ final class CpuRowScaledTensor extends CpuTensor {
                 float scale = scales.getAtIndex(ValueLayout.JAVA_FLOAT, h * rows + s);
                 for (int i = 0; i < width; i++) {
                     destination.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row * width + i,
-                            scale * codes.get(ValueLayout.JAVA_BYTE, row * width + i));
+                            scale * codes.get(ValueLayout.JAVA_BYTE, codeAt(s, h, i)));
                 }
             }
         }

@@ -16,11 +16,17 @@ import static io.bitnettt.cpu.kernel.AttentionKernel.L;
 /**
  * {@link AttentionKernel}'s score and value passes over {@link KvCaches.Kind#INT8} cache rows.
  *
- * <p>Scores: L codes at a time are loaded as bytes and widened to float in order ({@link ByteWidening}), so
- * the query stays in natural order. Key rows are scored two at a time, row j with row j + ⌈n/2⌉ of
- * the block: each query vector loaded then serves both rows, eight independent FMA chains keep both
- * FMA ports busy where one row's four would not, and the block's keys are read as two streams. A
- * row's sums are the same operations in the same order either way, so pairing changes no bits.
+ * <p>Scores, keys in {@link KeyTiles} order (the CPU backend's key caches): L consecutive rows' codes
+ * of one element are one load, widened to float ({@link ByteWidening}), and each query element is
+ * broadcast, so a vector holds L rows' scores, each lane one FMA chain over the head's elements, and
+ * no lane sums are needed. Two runs of L rows go at once, eight chains for four heads.
+ *
+ * <p>Scores, keys in row order (a tensor passed as both keys and values): L codes at a time are loaded
+ * as bytes and widened to float in order, so the query stays in natural order. Key rows are scored
+ * two at a time, row j with row j + ⌈n/2⌉ of the block: each query vector loaded then serves both
+ * rows, eight independent FMA chains keep both FMA ports busy where one row's four would not, and
+ * the block's keys are read as two streams. A row's sums are the same operations in the same order
+ * either way, so pairing changes no bits.
  *
  * <p>Values: a load of {@code 4L} codes, seen as L little-endian ints, holds element {@code 4l + g} in
  * byte g of int l. Shifting byte g to the top and back down sign-extends it in place, so four lane-wise
@@ -114,6 +120,9 @@ final class Int8Rows {
      */
     private static long scores(float[] qk, KvCaches c, int j0, int n, int heads, int kvHeads, int kh0, int kh1, int dim,
                        float scale, float[] scores) {
+        if (c.keyTiles) {
+            return tiledScores(qk, c, j0, n, heads, kvHeads, kh0, kh1, dim, scale, scores);
+        }
         int group = heads / kvHeads;
         long rowBytes = (long) kvHeads * dim;
         long sliceOff = (long) kh0 * dim;
@@ -160,6 +169,156 @@ final class Int8Rows {
             }
         }
         return touched;
+    }
+
+    /**
+     * {@link #scores} over keys in {@link KeyTiles} order: L rows at a time, two such runs at once (eight
+     * FMA chains for four heads), each lane one row's chain over the head's elements in order. Every row's
+     * sum is that chain whichever run, pair or kv-head range it falls in, so the bits do not depend on how
+     * the block was split. {@code j0} is a multiple of {@link AttentionKernel#BLOCK}, so of the tile height.
+     */
+    private static long tiledScores(float[] qk, KvCaches c, int j0, int n, int heads, int kvHeads, int kh0, int kh1,
+                                    int dim, float scale, float[] scores) {
+        int group = heads / kvHeads;
+        long rowBytes = (long) kvHeads * dim;
+        long tileBytes = KeyTiles.ROWS * rowBytes;
+        long headBytes = (long) KeyTiles.ROWS * dim;
+        long touched = 0;
+        for (int t = 0; t < n; t += 2 * L) {
+            int u = t + L;
+            // an unpaired last run is its own partner, its copy not stored
+            int validA = Math.min(L, n - t);
+            int validB = Math.max(0, Math.min(L, n - u));
+            long a = tileAt(j0 + t, tileBytes);
+            long b = validB > 0 ? tileAt(j0 + u, tileBytes) : a;
+            touched += touchTiles(c, j0, t, Math.min(n, t + 2 * L), kh0, kh1, dim, rowBytes, tileBytes, headBytes);
+            for (int kh = kh0; kh < kh1; kh++) {
+                long head = kh * headBytes;
+                long at = kh * c.maxSeq + j0;
+                int h = kh * group;
+                int end = h + group;
+                for (; h + 4 <= end; h += 4) {
+                    tiles4Pair(qk, c.k, a + head, b + head, dim, h, c.kScales, at, scale, scores, t, validA, validB);
+                }
+                for (; h < end; h++) {
+                    tilePair(qk, c.k, a + head, b + head, dim, h, c.kScales, at, scale, scores, t, validA, validB);
+                }
+            }
+        }
+        return touched;
+    }
+
+    /** Byte offset of row {@code row}'s run in tile order, head 0 element 0. */
+    private static long tileAt(int row, long tileBytes) {
+        return (row / KeyTiles.ROWS) * tileBytes + row % KeyTiles.ROWS;
+    }
+
+    /**
+     * At each tile start in block rows {@code [t, end)}: the values of the tile's rows for kv heads
+     * {@code [kh0, kh1)} now, so the column-wise value pass finds the block in cache, and where
+     * touch-ahead is on, their keys a distance ahead. The value touches are made whatever the
+     * touch-ahead setting: on the Zen 4 VM, where that is off, they took int8 attention at context
+     * 4096 from 29–32 to 25 ms a token on one thread, where key touches at 2, 20 and 80 KB gained
+     * nothing (README, "Keys in tiles").
+     */
+    private static long touchTiles(KvCaches c, int j0, int t, int end, int kh0, int kh1, int dim, long rowBytes,
+                                   long tileBytes, long headBytes) {
+        long touched = 0;
+        for (int r = (t + KeyTiles.ROWS - 1) / KeyTiles.ROWS * KeyTiles.ROWS; r < end; r += KeyTiles.ROWS) {
+            if (TouchAhead.ON) {
+                touched += TouchAhead.lines(c.k, tileAt(j0 + r, tileBytes) + kh0 * headBytes, (kh1 - kh0) * headBytes);
+            }
+            for (int j = r; j < Math.min(end, r + KeyTiles.ROWS); j++) {
+                touched += TouchAhead.linesHere(c.v, (j0 + j) * rowBytes + (long) kh0 * dim, (long) (kh1 - kh0) * dim);
+            }
+        }
+        return touched;
+    }
+
+    /**
+     * Scores of query heads {@code h..h+3} for the L rows whose codes start at {@code a} (into slots
+     * {@code t..}) and the L at {@code b} (slots {@code t + L..}), {@code validA} and {@code validB} of
+     * them real; each times {@code scale} and its row's scale from {@code kScales} (index {@code at + slot}).
+     */
+    private static void tiles4Pair(float[] qk, MemorySegment k, long a, long b, int dim, int h, MemorySegment kScales,
+                                   long at, float scale, float[] scores, int t, int validA, int validB) {
+        int q0 = h * dim;
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        FloatVector t0 = s0;
+        FloatVector t1 = s0;
+        FloatVector t2 = s0;
+        FloatVector t3 = s0;
+        long step = KeyTiles.ROWS;
+        for (int i = 0; i < dim; i++) {
+            FloatVector c0 = ByteWidening.widen(k, a + i * step);
+            FloatVector c1 = ByteWidening.widen(k, b + i * step);
+            FloatVector x0 = FloatVector.broadcast(F, qk[q0 + i]);
+            FloatVector x1 = FloatVector.broadcast(F, qk[q0 + dim + i]);
+            FloatVector x2 = FloatVector.broadcast(F, qk[q0 + 2 * dim + i]);
+            FloatVector x3 = FloatVector.broadcast(F, qk[q0 + 3 * dim + i]);
+            s0 = c0.fma(x0, s0);
+            s1 = c0.fma(x1, s1);
+            s2 = c0.fma(x2, s2);
+            s3 = c0.fma(x3, s3);
+            t0 = c1.fma(x0, t0);
+            t1 = c1.fma(x1, t1);
+            t2 = c1.fma(x2, t2);
+            t3 = c1.fma(x3, t3);
+        }
+        // past a cache's last row there may be no scale to read: a run's missing rows get 0
+        FloatVector rs = (whole(validA) ? FloatVector.fromMemorySegment(F, kScales, 4 * (at + t), AttentionKernel.ORDER)
+                : FloatVector.fromMemorySegment(F, kScales, 4 * (at + t), AttentionKernel.ORDER, F.indexInRange(0, validA)))
+                .mul(scale);
+        int s = h * BLOCK + t;
+        s0.mul(rs).intoArray(scores, s);
+        s1.mul(rs).intoArray(scores, s + BLOCK);
+        s2.mul(rs).intoArray(scores, s + 2 * BLOCK);
+        s3.mul(rs).intoArray(scores, s + 3 * BLOCK);
+        if (validB > 0) {
+            long bt = 4 * (at + t + L);
+            rs = (whole(validB) ? FloatVector.fromMemorySegment(F, kScales, bt, AttentionKernel.ORDER)
+                    : FloatVector.fromMemorySegment(F, kScales, bt, AttentionKernel.ORDER, F.indexInRange(0, validB)))
+                    .mul(scale);
+            s += L;
+            t0.mul(rs).intoArray(scores, s);
+            t1.mul(rs).intoArray(scores, s + BLOCK);
+            t2.mul(rs).intoArray(scores, s + 2 * BLOCK);
+            t3.mul(rs).intoArray(scores, s + 3 * BLOCK);
+        }
+    }
+
+    /** As {@link #tiles4Pair} for query head {@code h} alone: the same chain for each of its rows. */
+    private static void tilePair(float[] qk, MemorySegment k, long a, long b, int dim, int h, MemorySegment kScales,
+                                 long at, float scale, float[] scores, int t, int validA, int validB) {
+        int q0 = h * dim;
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector t0 = s0;
+        long step = KeyTiles.ROWS;
+        for (int i = 0; i < dim; i++) {
+            FloatVector x0 = FloatVector.broadcast(F, qk[q0 + i]);
+            s0 = ByteWidening.widen(k, a + i * step).fma(x0, s0);
+            t0 = ByteWidening.widen(k, b + i * step).fma(x0, t0);
+        }
+        int s = h * BLOCK + t;
+        FloatVector rs = (whole(validA) ? FloatVector.fromMemorySegment(F, kScales, 4 * (at + t), AttentionKernel.ORDER)
+                : FloatVector.fromMemorySegment(F, kScales, 4 * (at + t), AttentionKernel.ORDER, F.indexInRange(0, validA)))
+                .mul(scale);
+        s0.mul(rs).intoArray(scores, s);
+        if (validB > 0) {
+            long bt = 4 * (at + t + L);
+            rs = (whole(validB) ? FloatVector.fromMemorySegment(F, kScales, bt, AttentionKernel.ORDER)
+                    : FloatVector.fromMemorySegment(F, kScales, bt, AttentionKernel.ORDER, F.indexInRange(0, validB)))
+                    .mul(scale);
+            t0.mul(rs).intoArray(scores, s + L);
+        }
+    }
+
+    /** Whether a run of L rows is all real rows, so its row scales can be read whole. */
+    private static boolean whole(int valid) {
+        return valid == L;
     }
 
     /**

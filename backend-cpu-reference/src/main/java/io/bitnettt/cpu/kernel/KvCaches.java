@@ -33,15 +33,26 @@ public final class KvCaches {
     MemorySegment kScales;
     MemorySegment vScales;
     long maxSeq;
+    /** INT8 keys are in {@link KeyTiles} order rather than row order. */
+    boolean keyTiles;
 
     /** F32 or BF16 caches. */
     public void set(Kind kind, MemorySegment k, MemorySegment v) {
-        set(kind, k, v, null, null, 0);
+        set(kind, k, v, null, null, 0, false);
     }
 
-    /** Caches of {@code maxSeq} rows; the scales are those of {@link Kind#INT8} (null otherwise). */
+    /**
+     * Caches of {@code maxSeq} rows; the scales are those of {@link Kind#INT8} (null otherwise), whose
+     * keys are in {@link KeyTiles} order where {@code keyTiles} (which needs {@link KeyTiles#READ}) and in
+     * row order otherwise.
+     */
     public void set(Kind kind, MemorySegment k, MemorySegment v, MemorySegment kScales, MemorySegment vScales,
-                    long maxSeq) {
+                    long maxSeq, boolean keyTiles) {
+        if (keyTiles && !KeyTiles.READ) {
+            throw new IllegalArgumentException("keys in tiles of " + KeyTiles.ROWS + " rows, which vectors of "
+                    + ByteWidening.L + " floats do not divide");
+        }
+        this.keyTiles = keyTiles;
         this.kind = kind;
         this.k = k;
         this.v = v;
