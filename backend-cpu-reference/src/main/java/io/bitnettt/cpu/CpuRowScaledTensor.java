@@ -46,8 +46,8 @@ final class CpuRowScaledTensor extends CpuTensor {
         }
         if (KeyTiles.ROWS * heads * width > Integer.MAX_VALUE - 8) {
             throw new BackendException(CpuDevice.NAME, "allocate", "INT8_ROWS tensor " + spec.shape() + " has "
-                    + heads * width + " codes a row, more than the CPU backend reorders a tile of "
-                    + KeyTiles.ROWS + " rows of");
+                    + heads * width + " codes a row; expected at most " + (Integer.MAX_VALUE - 8) / KeyTiles.ROWS
+                    + " (a tile of " + KeyTiles.ROWS + " rows must fit one array)");
         }
         long codes = KeyTiles.paddedRows(rows) * heads * width;
         return new CpuRowScaledTensor(device, spec, rows, heads, (int) width, (codes + 63) & ~63L);
@@ -56,8 +56,7 @@ final class CpuRowScaledTensor extends CpuTensor {
     /** The codes in {@link KeyTiles} order, reordered first if they were in row order. */
     MemorySegment keyCodes() {
         if (!keyTiles) {
-            KeyTiles.reorder(codes, rows, heads, width, true, new byte[(int) (KeyTiles.ROWS * heads * width)]);
-            keyTiles = true;
+            reorder(true);
         }
         return codes;
     }
@@ -65,10 +64,14 @@ final class CpuRowScaledTensor extends CpuTensor {
     /** The codes in row order, row {@code (s, h)} at byte {@code (s·H + h)·D}, reordered first if they were in tiles. */
     MemorySegment valueCodes() {
         if (keyTiles) {
-            KeyTiles.reorder(codes, rows, heads, width, false, new byte[(int) (KeyTiles.ROWS * heads * width)]);
-            keyTiles = false;
+            reorder(false);
         }
         return codes;
+    }
+
+    private void reorder(boolean toTiles) {
+        KeyTiles.reorder(codes, rows, heads, width, toTiles, new byte[(int) (KeyTiles.ROWS * heads * width)]);
+        keyTiles = toTiles;
     }
 
     /** Where code {@code i} of row {@code (s, h)} is in the current order. */
@@ -101,8 +104,10 @@ final class CpuRowScaledTensor extends CpuTensor {
                 MemorySegment.copy(source, ValueLayout.JAVA_FLOAT_UNALIGNED, at, buf, 0, width);
                 float scale = RowQuantization.quantizeRow(buf, 0, width, codeBuf, 0);
                 if (keyTiles) {
+                    // a row's codes are ROWS bytes apart in tile order
+                    long first = codeAt(from + s, h, 0);
                     for (int i = 0; i < width; i++) {
-                        codes.set(ValueLayout.JAVA_BYTE, codeAt(from + s, h, i), codeBuf[i]);
+                        codes.set(ValueLayout.JAVA_BYTE, first + (long) i * KeyTiles.ROWS, codeBuf[i]);
                     }
                 } else {
                     MemorySegment.copy(codeBuf, 0, codes, ValueLayout.JAVA_BYTE, row * width, width);

@@ -19,7 +19,7 @@ import static io.bitnettt.cpu.kernel.AttentionKernel.L;
  * <p>Scores, keys in {@link KeyTiles} order (the CPU backend's key caches): L consecutive rows' codes
  * of one element are one load, widened to float ({@link ByteWidening}), and each query element is
  * broadcast, so a vector holds L rows' scores, each lane one FMA chain over the head's elements, and
- * no lane sums are needed. Two runs of L rows go at once, eight chains for four heads.
+ * no lane sums are needed. Several runs of L rows go at once ({@link #RUNS}).
  *
  * <p>Scores, keys in row order (a tensor passed as both keys and values): L codes at a time are loaded
  * as bytes and widened to float in order, so the query stays in natural order. Key rows are scored
