@@ -31,13 +31,12 @@ final class LinearCall {
     private final MemorySegment[] outputs = new MemorySegment[MAX_WEIGHTS];
     /** Where weight {@code m}'s row groups start in the range the pool splits. */
     private final int[] firstGroup = new int[MAX_WEIGHTS + 1];
+    /** The lookup kernels' parts are cut at slabs of {@link LookupLayout#SLAB_GROUPS} groups, so each reads whole slabs. */
+    private final int[] firstSlab = new int[MAX_WEIGHTS + 1];
     private final WorkerPool.RangeBody quantizeBody = this::quantize;
     private final WorkerPool.RangeBody lookupBody = this::lookupRange;
+    private final WorkerPool.RangeBody columnBody = this::columnRange;
     private final WorkerPool.RangeBody multiplyBody = this::multiplyRange;
-    /** Counts runs, so a part that claims several chunks of one decode call builds its lookup tables once. */
-    private long runs;
-    /** The run each part last built single-token lookup tables in. */
-    private final long[] tablesRun;
     private int count;
     private MemorySegment x;
     private int tokens;
@@ -51,8 +50,6 @@ final class LinearCall {
     LinearCall(WorkerPool pool, Scratch scratch) {
         this.pool = pool;
         this.scratch = scratch;
-        this.tablesRun = new long[pool.threads()];
-        Arrays.fill(tablesRun, -1);
     }
 
     /**
@@ -65,7 +62,9 @@ final class LinearCall {
         }
         weights[count] = w;
         outputs[count] = out;
-        firstGroup[count + 1] = firstGroup[count] + w.layout().groups();
+        int groups = w.layout().groups();
+        firstGroup[count + 1] = firstGroup[count] + groups;
+        firstSlab[count + 1] = firstSlab[count] + (groups + LookupLayout.SLAB_GROUPS - 1) / LookupLayout.SLAB_GROUPS;
         count++;
         return this;
     }
@@ -73,7 +72,6 @@ final class LinearCall {
     /** Runs the weights added since the last run on {@code tokens} rows of {@code in} floats. */
     void run(MemorySegment x, int tokens, int in) {
         try {
-            runs++;
             this.x = x;
             this.tokens = tokens;
             this.in = in;
@@ -95,26 +93,65 @@ final class LinearCall {
     }
 
     /**
-     * Quantizes every token, then each part builds the lookup tables it needs itself (read by
-     * another core they cost more than building them) and runs {@link LookupMatmul#gemm} over
-     * groups of {@link LookupMatmul#TOKENS} tokens and {@link LookupMatmul#gemv} over the rest,
-     * for its rows of every weight. One token's rows go out in chunks, each part building its
-     * tables at its first chunk; a prefill's parts stay one per thread, since they build tables
-     * for every token.
+     * One token: the parts split the columns, in chunks of {@link LookupLayout#CHUNK_WORDS} words,
+     * which they claim one at a time. Each part builds the tables of its chunks and adds the int
+     * sums of every row of every weight over them into sums of its own; those words of a weight
+     * are one stretch of its layout, so each claim is read as one stream. The sums are exact
+     * integers, so folding the parts' sums together gives the same rows however the columns were
+     * shared out.
+     *
+     * <p>More tokens: once every token is quantized, the parts split the rows at slabs, one range
+     * per thread. Each builds the tables of every token (read by another core they cost more than
+     * building them) and runs {@link LookupMatmul#gemm} over groups of {@link LookupMatmul#TOKENS}
+     * tokens and {@link LookupMatmul#gemv} over the rest.
      */
     private void runLookup() {
+        int groups = 0;
+        for (int m = 0; m < count; m++) {
+            groups = Math.max(groups, weights[m].layout().groups());
+        }
+        for (LookupMatmul.Work work : scratch.lookupWork) {
+            work.reserve(groups); // here, not in the parts, so a warm call allocates nothing
+            if (tokens == 1) {
+                work.clearSums(firstGroup[count]);
+            }
+        }
         if (tokens == 1) {
             quantize(0, 0, 1);
-            pool.forChunks(firstGroup[count], lookupBody);
+            LookupLayout layout0 = (LookupLayout) weights[0].layout();
+            pool.forChunks((layout0.words() + LookupLayout.CHUNK_WORDS - 1) / LookupLayout.CHUNK_WORDS, columnBody);
+            LookupMatmul.Work sums = scratch.lookupWork[0];
+            for (int p = 1; p < scratch.lookupWork.length; p++) {
+                LookupMatmul.foldSums(sums, scratch.lookupWork[p], firstGroup[count]);
+            }
+            for (int m = 0; m < count; m++) {
+                CpuTernaryTensor w = weights[m];
+                LookupMatmul.storeSums(sums, firstGroup[m], (LookupLayout) w.layout(), s[0], w.quantScale(),
+                        outputs[m], 0);
+            }
         } else {
             pool.forRange(tokens, quantizeBody);
-            pool.forRange(firstGroup[count], lookupBody);
+            pool.forRange(firstSlab[count], lookupBody);
         }
     }
 
     private void quantize(int part, int from, int to) {
         for (int t = from; t < to; t++) {
             s[t] = ActivationQuantizer.quantize(x, 4L * t * in, in, q, t * stride, stride);
+        }
+    }
+
+    /** One token's column chunks {@code [from, to)} of every weight, into part {@code part}'s sums. */
+    private void columnRange(int part, int from, int to) {
+        LookupLayout layout0 = (LookupLayout) weights[0].layout();
+        LookupMatmul.Work work = scratch.lookupWork[part];
+        short[] tab = work.tables(LookupMatmul.tableSize(layout0));
+        int j0 = from * LookupLayout.CHUNK_WORDS;
+        int j1 = Math.min(layout0.words(), to * LookupLayout.CHUNK_WORDS);
+        LookupMatmul.tables(q, j0 * LookupLayout.COLUMNS_PER_WORD, j1 - j0, tab, j0 * LookupMatmul.WORD_TABLE);
+        for (int m = 0; m < count; m++) {
+            CpuTernaryTensor w = weights[m];
+            LookupMatmul.addColumnSums(w.segment(), (LookupLayout) w.layout(), tab, 0, j0, j1, work, firstGroup[m]);
         }
     }
 
@@ -126,18 +163,17 @@ final class LinearCall {
         short[] tab = work.tables(batch * tabSize);
         for (int t = 0; t < tokens; ) {
             int n = tokens - t >= batch ? batch : 1;
-            if (tokens > 1 || tablesRun[part] != runs) {
-                for (int k = 0; k < n; k++) {
-                    LookupMatmul.tables(q, (t + k) * stride, layout0.words(), tab, k * tabSize);
-                }
-                tablesRun[part] = runs;
+            for (int k = 0; k < n; k++) {
+                LookupMatmul.tables(q, (t + k) * stride, layout0.words(), tab, k * tabSize);
             }
             for (int m = 0; m < count; m++) {
-                int g0 = Math.max(from, firstGroup[m]) - firstGroup[m];
-                int g1 = Math.min(to, firstGroup[m + 1]) - firstGroup[m];
-                if (g0 < g1) {
+                int s0 = Math.max(from, firstSlab[m]) - firstSlab[m];
+                int s1 = Math.min(to, firstSlab[m + 1]) - firstSlab[m];
+                if (s0 < s1) {
                     CpuTernaryTensor w = weights[m];
                     LookupLayout layout = (LookupLayout) w.layout();
+                    int g0 = s0 * LookupLayout.SLAB_GROUPS;
+                    int g1 = Math.min(layout.groups(), s1 * LookupLayout.SLAB_GROUPS);
                     long yStride = 4L * layout.out();
                     if (n == batch) {
                         LookupMatmul.gemm(w.segment(), layout, tab, 0, tabSize, s, t, w.quantScale(), outputs[m],

@@ -1,8 +1,10 @@
 package io.bitnettt.cpu.kernel;
 
+import static io.bitnettt.cpu.kernel.LookupLayout.CHUNK_WORDS;
 import static io.bitnettt.cpu.kernel.LookupLayout.FIELD_BITS;
 import static io.bitnettt.cpu.kernel.LookupLayout.GROUP_ROWS;
 import static io.bitnettt.cpu.kernel.LookupLayout.ORDER;
+import static io.bitnettt.cpu.kernel.LookupLayout.SLAB_GROUPS;
 import static io.bitnettt.cpu.kernel.LookupLayout.WORD_BYTES;
 
 import java.lang.foreign.MemorySegment;
@@ -24,7 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  * with a software prefetch ({@code bin/bench-native}).
  *
  * <p>{@link #gemv} runs one token over four row groups at a time so each table load serves 128
- * rows. {@link #gemm} (prefill) runs four tokens over two row groups: each weight word is loaded
+ * rows, and walks a chunk of columns over every slab of its range before the next chunk, in the
+ * layout's order, so the weights come as one stream and the chunk's tables stay in L1.
+ * {@link #gemm} (prefill) runs four tokens over two row groups: each weight word is loaded
  * and split once for four tokens, and there are twelve table loads per 24 permutes instead of 24
  * per 24 in an eight-token, one-group form, which measured slower than the GEMV because of its
  * loads. From cache both are bound by vector ALU throughput, not by loads: per word and group
@@ -36,8 +40,8 @@ import jdk.incubator.vector.VectorSpecies;
  * which reads each word once per four tokens, runs two to three times as fast per token.
  *
  * <p>Overflow bound: an entry is at most 3 · 128 in magnitude, so the int16 lane sums of at most
- * {@link #FLUSH_WORDS} words (three entries each) stay within ±32256 before they are widened to
- * int32. The result is {@code y = acc / s · scale}, the scalar reference's expression on the same
+ * {@link LookupLayout#CHUNK_WORDS} words (three entries each) stay within ±32256 before they are
+ * widened to int32. The result is {@code y = acc / s · scale}, the scalar reference's expression on the same
  * exact integer, so outputs match it bit for bit.
  */
 public final class LookupMatmul {
@@ -46,12 +50,12 @@ public final class LookupMatmul {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     /** Table shorts per weight word: three tables of {@link LookupLayout#GROUP_ROWS} entries. */
     public static final int WORD_TABLE = 3 * GROUP_ROWS;
-    static final int FLUSH_WORDS = 28;
-    private static final int SLAB = 4;
+    /** Bytes of one word of every group of a whole slab. */
+    private static final long SLAB_BYTES = (long) SLAB_GROUPS * WORD_BYTES;
     /** Tokens per {@link #gemm} pass, each over {@link #PAIR} row groups. */
     public static final int TOKENS = 4;
     private static final int PAIR = 2;
-    private static final int STEP_SUMS = Math.max(SLAB, TOKENS * PAIR) * GROUP_ROWS;
+    private static final int STEP_SUMS = Math.max(SLAB_GROUPS, TOKENS * PAIR) * GROUP_ROWS;
     private static final int HALF = GROUP_ROWS / 2;
     private static final int SHIFT1 = FIELD_BITS;
     private static final int SHIFT2 = 2 * FIELD_BITS;
@@ -72,8 +76,8 @@ public final class LookupMatmul {
      * anything another thread writes.
      */
     public static final class Work {
-        /** int32 sums of the row groups in flight, from {@link #ACC0}. */
-        final int[] acc = new int[ACC0 + STEP_SUMS + ACC0];
+        /** int32 sums of every row group of a call's range, from {@link #ACC0}. */
+        private int[] acc = new int[0];
         /** int16 sums of one chunk on their way to {@link #acc}, from {@link #STAGE0}. */
         final short[] stage = new short[STAGE0 + STEP_SUMS + STAGE0];
         private short[] tables = new short[0];
@@ -87,6 +91,27 @@ public final class LookupMatmul {
                 tables = new short[n];
             }
             return tables;
+        }
+
+        /**
+         * Grows the sums to hold {@code groups} row groups of {@link #TOKENS} tokens, the most a
+         * {@link #gemm} over that many groups needs, so the kernels then allocate nothing.
+         */
+        public void reserve(int groups) {
+            acc(TOKENS * groups);
+        }
+
+        /** Zeroes the sums of groups {@code [0, groups)}, growing them first where needed. */
+        public void clearSums(int groups) {
+            Arrays.fill(acc(groups), ACC0, ACC0 + groups * GROUP_ROWS, 0);
+        }
+
+        int[] acc(int groups) {
+            int n = ACC0 + groups * GROUP_ROWS + ACC0;
+            if (acc.length < n) {
+                acc = new int[n];
+            }
+            return acc;
         }
     }
 
@@ -118,35 +143,92 @@ public final class LookupMatmul {
 
     /**
      * One token (tables at {@code tabOff}) against row groups {@code [g0, g1)}; row {@code j} of
-     * the output lands at byte {@code yOff + 4j}.
+     * the output lands at byte {@code yOff + 4j}. Chunk by chunk, the range's slabs in layout
+     * order: one forward stream, the chunk's tables reused from L1 by every slab.
      */
     public static void gemv(MemorySegment w, LookupLayout layout, short[] tab, int tabOff, float s, float scale,
                             MemorySegment y, long yOff, int g0, int g1, Work work) {
-        int[] acc = work.acc;
-        int words = layout.words();
-        long stride = layout.groupBytes();
-        int g = g0;
+        int n = g1 - g0;
+        int[] acc = work.acc(n);
+        Arrays.fill(acc, ACC0, ACC0 + n * GROUP_ROWS, 0);
+        short[] stage = work.stage;
         long touched = 0;
-        for (; g < g1; g += SLAB) {
-            int groups = Math.min(SLAB, g1 - g);
-            Arrays.fill(acc, ACC0, ACC0 + groups * GROUP_ROWS, 0);
-            for (int j0 = 0; j0 < words; j0 += FLUSH_WORDS) {
-                int j1 = Math.min(words, j0 + FLUSH_WORDS);
-                if (groups == SLAB) {
-                    touched += slabChunk(w, g * stride, stride, tab, tabOff, j0, j1, work.stage);
-                    widen(work.stage, SLAB * GROUP_ROWS, acc, ACC0);
+        for (int j0 = 0; j0 < layout.words(); j0 += CHUNK_WORDS) {
+            int len = layout.chunkWords(j0);
+            int t = tabOff + j0 * WORD_TABLE;
+            for (int g = g0; g < g1; ) {
+                int slab = g / SLAB_GROUPS;
+                int k = g % SLAB_GROUPS;
+                int m = layout.slabGroups(slab);
+                long base = layout.slabOffset(j0, slab);
+                int at = ACC0 + (g - g0) * GROUP_ROWS;
+                if (k == 0 && m == SLAB_GROUPS && g + SLAB_GROUPS <= g1) {
+                    touched += slabChunk(w, base, tab, t, len, stage);
+                    widen(stage, STAGE0, SLAB_GROUPS * GROUP_ROWS, acc, at);
+                    g += SLAB_GROUPS;
                 } else {
-                    for (int k = 0; k < groups; k++) {
-                        touched += groupChunk(w, (g + k) * stride, tab, tabOff, j0, j1, work.stage);
-                        widen(work.stage, GROUP_ROWS, acc, ACC0 + k * GROUP_ROWS);
-                    }
+                    touched += groupChunk(w, base + (long) k * WORD_BYTES, (long) m * WORD_BYTES, tab, t, len, stage,
+                            STAGE0);
+                    widen(stage, STAGE0, GROUP_ROWS, acc, at);
+                    g++;
                 }
             }
-            for (int k = 0; k < groups; k++) {
-                store(acc, ACC0 + k * GROUP_ROWS, s, scale, y, yOff, (g + k) * GROUP_ROWS, layout.out());
+        }
+        for (int g = g0; g < g1; g++) {
+            store(acc, ACC0 + (g - g0) * GROUP_ROWS, s, scale, y, yOff, g * GROUP_ROWS, layout.out());
+        }
+        TouchAhead.keep(touched);
+    }
+
+    /**
+     * Adds one token's int sums over words {@code [j0, j1)} ({@code j0} at a chunk's start) of every
+     * row group to {@code work}'s sums, group {@code g}'s at group {@code group0 + g}. Those words of
+     * all groups are one stretch of the layout, read in order, so parts that split a GEMV by columns
+     * each stream a stretch of their own; the sums are exact integers, so however the columns are
+     * split, {@link #foldSums} then gives the same sums.
+     */
+    public static void addColumnSums(MemorySegment w, LookupLayout layout, short[] tab, int tabOff, int j0, int j1,
+                                     Work work, int group0) {
+        int[] acc = work.acc;
+        short[] stage = work.stage;
+        int groups = layout.groups();
+        long touched = 0;
+        for (int c = j0; c < j1; c += CHUNK_WORDS) {
+            int len = layout.chunkWords(c);
+            int t = tabOff + c * WORD_TABLE;
+            for (int g = 0; g < groups; g += SLAB_GROUPS) {
+                int slab = g / SLAB_GROUPS;
+                int m = layout.slabGroups(slab);
+                long base = layout.slabOffset(c, slab);
+                if (m == SLAB_GROUPS) {
+                    touched += slabChunk(w, base, tab, t, len, stage);
+                } else {
+                    for (int k = 0; k < m; k++) {
+                        touched += groupChunk(w, base + (long) k * WORD_BYTES, (long) m * WORD_BYTES, tab, t, len,
+                                stage, STAGE0 + k * GROUP_ROWS);
+                    }
+                }
+                widen(stage, STAGE0, m * GROUP_ROWS, acc, ACC0 + (group0 + g) * GROUP_ROWS);
             }
         }
         TouchAhead.keep(touched);
+    }
+
+    /** Adds {@code from}'s sums of groups {@code [0, groups)} to {@code into}'s. */
+    public static void foldSums(Work into, Work from, int groups) {
+        int[] a = into.acc;
+        int[] b = from.acc;
+        for (int i = ACC0; i < ACC0 + groups * GROUP_ROWS; i += HALF) {
+            IntVector.fromArray(INTS, a, i).add(IntVector.fromArray(INTS, b, i)).intoArray(a, i);
+        }
+    }
+
+    /** Rows of {@code layout} from {@code work}'s sums of groups from {@code group0}: {@code y = sum / s · scale}. */
+    public static void storeSums(Work work, int group0, LookupLayout layout, float s, float scale, MemorySegment y,
+                                 long yOff) {
+        for (int g = 0; g < layout.groups(); g++) {
+            store(work.acc, ACC0 + (group0 + g) * GROUP_ROWS, s, scale, y, yOff, g * GROUP_ROWS, layout.out());
+        }
     }
 
     /*
@@ -159,25 +241,27 @@ public final class LookupMatmul {
      * above the low five.
      */
 
-    /** Words {@code [j0, j1)} of the four groups from byte {@code base}; sums to {@code stage} from {@link #STAGE0}. */
-    private static long slabChunk(MemorySegment w, long base, long stride, short[] tab, int tabOff, int j0, int j1,
-                                  short[] stage) {
+    /**
+     * {@code len} words of a whole slab from byte {@code base}, the tables of its first word at
+     * {@code t}; the four groups' sums to {@code stage} from {@link #STAGE0}.
+     */
+    private static long slabChunk(MemorySegment w, long base, short[] tab, int t, int len, short[] stage) {
         ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, a2 = a0, a3 = a0;
         long touched = 0;
-        for (int j = j0; j < j1; j++) {
-            int t = tabOff + j * WORD_TABLE;
-            ShortVector t0 = ShortVector.fromArray(SHORTS, tab, t);
-            ShortVector t1 = ShortVector.fromArray(SHORTS, tab, t + GROUP_ROWS);
-            ShortVector t2 = ShortVector.fromArray(SHORTS, tab, t + 2 * GROUP_ROWS);
-            long o = base + (long) j * WORD_BYTES;
+        for (int i = 0; i < len; i++) {
+            int ti = t + i * WORD_TABLE;
+            ShortVector t0 = ShortVector.fromArray(SHORTS, tab, ti);
+            ShortVector t1 = ShortVector.fromArray(SHORTS, tab, ti + GROUP_ROWS);
+            ShortVector t2 = ShortVector.fromArray(SHORTS, tab, ti + 2 * GROUP_ROWS);
+            long o = base + (long) i * SLAB_BYTES;
             if (TouchAhead.ON) {
-                touched += TouchAhead.ahead(w, o) + TouchAhead.ahead(w, o + stride) + TouchAhead.ahead(w, o + 2 * stride)
-                        + TouchAhead.ahead(w, o + 3 * stride);
+                touched += TouchAhead.ahead(w, o) + TouchAhead.ahead(w, o + WORD_BYTES)
+                        + TouchAhead.ahead(w, o + 2 * WORD_BYTES) + TouchAhead.ahead(w, o + 3 * WORD_BYTES);
             }
             ShortVector w0 = ShortVector.fromMemorySegment(SHORTS, w, o, ORDER);
-            ShortVector w1 = ShortVector.fromMemorySegment(SHORTS, w, o + stride, ORDER);
-            ShortVector w2 = ShortVector.fromMemorySegment(SHORTS, w, o + 2 * stride, ORDER);
-            ShortVector w3 = ShortVector.fromMemorySegment(SHORTS, w, o + 3 * stride, ORDER);
+            ShortVector w1 = ShortVector.fromMemorySegment(SHORTS, w, o + WORD_BYTES, ORDER);
+            ShortVector w2 = ShortVector.fromMemorySegment(SHORTS, w, o + 2 * WORD_BYTES, ORDER);
+            ShortVector w3 = ShortVector.fromMemorySegment(SHORTS, w, o + 3 * WORD_BYTES, ORDER);
             a0 = a0.add(w0.selectFrom(t0)).add(w0.lanewise(VectorOperators.LSHR, SHIFT1).selectFrom(t1))
                     .add(w0.lanewise(VectorOperators.LSHR, SHIFT2).selectFrom(t2));
             a1 = a1.add(w1.selectFrom(t0)).add(w1.lanewise(VectorOperators.LSHR, SHIFT1).selectFrom(t1))
@@ -194,76 +278,94 @@ public final class LookupMatmul {
         return touched;
     }
 
-    /** Words {@code [j0, j1)} of the group at byte {@code base}; sums to {@code stage} from {@link #STAGE0}. */
-    private static long groupChunk(MemorySegment w, long base, short[] tab, int tabOff, int j0, int j1,
-                                   short[] stage) {
+    /**
+     * {@code len} words of one group, {@code step} bytes apart from byte {@code base}, the tables
+     * of its first word at {@code t}; its sums to {@code stage} from {@code at}.
+     */
+    private static long groupChunk(MemorySegment w, long base, long step, short[] tab, int t, int len,
+                                   short[] stage, int at) {
         ShortVector a = ShortVector.zero(SHORTS);
         long touched = 0;
-        for (int j = j0; j < j1; j++) {
-            int t = tabOff + j * WORD_TABLE;
+        for (int i = 0; i < len; i++) {
+            int ti = t + i * WORD_TABLE;
+            long o = base + i * step;
             if (TouchAhead.ON) {
-                touched += TouchAhead.ahead(w, base + (long) j * WORD_BYTES);
+                touched += TouchAhead.ahead(w, o);
             }
-            ShortVector w0 = ShortVector.fromMemorySegment(SHORTS, w, base + (long) j * WORD_BYTES, ORDER);
-            a = a.add(w0.selectFrom(ShortVector.fromArray(SHORTS, tab, t)))
+            ShortVector w0 = ShortVector.fromMemorySegment(SHORTS, w, o, ORDER);
+            a = a.add(w0.selectFrom(ShortVector.fromArray(SHORTS, tab, ti)))
                     .add(w0.lanewise(VectorOperators.LSHR, SHIFT1)
-                            .selectFrom(ShortVector.fromArray(SHORTS, tab, t + GROUP_ROWS)))
+                            .selectFrom(ShortVector.fromArray(SHORTS, tab, ti + GROUP_ROWS)))
                     .add(w0.lanewise(VectorOperators.LSHR, SHIFT2)
-                            .selectFrom(ShortVector.fromArray(SHORTS, tab, t + 2 * GROUP_ROWS)));
+                            .selectFrom(ShortVector.fromArray(SHORTS, tab, ti + 2 * GROUP_ROWS)));
         }
-        a.intoArray(stage, STAGE0);
+        a.intoArray(stage, at);
         return touched;
     }
 
     /**
      * {@link #TOKENS} tokens, token {@code k}'s tables at {@code tabOff + k·tabStride} and its output
-     * row at byte {@code yOff + k·yStride}, against row groups {@code [g0, g1)}: each weight word is
-     * loaded and split into fields once for four tokens, and each table load serves two groups.
+     * row at byte {@code yOff + k·yStride}, against row groups {@code [g0, g1)}, in {@link #gemv}'s
+     * order: each weight word is loaded and split into fields once for four tokens, and each table
+     * load serves two groups of a slab. A group without a partner in its slab and range runs per
+     * token.
      */
     public static void gemm(MemorySegment w, LookupLayout layout, short[] tab, int tabOff, int tabStride, float[] s,
                             int s0, float scale, MemorySegment y, long yOff, long yStride, int g0, int g1, Work work) {
-        int[] acc = work.acc;
-        int words = layout.words();
-        long stride = layout.groupBytes();
-        int g = g0;
-        for (; g + PAIR <= g1; g += PAIR) {
-            Arrays.fill(acc, ACC0, ACC0 + TOKENS * PAIR * GROUP_ROWS, 0);
-            for (int j0 = 0; j0 < words; j0 += FLUSH_WORDS) {
-                pairChunk(w, g * stride, stride, tab, tabOff, tabStride, j0, Math.min(words, j0 + FLUSH_WORDS),
-                        work.stage);
-                widen(work.stage, TOKENS * PAIR * GROUP_ROWS, acc, ACC0);
-            }
-            for (int k = 0; k < TOKENS; k++) {
-                for (int p = 0; p < PAIR; p++) {
-                    store(acc, ACC0 + (k * PAIR + p) * GROUP_ROWS, s[s0 + k], scale, y, yOff + k * yStride,
-                            (g + p) * GROUP_ROWS, layout.out());
+        int n = g1 - g0;
+        int[] acc = work.acc(TOKENS * n);
+        Arrays.fill(acc, ACC0, ACC0 + TOKENS * n * GROUP_ROWS, 0);
+        short[] stage = work.stage;
+        for (int j0 = 0; j0 < layout.words(); j0 += CHUNK_WORDS) {
+            int len = layout.chunkWords(j0);
+            int t = tabOff + j0 * WORD_TABLE;
+            for (int g = g0; g < g1; ) {
+                int slab = g / SLAB_GROUPS;
+                int k = g % SLAB_GROUPS;
+                int m = layout.slabGroups(slab);
+                long base = layout.slabOffset(j0, slab) + (long) k * WORD_BYTES;
+                long step = (long) m * WORD_BYTES;
+                int pair = k % PAIR == 0 && k + 1 < m && g + 1 < g1 ? PAIR : 1;
+                if (pair == PAIR) {
+                    pairChunk(w, base, step, tab, t, tabStride, len, stage);
+                } else {
+                    for (int tok = 0; tok < TOKENS; tok++) {
+                        groupChunk(w, base, step, tab, t + tok * tabStride, len, stage, STAGE0 + tok * PAIR * GROUP_ROWS);
+                    }
                 }
+                for (int tok = 0; tok < TOKENS; tok++) {
+                    widen(stage, STAGE0 + tok * PAIR * GROUP_ROWS, pair * GROUP_ROWS, acc,
+                            ACC0 + (tok * n + g - g0) * GROUP_ROWS);
+                }
+                g += pair;
             }
         }
-        if (g < g1) {
-            for (int k = 0; k < TOKENS; k++) {
-                gemv(w, layout, tab, tabOff + k * tabStride, s[s0 + k], scale, y, yOff + k * yStride, g, g1, work);
+        for (int tok = 0; tok < TOKENS; tok++) {
+            for (int g = g0; g < g1; g++) {
+                store(acc, ACC0 + (tok * n + g - g0) * GROUP_ROWS, s[s0 + tok], scale, y, yOff + tok * yStride,
+                        g * GROUP_ROWS, layout.out());
             }
         }
     }
 
     /**
-     * Words {@code [j0, j1)} of the two groups from byte {@code base} for four tokens; token
-     * {@code k}'s sums for group {@code p} go to {@code stage} from {@code STAGE0 + 32·(2k + p)}.
+     * {@code len} words of two groups for four tokens: group 0's words {@code step} bytes apart from
+     * byte {@code base}, group 1's one word later; token {@code k}'s sums for group {@code p} go to
+     * {@code stage} from {@code STAGE0 + 32·(2k + p)}.
      */
-    private static void pairChunk(MemorySegment w, long base, long stride, short[] tab, int tabOff, int tabStride,
-                                  int j0, int j1, short[] stage) {
+    private static void pairChunk(MemorySegment w, long base, long step, short[] tab, int tabOff, int tabStride,
+                                  int len, short[] stage) {
         ShortVector z = ShortVector.zero(SHORTS);
         ShortVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
-        for (int j = j0; j < j1; j++) {
-            long o = base + (long) j * WORD_BYTES;
+        for (int i = 0; i < len; i++) {
+            long o = base + i * step;
             ShortVector v0 = ShortVector.fromMemorySegment(SHORTS, w, o, ORDER);
             ShortVector v1 = v0.lanewise(VectorOperators.LSHR, SHIFT1);
             ShortVector v2 = v0.lanewise(VectorOperators.LSHR, SHIFT2);
-            ShortVector u0 = ShortVector.fromMemorySegment(SHORTS, w, o + stride, ORDER);
+            ShortVector u0 = ShortVector.fromMemorySegment(SHORTS, w, o + WORD_BYTES, ORDER);
             ShortVector u1 = u0.lanewise(VectorOperators.LSHR, SHIFT1);
             ShortVector u2 = u0.lanewise(VectorOperators.LSHR, SHIFT2);
-            int t = tabOff + j * WORD_TABLE;
+            int t = tabOff + i * WORD_TABLE;
             ShortVector t0 = ShortVector.fromArray(SHORTS, tab, t);
             ShortVector t1 = ShortVector.fromArray(SHORTS, tab, t + GROUP_ROWS);
             ShortVector t2 = ShortVector.fromArray(SHORTS, tab, t + 2 * GROUP_ROWS);
@@ -298,10 +400,10 @@ public final class LookupMatmul {
         b3.intoArray(stage, STAGE0 + 7 * GROUP_ROWS);
     }
 
-    /** Adds {@code n} int16 sums of {@code stage} (from {@link #STAGE0}) to {@code acc[at..]}. */
-    private static void widen(short[] stage, int n, int[] acc, int at) {
+    /** Adds {@code n} int16 sums of {@code stage} (from {@code from}) to {@code acc[at..]}. */
+    private static void widen(short[] stage, int from, int n, int[] acc, int at) {
         for (int i = 0; i < n; i += GROUP_ROWS) {
-            ShortVector a = ShortVector.fromArray(SHORTS, stage, STAGE0 + i);
+            ShortVector a = ShortVector.fromArray(SHORTS, stage, from + i);
             IntVector lo = (IntVector) a.convert(VectorOperators.S2I, 0);
             IntVector hi = (IntVector) a.convert(VectorOperators.S2I, 1);
             lo.add(IntVector.fromArray(INTS, acc, at + i)).intoArray(acc, at + i);

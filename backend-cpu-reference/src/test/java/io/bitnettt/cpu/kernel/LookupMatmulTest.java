@@ -18,12 +18,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * machine, also where the backend picks the multiply-add kernels (there the 512-bit vectors run
  * in Java and slowly, hence modest shapes). Rows in the range must equal the scalar reference bit
  * for bit and every other row must be untouched; shapes cover partial row groups, four-group slabs
- * with single groups after them, K that is not a multiple of nine and several int16 flushes.
+ * with single groups after them, ranges that start or end inside a slab, a last slab of fewer
+ * groups, K that is not a multiple of nine and several int16 flushes (column chunks).
  */
 class LookupMatmulTest {
     @ParameterizedTest(name = "[{0}x{1}] groups {2}..{3}")
     @CsvSource({"1,1,0,1", "3,9,0,1", "31,10,0,1", "33,63,0,2", "200,65,0,7", "200,2560,1,6", "640,2560,0,20",
-        "64,6912,0,2", "130,6912,1,5", "96,251,2,3"})
+        "64,6912,0,2", "130,6912,1,5", "96,251,2,3", "300,300,4,10", "300,300,3,9", "640,2560,8,12"})
     void rangeMatchesScalarReferenceAndLeavesTheRestAlone(int out, int in, int g0, int g1) {
         long seed = System.nanoTime();
         System.out.println("LookupMatmulTest [" + out + "x" + in + "] seed " + seed);
@@ -52,7 +53,8 @@ class LookupMatmulTest {
      * stride; ranges with an odd number of groups end in the per-token GEMV.
      */
     @ParameterizedTest(name = "[{0}x{1}] groups {2}..{3}")
-    @CsvSource({"1,1,0,1", "64,9,0,2", "200,65,1,7", "130,2560,0,5", "96,6912,0,3", "640,251,3,20"})
+    @CsvSource({"1,1,0,1", "64,9,0,2", "200,65,1,7", "130,2560,0,5", "96,6912,0,3", "640,251,3,20",
+        "300,300,4,10", "300,300,1,8"})
     void fourTokensMatchScalarReferenceAndLeaveTheRestAlone(int out, int in, int g0, int g1) {
         int tokens = LookupMatmul.TOKENS;
         long seed = System.nanoTime();
@@ -139,6 +141,41 @@ class LookupMatmulTest {
         MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
         layout.pack(w, packed);
         assertArrayEquals(w, layout.unpack(packed));
+    }
+
+    /**
+     * Offsets in a 200 × 270 layout, worked by hand: 7 groups in slabs of 4 and 3, 30 words in
+     * chunks of 28 and 2. Chunk 0 holds 28 words of every group, slab 0's four groups word by word
+     * (7168 bytes), then slab 1's three; chunk 1 starts at 28 · 7 · 64 = 12544.
+     */
+    @Test
+    void wordsFollowTheGemvOrderChunkThenSlabThenWord() {
+        LookupLayout layout = new LookupLayout(200, 270);
+        assertEquals(0, layout.offset(0, 0));
+        assertEquals(64, layout.offset(32, 0)); // group 1, word 0: next to group 0's
+        assertEquals(256, layout.offset(0, 1)); // group 0, word 1: after the slab's four words 0
+        assertEquals(2 + 4 * 64, layout.offset(1, 1));
+        assertEquals(7168 + (2 * 3 + 1) * 64, layout.offset(160, 2)); // group 5 = slab 1 (3 groups), second
+        assertEquals(12544 + 3 * 2, layout.offset(3, 28));
+        assertEquals(12544 + (4 * 2 + 1 * 3 + 2) * 64 + 2, layout.offset(193, 29)); // the last word
+        assertEquals(layout.byteSize(), layout.offset(193, 29) - 2 + 64);
+    }
+
+    /** Every (group, word) gets its own 64 bytes, and together they fill the layout. */
+    @ParameterizedTest(name = "[{0}x{1}]")
+    @CsvSource({"1,1", "33,252", "200,270", "640,2560", "2560,6912", "96,253"})
+    void wordsTileTheLayoutExactly(int out, int in) {
+        LookupLayout layout = new LookupLayout(out, in);
+        boolean[] used = new boolean[Math.toIntExact(layout.byteSize() / LookupLayout.WORD_BYTES)];
+        for (int g = 0; g < layout.groups(); g++) {
+            for (int j = 0; j < layout.words(); j++) {
+                long o = layout.offset(g * LookupLayout.GROUP_ROWS, j);
+                assertEquals(0, o % LookupLayout.WORD_BYTES);
+                int word = Math.toIntExact(o / LookupLayout.WORD_BYTES);
+                assertEquals(false, used[word], "group " + g + " word " + j);
+                used[word] = true;
+            }
+        }
     }
 
     /** Word 0 of row 0 for weights (t0..t8) = (1,0,-1, 0,0,0, -1,-1,1), by hand: fields 2+3+0, 13, 0+0+18. */
