@@ -49,6 +49,52 @@ class LookupMatmulTest {
     }
 
     /**
+     * One token split by columns, as a decode call's parts split it: chunks {@code [0, cut)} into
+     * one part's sums and the rest into another's, at a group offset, then folded and stored. Every
+     * cut, none included, must give the scalar reference's rows bit for bit.
+     */
+    @ParameterizedTest(name = "[{0}x{1}]")
+    @CsvSource({"1,1", "200,300", "130,6912", "96,253"})
+    void columnSplitsFoldToTheScalarReference(int out, int in) {
+        long seed = System.nanoTime();
+        System.out.println("LookupMatmulTest columns [" + out + "x" + in + "] seed " + seed);
+        Random r = new Random(seed);
+        float[] x = GemvRangeFixture.activation(r, in, 3);
+        byte[] w = GemvRangeFixture.ternary(r, out * in);
+        float scale = 0.037f;
+        float[] expected = ScalarKernels.ternaryLinear(x, 1, in, w, out, scale);
+
+        LookupLayout layout = new LookupLayout(out, in);
+        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
+        layout.pack(w, packed);
+        short[] q = new short[layout.paddedIn()];
+        float s = ActivationQuantizer.quantize(MemorySegment.ofArray(x), 0, in, q, 0, q.length);
+        short[] tab = new short[LookupMatmul.tableSize(layout)];
+        LookupMatmul.tables(q, 0, layout.words(), tab, 0);
+        int words = layout.words();
+        int chunks = (words + LookupLayout.CHUNK_WORDS - 1) / LookupLayout.CHUNK_WORDS;
+        int group0 = 3;
+        int groups = group0 + layout.groups();
+        for (int cut : new int[] {0, 1, chunks / 2, chunks - 1, chunks}) {
+            LookupMatmul.Work a = new LookupMatmul.Work();
+            LookupMatmul.Work b = new LookupMatmul.Work();
+            a.clearSums(groups);
+            b.clearSums(groups);
+            int mid = Math.min(words, cut * LookupLayout.CHUNK_WORDS);
+            if (mid > 0) {
+                LookupMatmul.addColumnSums(packed, layout, tab, 0, 0, mid, a, group0);
+            }
+            if (mid < words) {
+                LookupMatmul.addColumnSums(packed, layout, tab, 0, mid, words, b, group0);
+            }
+            LookupMatmul.foldSums(a, b, groups);
+            MemorySegment y = GemvRangeFixture.sentinelOutput(out);
+            LookupMatmul.storeSums(a, group0, layout, s, scale, y, GemvRangeFixture.Y_OFF);
+            GemvRangeFixture.assertRows(y, expected, 0, layout.groups() * LookupLayout.GROUP_ROWS);
+        }
+    }
+
+    /**
      * {@link LookupMatmul#gemm}: four tokens' tables side by side at a stride, outputs at a row
      * stride; ranges with an odd number of groups end in the per-token GEMV.
      */
