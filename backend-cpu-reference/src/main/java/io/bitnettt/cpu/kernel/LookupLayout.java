@@ -22,8 +22,9 @@ import jdk.incubator.vector.ShortVector;
  * groups come in slabs of {@link #SLAB_GROUPS}, each slab's words interleaved word by word
  * ({@link #offset}). The kernel then walks a chunk's slabs in order with that chunk's tables,
  * 5.4 KB, held in L1. With each group's words contiguous instead, the GEMV read four streams
- * (one per group of a slab) and reloaded the tables from L2 for every slab; on a Zen 4 VM it
- * streamed at 14 GB/s where this order reaches 20 (README, "One stream per matrix").
+ * (one per group of a slab) and reloaded the tables from L2 for every slab: in a scratch harness
+ * on a Zen 4 VM it streamed at 13–15 GB/s where this order reaches 19.6–21.4, and in a decode step
+ * on one thread 14–15 where it reaches 17–18 (README, "One stream per matrix").
  * Columns past {@code in} and rows past {@code out} hold code 1 (weight 0); bit 15 is 0.
  *
  * <p>The kernels need 512-bit int16 permutes, which the JIT emits only with AVX-512BW; where the
