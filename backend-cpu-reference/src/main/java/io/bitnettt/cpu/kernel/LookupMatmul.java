@@ -151,33 +151,10 @@ public final class LookupMatmul {
         int n = g1 - g0;
         int[] acc = work.acc(n);
         Arrays.fill(acc, ACC0, ACC0 + n * GROUP_ROWS, 0);
-        short[] stage = work.stage;
-        long touched = 0;
-        for (int j0 = 0; j0 < layout.words(); j0 += CHUNK_WORDS) {
-            int len = layout.chunkWords(j0);
-            int t = tabOff + j0 * WORD_TABLE;
-            for (int g = g0; g < g1; ) {
-                int slab = g / SLAB_GROUPS;
-                int k = g % SLAB_GROUPS;
-                int m = layout.slabGroups(slab);
-                long base = layout.slabOffset(j0, slab);
-                int at = ACC0 + (g - g0) * GROUP_ROWS;
-                if (k == 0 && m == SLAB_GROUPS && g + SLAB_GROUPS <= g1) {
-                    touched += slabChunk(w, base, tab, t, len, stage);
-                    widen(stage, STAGE0, SLAB_GROUPS * GROUP_ROWS, acc, at);
-                    g += SLAB_GROUPS;
-                } else {
-                    touched += groupChunk(w, base + (long) k * WORD_BYTES, (long) m * WORD_BYTES, tab, t, len, stage,
-                            STAGE0);
-                    widen(stage, STAGE0, GROUP_ROWS, acc, at);
-                    g++;
-                }
-            }
-        }
+        addSums(w, layout, tab, tabOff, 0, layout.words(), g0, g1, acc, ACC0, work.stage);
         for (int g = g0; g < g1; g++) {
             store(acc, ACC0 + (g - g0) * GROUP_ROWS, s, scale, y, yOff, g * GROUP_ROWS, layout.out());
         }
-        TouchAhead.keep(touched);
     }
 
     /**
@@ -189,26 +166,37 @@ public final class LookupMatmul {
      */
     public static void addColumnSums(MemorySegment w, LookupLayout layout, short[] tab, int tabOff, int j0, int j1,
                                      Work work, int group0) {
-        int[] acc = work.acc;
-        short[] stage = work.stage;
-        int groups = layout.groups();
+        addSums(w, layout, tab, tabOff, j0, j1, 0, layout.groups(), work.acc, ACC0 + group0 * GROUP_ROWS, work.stage);
+    }
+
+    /**
+     * Adds the int sums over words {@code [j0, j1)} of row groups {@code [g0, g1)} to
+     * {@code acc[at + 32·(g - g0)..]}: chunk by chunk, the range's slabs in layout order, so the
+     * weights come as one forward stream and each chunk's tables are reused from L1 by every slab.
+     * Groups of a slab that the range or the matrix cuts run one at a time.
+     */
+    private static void addSums(MemorySegment w, LookupLayout layout, short[] tab, int tabOff, int j0, int j1, int g0,
+                                int g1, int[] acc, int at, short[] stage) {
         long touched = 0;
         for (int c = j0; c < j1; c += CHUNK_WORDS) {
             int len = layout.chunkWords(c);
             int t = tabOff + c * WORD_TABLE;
-            for (int g = 0; g < groups; g += SLAB_GROUPS) {
+            for (int g = g0; g < g1; ) {
                 int slab = g / SLAB_GROUPS;
+                int k = g % SLAB_GROUPS;
                 int m = layout.slabGroups(slab);
                 long base = layout.slabOffset(c, slab);
-                if (m == SLAB_GROUPS) {
+                int to = at + (g - g0) * GROUP_ROWS;
+                if (k == 0 && m == SLAB_GROUPS && g + SLAB_GROUPS <= g1) {
                     touched += slabChunk(w, base, tab, t, len, stage);
+                    widen(stage, STAGE0, SLAB_GROUPS * GROUP_ROWS, acc, to);
+                    g += SLAB_GROUPS;
                 } else {
-                    for (int k = 0; k < m; k++) {
-                        touched += groupChunk(w, base + (long) k * WORD_BYTES, (long) m * WORD_BYTES, tab, t, len,
-                                stage, STAGE0 + k * GROUP_ROWS);
-                    }
+                    touched += groupChunk(w, base + (long) k * WORD_BYTES, (long) m * WORD_BYTES, tab, t, len, stage,
+                            STAGE0);
+                    widen(stage, STAGE0, GROUP_ROWS, acc, to);
+                    g++;
                 }
-                widen(stage, STAGE0, m * GROUP_ROWS, acc, ACC0 + (group0 + g) * GROUP_ROWS);
             }
         }
         TouchAhead.keep(touched);

@@ -26,26 +26,33 @@ class LookupMatmulTest {
     @CsvSource({"1,1,0,1", "3,9,0,1", "31,10,0,1", "33,63,0,2", "200,65,0,7", "200,2560,1,6", "640,2560,0,20",
         "64,6912,0,2", "130,6912,1,5", "96,251,2,3", "300,300,4,10", "300,300,3,9", "640,2560,8,12"})
     void rangeMatchesScalarReferenceAndLeavesTheRestAlone(int out, int in, int g0, int g1) {
-        long seed = System.nanoTime();
-        System.out.println("LookupMatmulTest [" + out + "x" + in + "] seed " + seed);
-        Random r = new Random(seed);
-        float[] x = GemvRangeFixture.activation(r, in, 3);
-        byte[] w = GemvRangeFixture.ternary(r, out * in);
-        float scale = 0.037f;
-        float[] expected = ScalarKernels.ternaryLinear(x, 1, in, w, out, scale);
-
-        LookupLayout layout = new LookupLayout(out, in);
-        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
-        layout.pack(w, packed);
-        short[] q = new short[layout.paddedIn()];
-        float s = ActivationQuantizer.quantize(MemorySegment.ofArray(x), 0, in, q, 0, q.length);
-        short[] tab = new short[7 + LookupMatmul.tableSize(layout)];
-        LookupMatmul.tables(q, 0, layout.words(), tab, 7); // an offset, as the device's token rows have
-
+        Token k = Token.random("gemv", out, in, 7); // a table offset, as the device's token rows have
         MemorySegment y = GemvRangeFixture.sentinelOutput(out);
-        LookupMatmul.Work work = new LookupMatmul.Work();
-        LookupMatmul.gemv(packed, layout, tab, 7, s, scale, y, GemvRangeFixture.Y_OFF, g0, g1, work);
-        GemvRangeFixture.assertRows(y, expected, g0 * LookupLayout.GROUP_ROWS, g1 * LookupLayout.GROUP_ROWS);
+        LookupMatmul.gemv(k.packed, k.layout, k.tab, 7, k.s, Token.SCALE, y, GemvRangeFixture.Y_OFF, g0, g1,
+                new LookupMatmul.Work());
+        GemvRangeFixture.assertRows(y, k.expected, g0 * LookupLayout.GROUP_ROWS, g1 * LookupLayout.GROUP_ROWS);
+    }
+
+    /** One random token against random weights: packed, quantized, tabled at an offset, and the scalar reference's rows. */
+    private record Token(LookupLayout layout, MemorySegment packed, short[] tab, float s, float[] expected) {
+        static final float SCALE = 0.037f;
+
+        static Token random(String label, int out, int in, int tabOff) {
+            long seed = System.nanoTime();
+            System.out.println("LookupMatmulTest " + label + " [" + out + "x" + in + "] seed " + seed);
+            Random r = new Random(seed);
+            float[] x = GemvRangeFixture.activation(r, in, 3);
+            byte[] w = GemvRangeFixture.ternary(r, out * in);
+            float[] expected = ScalarKernels.ternaryLinear(x, 1, in, w, out, SCALE);
+            LookupLayout layout = new LookupLayout(out, in);
+            MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
+            layout.pack(w, packed);
+            short[] q = new short[layout.paddedIn()];
+            float s = ActivationQuantizer.quantize(MemorySegment.ofArray(x), 0, in, q, 0, q.length);
+            short[] tab = new short[tabOff + LookupMatmul.tableSize(layout)];
+            LookupMatmul.tables(q, 0, layout.words(), tab, tabOff);
+            return new Token(layout, packed, tab, s, expected);
+        }
     }
 
     /**
@@ -56,21 +63,8 @@ class LookupMatmulTest {
     @ParameterizedTest(name = "[{0}x{1}]")
     @CsvSource({"1,1", "200,300", "130,6912", "96,253"})
     void columnSplitsFoldToTheScalarReference(int out, int in) {
-        long seed = System.nanoTime();
-        System.out.println("LookupMatmulTest columns [" + out + "x" + in + "] seed " + seed);
-        Random r = new Random(seed);
-        float[] x = GemvRangeFixture.activation(r, in, 3);
-        byte[] w = GemvRangeFixture.ternary(r, out * in);
-        float scale = 0.037f;
-        float[] expected = ScalarKernels.ternaryLinear(x, 1, in, w, out, scale);
-
-        LookupLayout layout = new LookupLayout(out, in);
-        MemorySegment packed = Arena.ofAuto().allocate(layout.byteSize(), 64);
-        layout.pack(w, packed);
-        short[] q = new short[layout.paddedIn()];
-        float s = ActivationQuantizer.quantize(MemorySegment.ofArray(x), 0, in, q, 0, q.length);
-        short[] tab = new short[LookupMatmul.tableSize(layout)];
-        LookupMatmul.tables(q, 0, layout.words(), tab, 0);
+        Token k = Token.random("columns", out, in, 0);
+        LookupLayout layout = k.layout;
         int words = layout.words();
         int chunks = (words + LookupLayout.CHUNK_WORDS - 1) / LookupLayout.CHUNK_WORDS;
         int group0 = 3;
@@ -82,15 +76,15 @@ class LookupMatmulTest {
             b.clearSums(groups);
             int mid = Math.min(words, cut * LookupLayout.CHUNK_WORDS);
             if (mid > 0) {
-                LookupMatmul.addColumnSums(packed, layout, tab, 0, 0, mid, a, group0);
+                LookupMatmul.addColumnSums(k.packed, layout, k.tab, 0, 0, mid, a, group0);
             }
             if (mid < words) {
-                LookupMatmul.addColumnSums(packed, layout, tab, 0, mid, words, b, group0);
+                LookupMatmul.addColumnSums(k.packed, layout, k.tab, 0, mid, words, b, group0);
             }
             LookupMatmul.foldSums(a, b, groups);
             MemorySegment y = GemvRangeFixture.sentinelOutput(out);
-            LookupMatmul.storeSums(a, group0, layout, s, scale, y, GemvRangeFixture.Y_OFF);
-            GemvRangeFixture.assertRows(y, expected, 0, layout.groups() * LookupLayout.GROUP_ROWS);
+            LookupMatmul.storeSums(a, group0, layout, k.s, Token.SCALE, y, GemvRangeFixture.Y_OFF);
+            GemvRangeFixture.assertRows(y, k.expected, 0, layout.groups() * LookupLayout.GROUP_ROWS);
         }
     }
 
