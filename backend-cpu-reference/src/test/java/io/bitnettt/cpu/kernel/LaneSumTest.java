@@ -75,7 +75,7 @@ class LaneSumTest {
     }
 
     @Test
-    void bf16FourRowBlocksEqualSingleRowsBitForBit() {
+    void bf16RowsRunTogetherEqualSingleRowsBitForBit() {
         Random r = new Random(8);
         int vocab = 37;
         int tokens = 2;
@@ -100,6 +100,13 @@ class LaneSumTest {
                     OutputProjectionKernel.bf16Rows(table, d, xp, tokens, single, vocab, v, v + 1);
                 }
                 assertArrayEquals(single.toArray(ValueLayout.JAVA_INT), blocked.toArray(ValueLayout.JAVA_INT), "d=" + d);
+                // ranges as thread parts get them: [0, 5) row by row, [5, 21) and [21, 37) as eight
+                // streams of two rows
+                MemorySegment split = arena.allocate(4L * tokens * vocab);
+                OutputProjectionKernel.bf16Rows(table, d, xp, tokens, split, vocab, 0, 5);
+                OutputProjectionKernel.bf16Rows(table, d, xp, tokens, split, vocab, 5, 21);
+                OutputProjectionKernel.bf16Rows(table, d, xp, tokens, split, vocab, 21, vocab);
+                assertArrayEquals(single.toArray(ValueLayout.JAVA_INT), split.toArray(ValueLayout.JAVA_INT), "d=" + d);
             }
         }
     }
