@@ -14,6 +14,8 @@ final class LogitsCall {
 
     private final WorkerPool pool;
     private final WorkerPool.RangeBody body = this::rows;
+    /** Per part: the bf16 row kernel's stage. */
+    private final float[][] stages;
     private Table kind;
     private MemorySegment table;
     private MemorySegment rowScales;
@@ -25,6 +27,7 @@ final class LogitsCall {
 
     LogitsCall(WorkerPool pool) {
         this.pool = pool;
+        this.stages = new float[pool.threads()][OutputProjectionKernel.BF16_STAGE];
     }
 
     /**
@@ -54,7 +57,7 @@ final class LogitsCall {
     private void rows(int part, int from, int to) {
         switch (kind) {
             case F32 -> OutputProjectionKernel.f32Rows(table, d, x, tokens, logits, vocab, from, to);
-            case BF16 -> OutputProjectionKernel.bf16Rows(table, d, x, tokens, logits, vocab, from, to);
+            case BF16 -> OutputProjectionKernel.bf16Rows(table, d, x, tokens, logits, vocab, from, to, stages[part]);
             case INT8 -> OutputProjectionKernel.int8Rows(table, rowScales, d, x, tokens, logits, vocab, from, to);
         }
     }

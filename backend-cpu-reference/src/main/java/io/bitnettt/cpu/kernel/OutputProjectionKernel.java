@@ -24,6 +24,8 @@ public final class OutputProjectionKernel {
     private static final int STREAMS = 4;
     /** Parts of {@link #bf16Rows}'s range: {@link #bf16EightRows} reads a row of each at once. */
     private static final int BF16_STREAMS = 8;
+    /** Floats of the stage a {@link #bf16Rows} call of {@link #BF16_STREAMS} rows or more needs. */
+    public static final int BF16_STAGE = BF16_STREAMS * FLOATS.length();
     /** bf16 values consumed per step: two per int lane. */
     public static final int CHUNK = 2 * INTS.length();
 
@@ -62,14 +64,27 @@ public final class OutputProjectionKernel {
      * GB/s on one thread of a Zen 4 VM at 512 bits; four streams at 13–14, eight at 19, what the int8
      * screen reaches with four. Under {@code -XX:UseAVX=2} four and eight streams measured alike
      * (README, "Eight bf16 streams"). The int8 rows measured slower with eight (13–15 GB/s against 19).
+     *
+     * <p>This form allocates the eight-row kernel's stage where the range has eight rows or more;
+     * the CPU backend passes one of its own to the other form.
      */
     public static void bf16Rows(MemorySegment table, int d, float[] xp, int tokens, MemorySegment logits, int vocab,
                                 int v0, int v1) {
+        bf16Rows(table, d, xp, tokens, logits, vocab, v0, v1, v1 - v0 < BF16_STREAMS ? null : new float[BF16_STAGE]);
+    }
+
+    /**
+     * As {@link #bf16Rows(MemorySegment, int, float[], int, MemorySegment, int, int, int)}, with the
+     * caller's {@code stage} of at least {@link #BF16_STAGE} floats (unused, and may be null, below
+     * {@link #BF16_STREAMS} rows), so a warm call allocates nothing.
+     */
+    public static void bf16Rows(MemorySegment table, int d, float[] xp, int tokens, MemorySegment logits, int vocab,
+                                int v0, int v1, float[] stage) {
         int per = (v1 - v0 + BF16_STREAMS - 1) / BF16_STREAMS;
         for (int v = v0; v < v0 + per; v++) {
             if (v + (BF16_STREAMS - 1L) * per < v1) {
                 for (int t = 0; t < tokens; t++) {
-                    bf16EightRows(table, d, xp, t, logits, vocab, v, per);
+                    bf16EightRows(table, d, xp, t, logits, vocab, v, per, stage);
                 }
             } else {
                 for (int r = v; r < v1; r += per) {
@@ -82,7 +97,7 @@ public final class OutputProjectionKernel {
     }
 
     private static void bf16EightRows(MemorySegment table, int d, float[] xp, int t, MemorySegment logits, int vocab,
-                                     int v, int per) {
+                                      int v, int per, float[] stage) {
         int half = CHUNK / 2;
         int full = d - d % CHUNK;
         IntVector hiMask = IntVector.broadcast(INTS, 0xFFFF0000);
@@ -121,30 +136,48 @@ public final class OutputProjectionKernel {
             e7 = p7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e7);
             o7 = p7.and(hiMask).reinterpretAsFloats().fma(xd, o7);
         }
-        FloatVector s0 = e0.add(o0), s1 = e1.add(o1), s2 = e2.add(o2), s3 = e3.add(o3);
-        FloatVector s4 = e4.add(o4), s5 = e5.add(o5), s6 = e6.add(o6), s7 = e7.add(o7);
-        long out = 4L * t * vocab + 4L * v;
-        long step = 4L * per;
+        // The eight rows' vectors leave through stage: summing their lanes here, in a helper that takes
+        // vectors, pushed this method past C2's inlining budget, and the helper's vectors were boxed.
+        int l = FLOATS.length();
+        e0.add(o0).intoArray(stage, 0);
+        e1.add(o1).intoArray(stage, l);
+        e2.add(o2).intoArray(stage, 2 * l);
+        e3.add(o3).intoArray(stage, 3 * l);
+        e4.add(o4).intoArray(stage, 4 * l);
+        e5.add(o5).intoArray(stage, 5 * l);
+        e6.add(o6).intoArray(stage, 6 * l);
+        e7.add(o7).intoArray(stage, 7 * l);
+        storeFour(table, d, xp, xo, full, logits, 4L * t * vocab + 4L * v, 4L * per, r0, st, stage, 0);
+        storeFour(table, d, xp, xo, full, logits, 4L * t * vocab + 4L * (v + 4L * per), 4L * per, r4, st, stage, 4 * l);
+    }
+
+    /**
+     * The logits of four rows {@code step} bytes apart from {@code out}, whose bf16 rows start {@code rowStep}
+     * bytes apart from {@code r0}, from their vector sums at {@code stage[at ..]}: lane sums, then tails.
+     */
+    private static void storeFour(MemorySegment table, int d, float[] xp, int xo, int full, MemorySegment logits,
+                                  long out, long step, long r0, long rowStep, float[] stage, int at) {
+        int l = FLOATS.length();
+        FloatVector s0 = FloatVector.fromArray(FLOATS, stage, at);
+        FloatVector s1 = FloatVector.fromArray(FLOATS, stage, at + l);
+        FloatVector s2 = FloatVector.fromArray(FLOATS, stage, at + 2 * l);
+        FloatVector s3 = FloatVector.fromArray(FLOATS, stage, at + 3 * l);
         if (LaneSum.FOUR_IN_ONE) {
             FloatVector p = LaneSum.ofFour(s0, s1, s2, s3);
-            FloatVector q = LaneSum.ofFour(s4, s5, s6, s7);
             logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, p.lane(0)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + step, bf16Tail(table, r1, xp, xo, full, d, p.lane(LaneSum.SECOND_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 2 * step, bf16Tail(table, r2, xp, xo, full, d, p.lane(LaneSum.THIRD_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 3 * step, bf16Tail(table, r3, xp, xo, full, d, p.lane(LaneSum.FOURTH_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 4 * step, bf16Tail(table, r4, xp, xo, full, d, q.lane(0)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 5 * step, bf16Tail(table, r5, xp, xo, full, d, q.lane(LaneSum.SECOND_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 6 * step, bf16Tail(table, r6, xp, xo, full, d, q.lane(LaneSum.THIRD_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 7 * step, bf16Tail(table, r7, xp, xo, full, d, q.lane(LaneSum.FOURTH_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + step,
+                    bf16Tail(table, r0 + rowStep, xp, xo, full, d, p.lane(LaneSum.SECOND_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 2 * step,
+                    bf16Tail(table, r0 + 2 * rowStep, xp, xo, full, d, p.lane(LaneSum.THIRD_LANE)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 3 * step,
+                    bf16Tail(table, r0 + 3 * rowStep, xp, xo, full, d, p.lane(LaneSum.FOURTH_LANE)));
         } else {
             logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, LaneSum.of(s0)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + step, bf16Tail(table, r1, xp, xo, full, d, LaneSum.of(s1)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 2 * step, bf16Tail(table, r2, xp, xo, full, d, LaneSum.of(s2)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 3 * step, bf16Tail(table, r3, xp, xo, full, d, LaneSum.of(s3)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 4 * step, bf16Tail(table, r4, xp, xo, full, d, LaneSum.of(s4)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 5 * step, bf16Tail(table, r5, xp, xo, full, d, LaneSum.of(s5)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 6 * step, bf16Tail(table, r6, xp, xo, full, d, LaneSum.of(s6)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 7 * step, bf16Tail(table, r7, xp, xo, full, d, LaneSum.of(s7)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + step, bf16Tail(table, r0 + rowStep, xp, xo, full, d, LaneSum.of(s1)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 2 * step,
+                    bf16Tail(table, r0 + 2 * rowStep, xp, xo, full, d, LaneSum.of(s2)));
+            logits.set(ValueLayout.JAVA_FLOAT, out + 3 * step,
+                    bf16Tail(table, r0 + 3 * rowStep, xp, xo, full, d, LaneSum.of(s3)));
         }
     }
 
