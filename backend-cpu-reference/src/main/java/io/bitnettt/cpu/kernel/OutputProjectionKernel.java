@@ -162,23 +162,23 @@ public final class OutputProjectionKernel {
         FloatVector s1 = FloatVector.fromArray(FLOATS, stage, at + l);
         FloatVector s2 = FloatVector.fromArray(FLOATS, stage, at + 2 * l);
         FloatVector s3 = FloatVector.fromArray(FLOATS, stage, at + 3 * l);
+        float q0, q1, q2, q3;
         if (LaneSum.FOUR_IN_ONE) {
             FloatVector p = LaneSum.ofFour(s0, s1, s2, s3);
-            logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, p.lane(0)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + step,
-                    bf16Tail(table, r0 + rowStep, xp, xo, full, d, p.lane(LaneSum.SECOND_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 2 * step,
-                    bf16Tail(table, r0 + 2 * rowStep, xp, xo, full, d, p.lane(LaneSum.THIRD_LANE)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 3 * step,
-                    bf16Tail(table, r0 + 3 * rowStep, xp, xo, full, d, p.lane(LaneSum.FOURTH_LANE)));
+            q0 = p.lane(0);
+            q1 = p.lane(LaneSum.SECOND_LANE);
+            q2 = p.lane(LaneSum.THIRD_LANE);
+            q3 = p.lane(LaneSum.FOURTH_LANE);
         } else {
-            logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, LaneSum.of(s0)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + step, bf16Tail(table, r0 + rowStep, xp, xo, full, d, LaneSum.of(s1)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 2 * step,
-                    bf16Tail(table, r0 + 2 * rowStep, xp, xo, full, d, LaneSum.of(s2)));
-            logits.set(ValueLayout.JAVA_FLOAT, out + 3 * step,
-                    bf16Tail(table, r0 + 3 * rowStep, xp, xo, full, d, LaneSum.of(s3)));
+            q0 = LaneSum.of(s0);
+            q1 = LaneSum.of(s1);
+            q2 = LaneSum.of(s2);
+            q3 = LaneSum.of(s3);
         }
+        logits.set(ValueLayout.JAVA_FLOAT, out, bf16Tail(table, r0, xp, xo, full, d, q0));
+        logits.set(ValueLayout.JAVA_FLOAT, out + step, bf16Tail(table, r0 + rowStep, xp, xo, full, d, q1));
+        logits.set(ValueLayout.JAVA_FLOAT, out + 2 * step, bf16Tail(table, r0 + 2 * rowStep, xp, xo, full, d, q2));
+        logits.set(ValueLayout.JAVA_FLOAT, out + 3 * step, bf16Tail(table, r0 + 3 * rowStep, xp, xo, full, d, q3));
     }
 
     private static void bf16Row(MemorySegment table, int d, float[] xp, int t, MemorySegment logits, int vocab, int v) {
