@@ -356,7 +356,7 @@ final class CpuOps implements TransformerOps {
         checks.requireShape(op, "out", out, 1);
         int row = -1;
         if (bindScreen(x, table, logits)) {
-            row = screen.argmax();
+            row = screen.argmax(null);
         } else {
             screen.fullPass();
         }
@@ -366,6 +366,28 @@ final class CpuOps implements TransformerOps {
         } else {
             seg(out).set(ValueLayout.JAVA_INT, 0, row);
         }
+    }
+
+    @Override
+    public synchronized void screenedArgmaxAllowed(Tensor x, ScreenedTable table, Tensor allowed, Tensor logits,
+                                                   Tensor out) {
+        String op = "screenedArgmaxAllowed";
+        device.enterOp(op);
+        checks.screened(op, x, table, logits);
+        checks.rowMask(op, allowed, logits);
+        checks.requireDType(op, "out", out, DType.UINT32);
+        checks.requireShape(op, "out", out, 1);
+        int row = -1;
+        if (bindScreen(x, table, logits)) {
+            row = screen.argmax(seg(allowed));
+        } else {
+            screen.fullPass();
+        }
+        if (row < 0) {
+            outputProjection(x, table.table(), logits);
+            row = UNDECIDED;
+        }
+        seg(out).set(ValueLayout.JAVA_INT, 0, row);
     }
 
     @Override

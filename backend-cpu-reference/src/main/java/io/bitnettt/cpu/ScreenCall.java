@@ -27,6 +27,8 @@ import io.bitnettt.spi.LogitScreen;
  * so a warm call allocates nothing.
  */
 final class ScreenCall {
+    /** Allowed runs closer than this many rows are computed as one (see {@link #approx}). */
+    private static final int JOIN_GAP = 4;
     /** Largest k the screen serves; a larger one computes every row. */
     static final int MAX_K = 1024;
     /** Per-part slots are this many apart, so parts do not write to one cache line. */
@@ -49,6 +51,8 @@ final class ScreenCall {
     private final int[] partBest;
     private final float[] partBestValue;
     private final int[] partRows;
+    /** Per part: whether it met an allowed row in the first pass. */
+    private final boolean[] partAny;
     /** Per part, for top-k: the k best lower bounds, then the k best exact rows (value, index). */
     private double[][] lowerLists;
     private int[] lowerSizes;
@@ -66,6 +70,8 @@ final class ScreenCall {
     private float[] xq;
     private float[] xp;
     private MemorySegment logits;
+    /** One bit a row, the rows the call may choose from; null for every row. */
+    private MemorySegment allowed;
     private int vocab;
     private double norm;
     private double threshold;
@@ -86,6 +92,7 @@ final class ScreenCall {
         partBest = new int[parts * PAD];
         partBestValue = new float[parts * PAD];
         partRows = new int[parts * PAD];
+        partAny = new boolean[parts * PAD];
         lowerLists = new double[parts][0];
         lowerSizes = new int[parts * PAD];
         topValues = new float[parts][0];
@@ -124,21 +131,32 @@ final class ScreenCall {
         fullPasses++;
     }
 
-    /** The exact argmax row, or -1 when the screen cannot decide and every row must be computed. */
-    int argmax() {
+    /**
+     * The exact argmax row among those {@code allowed} lets through (one bit a row; null: every row),
+     * or -1 when the screen cannot decide and every row must be computed. Rows not allowed are
+     * skipped by both passes, so a constrained step reads only the allowed rows' codes.
+     */
+    int argmax(MemorySegment allowed) {
         try {
+            this.allowed = allowed;
             k = 1;
             lists = false;
             calls++;
             reset();
             pool.forChunks(vocab, approxBody);
             double best = Double.NEGATIVE_INFINITY;
+            boolean any = false;
             for (int p = 0; p < pool.threads(); p++) {
                 if (partBad[p * PAD]) {
                     fullPasses++;
                     return -1;
                 }
                 best = Math.max(best, partLower[p * PAD]);
+                any |= partAny[p * PAD];
+            }
+            if (!any) {
+                fullPasses++;
+                return -1; // nothing allowed: the caller's own selection says so
             }
             threshold = best;
             pool.forChunks(vocab, refineBody);
@@ -235,6 +253,7 @@ final class ScreenCall {
             partLower[p * PAD] = Double.NEGATIVE_INFINITY;
             lowerSizes[p * PAD] = 0;
             partRows[p * PAD] = 0;
+            partAny[p * PAD] = false;
             partBest[p * PAD] = -1;
             partBestValue[p * PAD] = Float.NEGATIVE_INFINITY;
             topSizes[p * PAD] = 0;
@@ -249,6 +268,7 @@ final class ScreenCall {
         xq = null;
         xp = null;
         logits = null;
+        allowed = null;
     }
 
     /**
@@ -261,6 +281,55 @@ final class ScreenCall {
 
     /** Adds rows {@code [from, to)} to what the part kept from its earlier chunks of this pass. */
     private void approx(int part, int from, int to) {
+        if (allowed == null) {
+            approxRun(part, from, to);
+            return;
+        }
+        // Run by run of allowed rows: a row's int8 logit does not depend on where its range starts.
+        // Runs less than JOIN_GAP rows apart go as one, the rows between computed and not bounded: rows
+        // one at a time lose the kernel's four streams, and with every other row allowed the pass took
+        // twice as long as over every row (README, "Constrained greedy steps").
+        for (int r = nextAllowed(from, to); r < to; ) {
+            int end = nextBlocked(r, to);
+            int next = nextAllowed(end, to);
+            while (next < to && next - end < JOIN_GAP) {
+                end = nextBlocked(next, to);
+                next = nextAllowed(end, to);
+            }
+            approxRun(part, r, end);
+            r = next;
+        }
+    }
+
+    /** The first allowed row in {@code [r, to)}, or {@code to}; a word at a time. */
+    private int nextAllowed(int r, int to) {
+        while (r < to) {
+            int bits = allowed.getAtIndex(ValueLayout.JAVA_INT, r >>> 5) >>> (r & 31);
+            if (bits != 0) {
+                return Math.min(to, r + Integer.numberOfTrailingZeros(bits));
+            }
+            r = (r | 31) + 1;
+        }
+        return to;
+    }
+
+    /** The first row in {@code [r, to)} that is not allowed, or {@code to}; a word at a time. */
+    private int nextBlocked(int r, int to) {
+        while (r < to) {
+            int bits = ~allowed.getAtIndex(ValueLayout.JAVA_INT, r >>> 5) >>> (r & 31);
+            if (bits != 0) {
+                return Math.min(to, r + Integer.numberOfTrailingZeros(bits));
+            }
+            r = (r | 31) + 1;
+        }
+        return to;
+    }
+
+    private boolean isAllowed(int r) {
+        return (allowed.getAtIndex(ValueLayout.JAVA_INT, r >>> 5) >>> (r & 31) & 1) != 0;
+    }
+
+    private void approxRun(int part, int from, int to) {
         if (partBad[part * PAD]) {
             return; // the call falls back to every row whatever the rest holds
         }
@@ -269,7 +338,12 @@ final class ScreenCall {
         double best = partLower[part * PAD];
         double[] list = lists ? lowerLists[part] : null;
         int size = lowerSizes[part * PAD];
+        boolean any = partAny[part * PAD];
         for (int r = from; r < to; r++) {
+            if (allowed != null && !isAllowed(r)) {
+                continue;
+            }
+            any = true;
             double a = logits.getAtIndex(ValueLayout.JAVA_FLOAT, r);
             double b = LogitScreen.margin(norm, bounds.getAtIndex(ValueLayout.JAVA_FLOAT, r));
             double lower = a - b;
@@ -290,6 +364,7 @@ final class ScreenCall {
             }
         }
         partBad[part * PAD] = bad;
+        partAny[part * PAD] = any;
         partLower[part * PAD] = best;
         lowerSizes[part * PAD] = size;
     }
@@ -307,6 +382,9 @@ final class ScreenCall {
         boolean bad = false;
         int size = topSizes[part * PAD];
         for (int r = from; r < to; r++) {
+            if (allowed != null && !isAllowed(r)) {
+                continue;
+            }
             double a = logits.getAtIndex(ValueLayout.JAVA_FLOAT, r);
             double b = LogitScreen.margin(norm, bounds.getAtIndex(ValueLayout.JAVA_FLOAT, r));
             if (a + b < threshold) {

@@ -20,6 +20,7 @@ import io.bitnettt.spi.LogitScreen;
 import io.bitnettt.spi.ScreenedTable;
 import io.bitnettt.spi.Tensor;
 import io.bitnettt.spi.TensorSpec;
+import io.bitnettt.spi.TransformerOps;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -116,11 +117,12 @@ class ScreenedOutputTest {
         float[] x = gaussian(r, D, 1f);
         x[17] = Float.NaN;
         long[] full = assertSameAsFullOnOneTwoThreeThreads(table, DType.BF16, x);
-        assertEquals(1 + KS.length, full[2], "every call is a full pass");
+        assertEquals(1 + MASKS + KS.length, full[2], "every call is a full pass");
         x[17] = 1f;
         table[44 * D + 3] = Float.POSITIVE_INFINITY;
         full = assertSameAsFullOnOneTwoThreeThreads(table, DType.BF16, x);
-        assertEquals(1 + KS.length, full[2], "every call is a full pass");
+        // Masks that leave row 44 out never bound it and are screened; the one that lets it in is not, nor the empty one.
+        assertEquals(1 + 2 + KS.length, full[2], "every call that can meet row 44 is a full pass");
     }
 
     @Test
@@ -161,6 +163,14 @@ class ScreenedOutputTest {
             e = assertThrows(BackendException.class,
                     () -> device.ops().screenedTopK(s.x, badCodes, s.logits, 3, s.logits, s.out));
             assertTrue(e.getMessage().contains("codes"), e.getMessage());
+            try (Tensor shortMask = device.allocate(TensorSpec.of(DType.UINT32, (V + 31) / 32 - 1));
+                 Tensor floatMask = device.allocate(TensorSpec.f32((V + 31) / 32))) {
+                for (Tensor bad : new Tensor[] {shortMask, floatMask}) {
+                    e = assertThrows(BackendException.class,
+                            () -> device.ops().screenedArgmaxAllowed(s.x, s.table, bad, s.logits, s.out));
+                    assertTrue(e.getMessage().contains("allowed"), e.getMessage());
+                }
+            }
         }
     }
 
@@ -182,6 +192,25 @@ class ScreenedOutputTest {
                 device.ops().outputProjection(s.x, s.table.table(), s.logits);
                 device.ops().argmax(s.logits, s.out);
                 assertEquals(ints(s.out)[0], screened, "argmax on " + threads + " threads");
+                float[] full = floats(s.logits);
+                long maskedRows = 0;
+                for (int m = 0; m < MASKS; m++) {
+                    int[] words = mask(m, V, full);
+                    long rowsBefore = device.screenStatistics()[1];
+                    try (Tensor allowed = device.upload(TensorSpec.of(DType.UINT32, words.length),
+                            MemorySegment.ofArray(words))) {
+                        device.ops().screenedArgmaxAllowed(s.x, s.table, allowed, s.logits, s.out);
+                    }
+                    int chosen = ints(s.out)[0];
+                    int expected = maskedArgmax(full, words);
+                    if (chosen == TransformerOps.UNDECIDED) {
+                        assertArrayEquals(bits(full), bits(floats(s.logits)),
+                                "mask " + m + " on " + threads + " threads: undecided, so every logit in full");
+                        chosen = maskedArgmax(floats(s.logits), words);
+                    }
+                    assertEquals(expected, chosen, "mask " + m + " on " + threads + " threads");
+                    maskedRows += device.screenStatistics()[1] - rowsBefore;
+                }
                 for (int k : KS) {
                     try (Tensor values = device.allocate(TensorSpec.f32(k));
                          Tensor ids = device.allocate(TensorSpec.of(DType.UINT32, k));
@@ -196,13 +225,51 @@ class ScreenedOutputTest {
                     }
                 }
                 long[] after = device.screenStatistics();
-                stats.add(new long[] {argmaxRows, after[1] - before[1], after[2] - before[2], screened});
+                stats.add(new long[] {argmaxRows, after[1] - before[1], after[2] - before[2], screened, maskedRows});
             }
         }
         for (int t = 1; t < stats.size(); t++) {
             assertArrayEquals(stats.get(0), stats.get(t), "rows recomputed on " + (t + 1) + " threads");
         }
         return new long[] {stats.get(0)[0], stats.get(0)[1], stats.get(0)[2]};
+    }
+
+    /** Row masks {@link #assertSameAsFullOnOneTwoThreeThreads} tries. */
+    private static final int MASKS = 5;
+
+    /**
+     * Mask {@code m} over {@code v} rows, one bit a row: every row but the full argmax (so the
+     * screen must find the runner-up), every fifth row, three scattered rows, one row in the
+     * vocabulary's last, partial word, and none.
+     */
+    private static int[] mask(int m, int v, float[] full) {
+        int best = maskedArgmax(full, null);
+        int[] words = new int[(v + 31) / 32];
+        for (int r = 0; r < v; r++) {
+            boolean allowed = switch (m) {
+                case 0 -> r != best;
+                case 1 -> r % 5 == 2;
+                case 2 -> r == 3 || r == v / 2 || r == v - 40;
+                case 3 -> r == v - 1;
+                default -> false;
+            };
+            if (allowed) {
+                words[r >>> 5] |= 1 << (r & 31);
+            }
+        }
+        return words;
+    }
+
+    /** The first allowed row of largest logit (every row where {@code words} is null), or -1 for none. */
+    private static int maskedArgmax(float[] logits, int[] words) {
+        int best = -1;
+        for (int r = 0; r < logits.length; r++) {
+            boolean allowed = words == null || (words[r >>> 5] >>> (r & 31) & 1) != 0;
+            if (allowed && (best < 0 || logits[r] > logits[best])) {
+                best = r;
+            }
+        }
+        return best;
     }
 
     private static int coarseArgmax(float[] table, float[] x) {

@@ -259,6 +259,12 @@ public final class OpChecks {
         requireShape(op, "rowBounds", table.rowBounds(), v);
     }
 
+    /** A row mask for {@code logits} F32 [1, V]: UINT32 [⌈V/32⌉], one bit a row. */
+    public void rowMask(String op, Tensor allowed, Tensor logits) {
+        requireDType(op, "allowed", allowed, DType.UINT32);
+        requireShape(op, "allowed", allowed, (logits.shape().dim(1) + 31) / 32);
+    }
+
     /** RMSNorm operands: x and out F32 [T, n], weight F32 or BF16 [n], eps finite and >= 0. */
     public void rmsNorm(String op, Tensor x, Tensor weight, float eps, Tensor out) {
         requireDType(op, "x", x, DType.F32);

@@ -1,5 +1,7 @@
 package io.bitnettt.spi;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The fused transformer primitives every backend implements, for one sequence.
  *
@@ -156,6 +158,26 @@ public interface TransformerOps {
     default void screenedArgmax(Tensor x, ScreenedTable table, Tensor logits, Tensor out) {
         outputProjection(x, table.table(), logits);
         argmax(logits, out);
+    }
+
+    /** What {@link #screenedArgmaxAllowed} writes when it leaves the choice to the caller. */
+    int UNDECIDED = -1;
+
+    /**
+     * As {@link #screenedArgmax} among the rows {@code allowed} lets through (a constrained greedy
+     * step): the first row of largest logit among them, exactly what the full logits with every
+     * other row set to −∞ give. Rows not allowed are neither read nor bounded. Where the screen
+     * cannot decide (a non-finite value or bound, no row allowed) it writes {@link #UNDECIDED} and
+     * leaves every row's full logit in {@code logits}, for the caller to mask and select from as it
+     * would without a screen; the default always does that.
+     *
+     * @param allowed UINT32 {@code [⌈V/32⌉]}: row {@code r} is allowed where bit {@code r % 32} of word {@code r / 32} is set
+     * @param logits  F32 {@code [1, V]}; the full logits after an {@link #UNDECIDED} call, else unspecified
+     * @param out     UINT32 {@code [1]}
+     */
+    default void screenedArgmaxAllowed(Tensor x, ScreenedTable table, Tensor allowed, Tensor logits, Tensor out) {
+        outputProjection(x, table.table(), logits);
+        out.upload(MemorySegment.ofArray(new int[] {UNDECIDED}));
     }
 
     /**

@@ -24,8 +24,9 @@ import java.util.List;
  *
  * <p>With a screened output table ({@link DeviceWeights#screen()}) the captured step stops at the
  * final norm (and the position advance) and each decode method runs the projection it needs after
- * it: greedy and top-k the exact screened ones ({@link TransformerOps#screenedArgmax}), full logits
- * the full one.
+ * it: greedy and top-k the exact screened ones ({@link TransformerOps#screenedArgmax}), constrained
+ * greedy the screened one over the allowed tokens ({@link #decodeArgmaxAllowed}), full logits the
+ * full one.
  *
  * <p>The decode step ends with the argmax written into its own token input and, where the backend
  * can ({@link TransformerOps#supportsIncrementPosition()}), the position advanced on the device: a
@@ -64,6 +65,7 @@ public final class BitNetForward implements AutoCloseable {
     private CapturedStep decodeStep;
     private Tensor topValues;       // F32 [k], on-device top-k of logits (allocated per k, not per token)
     private Tensor topIds;          // UINT32 [k]
+    private Tensor allowedRows;     // UINT32 [⌈vocab/32⌉], a constrained greedy step's row mask (on first use)
     private CapturedStep topKStep;  // the decode step ending in the top-k into topValues / topIds
     private boolean topKInTrace = true;
     private boolean closed;
@@ -168,6 +170,44 @@ public final class BitNetForward implements AutoCloseable {
         }
         readBack(tokenId, hostScalar);
         deviceToken = hostScalar.get(ValueLayout.JAVA_INT, 0);
+        return deviceToken;
+    }
+
+    /** Whether the output projection is screened, so {@link #decodeArgmaxAllowed} reads less than the whole table. */
+    public boolean screensOutput() {
+        return weights.screen() != null;
+    }
+
+    /**
+     * As {@link #decodeArgmax} among the tokens {@code allowedWords} lets through (token {@code t} where
+     * bit {@code t % 32} of word {@code t / 32} is set), for a constrained greedy step: the screened
+     * projection reads the allowed rows only ({@link TransformerOps#screenedArgmaxAllowed}). Returns the
+     * token, or -1 with every logit in {@code logitsOut} where the screen leaves the choice to the caller
+     * (or there is no screen), to be masked and selected as without one.
+     */
+    public int decodeArgmaxAllowed(int token, int pos, int[] allowedWords, float[] logitsOut) {
+        int words = (dims.vocabSize() + 31) / 32;
+        if (allowedWords.length != words || logitsOut.length != dims.vocabSize()) {
+            throw new IllegalArgumentException("row mask has " + allowedWords.length + " words and the logits buffer "
+                    + logitsOut.length + " entries; expected " + words + " and the vocab size " + dims.vocabSize());
+        }
+        if (weights.screen() == null) {
+            decode(token, pos, logitsOut);
+            return -1;
+        }
+        runDecode(token, pos);
+        if (allowedRows == null) {
+            allowedRows = device.allocate(TensorSpec.of(DType.UINT32, words));
+        }
+        allowedRows.upload(MemorySegment.ofArray(allowedWords));
+        // Into the step's token input, as decodeArgmax does; an undecided -1 there is rewritten before the next step.
+        ops.screenedArgmaxAllowed(step.normed, weights.screen(), allowedRows, logits, tokenId);
+        readBack(tokenId, hostScalar);
+        deviceToken = hostScalar.get(ValueLayout.JAVA_INT, 0);
+        if (deviceToken < 0) {
+            readBack(logits, MemorySegment.ofArray(logitsOut));
+            return -1;
+        }
         return deviceToken;
     }
 
@@ -380,6 +420,9 @@ public final class BitNetForward implements AutoCloseable {
             block.close();
         }
         closeTopK();
+        if (allowedRows != null) {
+            allowedRows.close();
+        }
         step.close();
         kCache.forEach(Tensor::close);
         vCache.forEach(Tensor::close);

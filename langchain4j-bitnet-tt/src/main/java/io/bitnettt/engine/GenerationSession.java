@@ -24,6 +24,7 @@ public final class GenerationSession {
     private final int[] cached;   // tokens whose K/V are in the cache, by position
     private int cachedLength;
     private final float[] logits;
+    private AllowedRows allowedRows;   // on the first constrained greedy step with a screened projection
 
     public GenerationSession(BitNetForward forward) {
         this.forward = forward;
@@ -58,7 +59,9 @@ public final class GenerationSession {
     /**
      * As {@link #generate(int[], SamplingParameters, Set, TextDecoder, Consumer, BooleanSupplier)}, with the
      * tokens restricted by {@code constraint}: while it is active each step computes the full logits (no
-     * on-device argmax or top-k, which would choose among masked tokens), masks them, then samples.
+     * on-device argmax or top-k, which would choose among masked tokens), masks them, then samples; a
+     * greedy step with a screened projection instead passes the allowed tokens to the device, which
+     * screens only those ({@link BitNetForward#decodeArgmaxAllowed}), and picks the same token.
      */
     public GenerationResult generate(int[] prompt, SamplingParameters params, Set<Integer> stopTokens,
                                      TokenConstraint constraint, TextDecoder decoder, Consumer<String> onText,
@@ -114,13 +117,26 @@ public final class GenerationSession {
                 break;
             }
             int next = -1;
+            boolean masked = false;
             boolean constrained = constraint.active();
             boolean argmaxHere = onDeviceArgmax && !constrained;
             boolean topKHere = onDeviceTopK && !constrained;
+            // Tokens this request may still produce, this one included: the budget or the context.
+            int remaining = Math.min(params.maxNewTokens() - count, cached.length - pos);
             if (argmaxHere) {
                 next = forward.decodeArgmax(token, pos);
             } else if (topKHere) {
                 forward.decodeTopK(token, pos, topValues, topIds);
+            } else if (constrained && onDeviceArgmax && forward.screensOutput()) {
+                // The screen picks among the allowed rows only; -1 leaves the full logits, masked here, to the sampler.
+                if (allowedRows == null) {
+                    allowedRows = new AllowedRows(vocab);
+                }
+                next = forward.decodeArgmaxAllowed(token, pos, allowedRows.of(constraint, remaining), logits);
+                if (next < 0) {
+                    allowedRows.mask(logits);
+                }
+                masked = true;
             } else {
                 forward.decode(token, pos, logits);
             }
@@ -128,10 +144,9 @@ public final class GenerationSession {
             cachedLength = pos + 1;
             if (topKHere) {
                 next = sampler.sampleTopK(topValues, topIds);
-            } else if (!argmaxHere) {
-                if (constrained) {
-                    // Tokens this request may still produce, this one included: the budget or the context.
-                    constraint.mask(logits, Math.min(params.maxNewTokens() - count, cached.length - pos));
+            } else if (!argmaxHere && next < 0) {
+                if (constrained && !masked) {
+                    constraint.mask(logits, remaining);
                 }
                 next = sampler.sample(logits, cached, cachedLength);
             }

@@ -29,7 +29,9 @@ public interface TokenConstraint {
     boolean active();
 
     /**
-     * Sets every token that may not come next to -Infinity; at least one stays finite.
+     * Sets every token that may not come next to -Infinity; at least one stays finite. Which tokens
+     * depends on the constraint's state only, not on the values in {@code logits}: a greedy step may
+     * mask a row of zeros to learn the allowed tokens before the logits exist, once per step.
      *
      * @param remaining how many tokens the request may still generate, this one included, so a
      *                  document can be closed before the budget or the context runs out

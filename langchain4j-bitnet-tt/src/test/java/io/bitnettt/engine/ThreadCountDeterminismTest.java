@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 
 import io.bitnettt.cpu.CpuDevice;
+import io.bitnettt.generate.SamplingParameters;
+import io.bitnettt.generate.TokenConstraint;
 import io.bitnettt.model.ModelConfig;
 import io.bitnettt.model.checkpoint.Checkpoint;
 import io.bitnettt.model.checkpoint.CheckpointWriter;
@@ -74,9 +79,10 @@ class ThreadCountDeterminismTest {
     }
 
     /**
-     * Greedy tokens ({@code decodeArgmax}) and top-8 values and ids ({@code decodeTopK}) through the
-     * screened output projection equal, bit for bit, those of the full projection, on 1, 2 and 3
-     * threads, and the screen recomputes the same rows whatever the thread count.
+     * Greedy tokens ({@code decodeArgmax}), top-8 values and ids ({@code decodeTopK}) and constrained
+     * greedy tokens ({@code decodeArgmaxAllowed}) through the screened output projection equal, bit
+     * for bit, those of the full projection (masked on the host for the constrained steps), on 1, 2
+     * and 3 threads, and the screen recomputes the same rows whatever the thread count.
      */
     @Test
     void screenedGreedyAndTopKEqualTheFullProjectionOnOneTwoAndThreeThreads() {
@@ -90,11 +96,87 @@ class ThreadCountDeterminismTest {
             }
             int[] stats = screened.getLast();
             recomputed[threads - 1] = stats[1];
-            assertEquals(2L * STEPS, stats[0], "screened calls");
-            assertTrue(stats[1] < 2L * STEPS * CONFIG.vocabSize() / 2,
-                    stats[1] + " rows recomputed over " + 2 * STEPS + " calls of " + CONFIG.vocabSize() + " rows");
+            assertEquals(3L * STEPS, stats[0], "screened calls");
+            assertTrue(stats[1] < 3L * STEPS * CONFIG.vocabSize() / 2,
+                    stats[1] + " rows recomputed over " + 3 * STEPS + " calls of " + CONFIG.vocabSize() + " rows");
         }
         assertArrayEquals(new long[] {recomputed[0], recomputed[0], recomputed[0]}, recomputed, "rows recomputed");
+    }
+
+    /**
+     * A constrained greedy request through {@link GenerationSession} picks the same tokens with the
+     * screened projection (which reads only the allowed rows) as with the full one (which masks the
+     * full logits), and asks the constraint for its mask once a step either way, with the same budget.
+     */
+    @Test
+    void constrainedGreedyGenerationIsTheSameWithAndWithoutTheScreen() {
+        List<List<Integer>> tokens = new ArrayList<>();
+        List<List<Integer>> budgets = new ArrayList<>();
+        for (boolean screen : new boolean[] {false, true}) {
+            try (Checkpoint checkpoint = Checkpoint.open(dir);
+                 Device device = BackendSelector.fromServiceLoader().select("cpu")
+                         .open(DeviceOptions.defaults().withThreads(2));
+                 DeviceWeights weights = WeightUploader.upload(checkpoint, device,
+                         WeightUploader.Options.defaults().withScreen(screen));
+                 BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONTEXT), weights, BLOCK)) {
+                assertEquals(screen, forward.screensOutput(), "screen built");
+                int[] prompt = new int[PROMPT];
+                for (int i = 0; i < PROMPT; i++) {
+                    prompt[i] = (i * 37 + 5) % CONFIG.vocabSize();
+                }
+                ShiftingConstraint constraint = new ShiftingConstraint(STEPS - 2);
+                GenerationResult r = new GenerationSession(forward).generate(prompt,
+                        SamplingParameters.builder().temperature(0).maxNewTokens(STEPS).build(), Set.of(), constraint,
+                        new TextDecoder() {
+                            public String accept(int id) {
+                                return "";
+                            }
+
+                            public String flush() {
+                                return "";
+                            }
+                        }, s -> { }, () -> false);
+                assertEquals(STEPS, r.tokens().length);
+                tokens.add(Arrays.stream(r.tokens()).boxed().toList());
+                budgets.add(constraint.budgets);
+            }
+        }
+        assertEquals(tokens.get(0), tokens.get(1), "tokens without, then with the screen");
+        assertEquals(budgets.get(0), budgets.get(1), "the budgets each mask was asked with");
+        assertEquals(STEPS - 2, budgets.get(1).size(), "one mask a constrained step");
+    }
+
+    /** Allows, for a number of steps, the tokens within 3 of a multiple of 11 past the last one chosen. */
+    private static final class ShiftingConstraint implements TokenConstraint {
+        final List<Integer> budgets = new ArrayList<>();
+        final int steps;
+        int last = 0;
+        int accepted = 0;
+
+        ShiftingConstraint(int steps) {
+            this.steps = steps;
+        }
+
+        @Override
+        public boolean active() {
+            return accepted < steps;
+        }
+
+        @Override
+        public void mask(float[] logits, int remaining) {
+            budgets.add(remaining);
+            for (int t = 0; t < logits.length; t++) {
+                if (Math.floorMod(t - last, 11) > 3) {
+                    logits[t] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+
+        @Override
+        public void accept(int token) {
+            last = token;
+            accepted++;
+        }
     }
 
     /**
@@ -139,6 +221,24 @@ class ThreadCountDeterminismTest {
                     token = ids[s % 3]; // not only the greedy path
                 }
             }
+            try (BitNetForward forward = new BitNetForward(device, ModelDims.of(CONFIG, CONTEXT),
+                    weights, BLOCK)) {
+                forward.prefill(prompt, 0, PROMPT - 1);
+                int token = prompt[PROMPT - 1];
+                int vocab = CONFIG.vocabSize();
+                float[] logits = new float[vocab];
+                for (int s = 0; s < STEPS; s++) {
+                    int[] words = allowedRows(s, vocab);
+                    int next = forward.decodeArgmaxAllowed(token, PROMPT - 1 + s, words, logits);
+                    boolean decided = next >= 0;
+                    if (!decided) {
+                        next = maskedArgmax(logits, words);
+                    }
+                    assertEquals(screen, decided, "step " + s + ": the screen decided (or, without one, left it)");
+                    steps.add(new int[] {next});
+                    token = next;
+                }
+            }
             if (device instanceof CpuDevice cpu) {
                 long[] st = cpu.screenStatistics();
                 steps.add(new int[] {(int) st[0], (int) st[1]});
@@ -147,6 +247,38 @@ class ThreadCountDeterminismTest {
             }
         }
         return steps;
+    }
+
+    /**
+     * A constrained step's allowed tokens, a different shape each step: every third token, one token,
+     * the upper half of the vocabulary, or a seeded random half (the tail word of 389 rows included).
+     */
+    private static int[] allowedRows(int step, int vocab) {
+        int[] words = new int[(vocab + 31) / 32];
+        Random r = new Random(step);
+        for (int t = 0; t < vocab; t++) {
+            boolean allowed = switch (step % 4) {
+                case 0 -> t % 3 == step % 3;
+                case 1 -> t == (step * 131 + 17) % vocab;
+                case 2 -> t >= vocab / 2;
+                default -> r.nextBoolean();
+            };
+            if (allowed) {
+                words[t >>> 5] |= 1 << (t & 31);
+            }
+        }
+        return words;
+    }
+
+    /** The host's choice: the first allowed token of largest logit, as the sampler picks from masked logits. */
+    private static int maskedArgmax(float[] logits, int[] words) {
+        int best = -1;
+        for (int t = 0; t < logits.length; t++) {
+            if ((words[t >>> 5] >>> (t & 31) & 1) != 0 && (best < 0 || logits[t] > logits[best])) {
+                best = t;
+            }
+        }
+        return best;
     }
 
     /** Each step's logits as raw float bits; each step feeds the argmax back, as greedy decoding does. */

@@ -78,6 +78,14 @@ public class DecodeBreakdownBenchmark {
     @Param({"true"})
     public boolean screen;
 
+    /**
+     * {@code none}: a plain greedy step; {@code all} or {@code half}: a constrained greedy step
+     * ({@code decodeArgmaxAllowed}) that allows every token, or every other one (JSON inside a
+     * string allows most of the vocabulary, at a structural point a handful).
+     */
+    @Param({"none"})
+    public String allowed;
+
     private static final int GREEDY_STEPS = 64;
     private static final int TOP_K = 40;
 
@@ -88,6 +96,8 @@ public class DecodeBreakdownBenchmark {
     private DeviceWeights weights;
     private BitNetForward forward;
     private int token;
+    private int[] allowedWords;
+    private float[] logits;
     private long[] screenAtStart = new long[3];
 
     @Setup(Level.Trial)
@@ -109,6 +119,19 @@ public class DecodeBreakdownBenchmark {
         forward.prefill(tokens, 0, prefilled < 0 ? position : Math.min(prefilled, position));
         token = tokens[position];
         device.timedOps().position(position);
+        int step = switch (allowed) {
+            case "none" -> 0;
+            case "all" -> 1;
+            case "half" -> 2;
+            default -> throw new IllegalArgumentException("allowed must be none, all or half, was " + allowed);
+        };
+        if (step > 0) {
+            allowedWords = new int[(config.vocabSize() + 31) / 32];
+            for (int t = 0; t < config.vocabSize(); t += step) {
+                allowedWords[t >>> 5] |= 1 << (t & 31);
+            }
+            logits = new float[config.vocabSize()];
+        }
     }
 
     @Setup(Level.Iteration)
@@ -126,7 +149,8 @@ public class DecodeBreakdownBenchmark {
 
     @Benchmark
     public int decode() {
-        int next = forward.decodeArgmax(token, position);
+        int next = allowedWords == null ? forward.decodeArgmax(token, position)
+                : forward.decodeArgmaxAllowed(token, position, allowedWords, logits);
         times.stepDone();
         return next;
     }

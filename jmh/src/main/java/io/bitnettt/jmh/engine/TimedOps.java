@@ -188,6 +188,14 @@ final class TimedOps implements TransformerOps {
     }
 
     @Override
+    public void screenedArgmaxAllowed(Tensor x, ScreenedTable table, Tensor allowed, Tensor logits, Tensor out) {
+        long t0 = System.nanoTime();
+        ops.screenedArgmaxAllowed(x, table, allowed, logits, out);
+        times.add("logits screened argmax (masked)", System.nanoTime() - t0,
+                screenBytes(x, table, logits) + bytes(allowed));
+    }
+
+    @Override
     public void screenedTopK(Tensor x, ScreenedTable table, Tensor logits, int k, Tensor values, Tensor indices) {
         long t0 = System.nanoTime();
         ops.screenedTopK(x, table, logits, k, values, indices);
