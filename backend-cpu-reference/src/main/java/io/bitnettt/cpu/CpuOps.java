@@ -354,14 +354,8 @@ final class CpuOps implements TransformerOps {
         checks.screened(op, x, table, logits);
         checks.requireDType(op, "out", out, DType.UINT32);
         checks.requireShape(op, "out", out, 1);
-        int row = -1;
-        if (bindScreen(x, table, logits)) {
-            row = screen.argmax(null);
-        } else {
-            screen.fullPass();
-        }
+        int row = screenOrProject(x, table, null, logits);
         if (row < 0) {
-            outputProjection(x, table.table(), logits);
             argmax(logits, out);
         } else {
             seg(out).set(ValueLayout.JAVA_INT, 0, row);
@@ -377,17 +371,25 @@ final class CpuOps implements TransformerOps {
         checks.rowMask(op, allowed, logits);
         checks.requireDType(op, "out", out, DType.UINT32);
         checks.requireShape(op, "out", out, 1);
+        int row = screenOrProject(x, table, seg(allowed), logits);
+        seg(out).set(ValueLayout.JAVA_INT, 0, row < 0 ? UNDECIDED : row);
+    }
+
+    /**
+     * The screen's argmax among the {@code allowed} rows (null: every row); where it cannot decide,
+     * -1 with every row's full logit in {@code logits}.
+     */
+    private int screenOrProject(Tensor x, ScreenedTable table, MemorySegment allowed, Tensor logits) {
         int row = -1;
         if (bindScreen(x, table, logits)) {
-            row = screen.argmax(seg(allowed));
+            row = screen.argmax(allowed);
         } else {
             screen.fullPass();
         }
         if (row < 0) {
             outputProjection(x, table.table(), logits);
-            row = UNDECIDED;
         }
-        seg(out).set(ValueLayout.JAVA_INT, 0, row);
+        return row;
     }
 
     @Override

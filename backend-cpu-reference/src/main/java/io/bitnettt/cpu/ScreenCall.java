@@ -301,22 +301,20 @@ final class ScreenCall {
         }
     }
 
-    /** The first allowed row in {@code [r, to)}, or {@code to}; a word at a time. */
+    /** The first allowed row in {@code [r, to)}, or {@code to}. */
     private int nextAllowed(int r, int to) {
-        while (r < to) {
-            int bits = allowed.getAtIndex(ValueLayout.JAVA_INT, r >>> 5) >>> (r & 31);
-            if (bits != 0) {
-                return Math.min(to, r + Integer.numberOfTrailingZeros(bits));
-            }
-            r = (r | 31) + 1;
-        }
-        return to;
+        return nextRow(r, to, 0);
     }
 
-    /** The first row in {@code [r, to)} that is not allowed, or {@code to}; a word at a time. */
+    /** The first row in {@code [r, to)} that is not allowed, or {@code to}. */
     private int nextBlocked(int r, int to) {
+        return nextRow(r, to, -1);
+    }
+
+    /** The first row in {@code [r, to)} whose mask bit, flipped by {@code flip} (0 or -1), is set; a word at a time. */
+    private int nextRow(int r, int to, int flip) {
         while (r < to) {
-            int bits = ~allowed.getAtIndex(ValueLayout.JAVA_INT, r >>> 5) >>> (r & 31);
+            int bits = (allowed.getAtIndex(ValueLayout.JAVA_INT, r >>> 5) ^ flip) >>> (r & 31);
             if (bits != 0) {
                 return Math.min(to, r + Integer.numberOfTrailingZeros(bits));
             }
