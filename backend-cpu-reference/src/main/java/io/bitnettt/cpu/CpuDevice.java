@@ -45,6 +45,7 @@ public final class CpuDevice extends AbstractDevice {
         super(NAME);
         this.kernel = TernaryKernel.chosen();
         TouchAhead.checkProperty();
+        HugePages.checkProperty();
         boolean warm = warmupEnabled();
         this.pool = new WorkerPool(options.effectiveThreads());
         this.ops = new CpuOps(this, pool);

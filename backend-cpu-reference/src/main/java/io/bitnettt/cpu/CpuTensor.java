@@ -27,11 +27,17 @@ class CpuTensor implements Tensor {
     }
 
     CpuTensor(CpuDevice device, TensorSpec spec, long storageBytes) {
+        this(device, spec, storageBytes, false);
+    }
+
+    /** A tensor of its own memory; {@code hugePages} asks for {@link HugePages} where they are offered. */
+    CpuTensor(CpuDevice device, TensorSpec spec, long storageBytes, boolean hugePages) {
         this.device = device;
         this.spec = spec;
         this.arena = Arena.ofShared();
         try {
-            this.segment = arena.allocate(storageBytes, 64);
+            MemorySegment mapped = hugePages ? HugePages.allocate(storageBytes, arena) : null;
+            this.segment = mapped != null ? mapped : arena.allocate(storageBytes, 64);
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
             throw new BackendException(CpuDevice.NAME, "allocate",

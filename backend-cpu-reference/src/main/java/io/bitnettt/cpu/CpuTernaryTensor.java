@@ -16,7 +16,7 @@ final class CpuTernaryTensor extends CpuTensor {
     private final float scale;
 
     CpuTernaryTensor(CpuDevice device, TensorSpec spec, WeightLayout layout, float scale) {
-        super(device, spec, layout.byteSize());
+        super(device, spec, layout.byteSize(), true);
         this.layout = layout;
         this.scale = scale;
     }
