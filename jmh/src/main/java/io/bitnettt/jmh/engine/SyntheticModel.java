@@ -67,13 +67,19 @@ public final class SyntheticModel {
         }
     }
 
-    /** This JVM's peak resident memory (VmHWM), or a note why it is unknown. */
+    /**
+     * This JVM's peak resident memory (VmHWM) and its memory in transparent huge pages now
+     * (AnonHugePages: the CPU backend's mapped ternary weights), or notes why they are unknown.
+     */
     static String peakResident() {
-        try (Stream<String> status = Files.lines(Path.of("/proc/self/status"))) {
-            return status.filter(l -> l.startsWith("VmHWM")).findFirst().orElse("VmHWM unknown")
-                    .replaceAll("\\s+", " ");
-        } catch (IOException | UnsupportedOperationException e) {
-            return "VmHWM unknown: " + e;
+        return procLine(Path.of("/proc/self/status"), "VmHWM") + "; " + procLine(Path.of("/proc/self/smaps_rollup"), "AnonHugePages");
+    }
+
+    private static String procLine(Path file, String key) {
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.filter(l -> l.startsWith(key + ":")).findFirst().orElse(key + " unknown").replaceAll("\\s+", " ");
+        } catch (IOException | UnsupportedOperationException | java.io.UncheckedIOException e) {
+            return key + " unknown: " + e;
         }
     }
 }

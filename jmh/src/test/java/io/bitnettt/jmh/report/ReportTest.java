@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -227,6 +228,13 @@ class ReportTest {
                 "vendor_id\t: AuthenticAMD", "model name\t: AMD EPYC 7763 64-Core Processor")));
         assertEquals(24_000_000L * 1024, MachineInfo.memTotal(List.of("MemTotal:       24000000 kB", "MemFree: 1 kB")));
         assertEquals(-1, MachineInfo.memTotal(List.of()));
+        assertEquals("madvise", MachineInfo.hugePageMode(List.of("always [madvise] never")));
+        assertEquals("never", MachineInfo.hugePageMode(List.of("always madvise [never]")));
+        assertNull(MachineInfo.hugePageMode(List.of()), "no /sys file");
+        assertEquals("Some CPU, 2 logical CPUs, 4.0 GiB, Linux 6 amd64, transparent huge pages madvise",
+                new MachineInfo("Some CPU", 2, 4L << 30, "Linux 6 amd64", "madvise").describe());
+        assertEquals("Some CPU, 2 logical CPUs, 4.0 GiB, Linux 6 amd64",
+                new MachineInfo("Some CPU", 2, 4L << 30, "Linux 6 amd64").describe());
     }
 
     @Test
