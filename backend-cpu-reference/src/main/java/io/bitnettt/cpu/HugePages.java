@@ -11,10 +11,10 @@ import java.util.Locale;
 
 /**
  * Memory for the ternary weights, mapped by the process itself and advised to Linux as transparent
- * huge pages (2 MB) before anything touches it. A decode step streams about 1.1 GB of ternary
- * weights, about 270 000 pages of 4 KB, each a TLB miss and a page walk; in 2 MB pages the same
- * bytes are 540 pages. On the Zen 4 VM the gate/up GEMV went from 12.7–14.3 to 10.1–11.8 ms a
- * token on one thread (README, "Huge pages for the ternary weights"). The KV caches and the output
+ * huge pages (2 MB) before anything touches it. A decode step of 2B-4T streams about 470 MB of
+ * ternary weights, about 115 000 pages of 4 KB, each a TLB miss and a page walk; in 2 MB pages the
+ * same bytes are 235. On the Zen 4 VM the gate/up and down GEMVs from memory ran 21–35 % faster on
+ * one thread (README, "Huge pages for the ternary weights"). The KV caches and the output
  * tables, which measured no gain, keep ordinary pages: a huge page is resident as a whole as soon
  * as one byte of it is written, which a cache sized for the whole context would pay for early.
  *
@@ -66,8 +66,9 @@ final class HugePages {
     }
 
     /**
-     * {@code bytes} of zeroed memory, 2 MB aligned, unmapped when {@code arena} closes, its whole
-     * 2 MB pages advised as huge pages; null where that is not offered (see the class comment).
+     * {@code bytes} of zeroed memory, 2 MB aligned, unmapped when {@code arena} closes, its first
+     * {@link #advised} bytes advised as huge pages; null where that is not offered (see the class
+     * comment).
      */
     static MemorySegment allocate(long bytes, Arena arena) {
         if (CALLS == null || bytes < SIZE || !enabled()) {
