@@ -42,23 +42,34 @@ public final class CpuDevice extends AbstractDevice {
     private final AtomicReference<byte[]> repackBuffer = new AtomicReference<>();
 
     CpuDevice(DeviceOptions options) {
-        super(NAME);
-        this.kernel = TernaryKernel.chosen();
+        super(checkedName()); // a bad setting is refused before the device is registered for closing at exit
+        try {
+            this.kernel = TernaryKernel.chosen();
+            boolean warm = warmupEnabled();
+            this.pool = new WorkerPool(options.effectiveThreads());
+            this.ops = new CpuOps(this, pool);
+            long memory = hostMemoryBytes();
+            Map<MemoryPlacement, Long> mem = new EnumMap<>(MemoryPlacement.class);
+            for (MemoryPlacement p : MemoryPlacement.values()) {
+                mem.put(p, memory);
+            }
+            this.capabilities = new Capabilities(EnumSet.allOf(DType.class), mem, false, 1, pool.threads());
+            this.warmup = warm ? new KernelWarmup(this) : null;
+            if (warmup != null) {
+                warmup.start(); // after the field is set: the warm-up's own ops read it
+            }
+        } catch (RuntimeException | Error e) {
+            close(); // frees what was made and leaves no half-made device for the exit hook
+            throw e;
+        }
+    }
+
+    /** {@link #NAME}, once every system property the device reads has been checked. */
+    private static String checkedName() {
         TouchAhead.checkProperty();
         HugePages.checkProperty();
-        boolean warm = warmupEnabled();
-        this.pool = new WorkerPool(options.effectiveThreads());
-        this.ops = new CpuOps(this, pool);
-        long memory = hostMemoryBytes();
-        Map<MemoryPlacement, Long> mem = new EnumMap<>(MemoryPlacement.class);
-        for (MemoryPlacement p : MemoryPlacement.values()) {
-            mem.put(p, memory);
-        }
-        this.capabilities = new Capabilities(EnumSet.allOf(DType.class), mem, false, 1, pool.threads());
-        this.warmup = warm ? new KernelWarmup(this) : null;
-        if (warmup != null) {
-            warmup.start(); // after the field is set: the warm-up's own ops read it
-        }
+        warmupEnabled();
+        return NAME;
     }
 
     /** System property {@value #WARMUP_PROPERTY}: {@code true} (default) or {@code false}. */
@@ -237,11 +248,16 @@ public final class CpuDevice extends AbstractDevice {
 
     @Override
     protected void release() {
+        // null-safe: a constructor that failed part way closes the device too
         if (warmup != null) {
             warmup.stop();
         }
-        ops.close();
-        pool.close();
+        if (ops != null) {
+            ops.close();
+        }
+        if (pool != null) {
+            pool.close();
+        }
         repackBuffer.set(null);
     }
 

@@ -60,6 +60,17 @@ final class HugePages {
                 + "'; expected true or false");
     }
 
+    /** For the backend's probe: where its ternary weights go, and why not in huge pages. */
+    static String describe() {
+        if (!enabled()) {
+            return "ternary weights in ordinary pages (" + PROPERTY + "=false)";
+        }
+        if (CALLS == null) {
+            return "ternary weights in ordinary pages (huge pages need Linux and --enable-native-access)";
+        }
+        return "ternary weights of 2 MB or more advised as huge pages";
+    }
+
     /** Whether this JVM can map memory here at all (Linux, native access enabled). */
     static boolean offered() {
         return CALLS != null;

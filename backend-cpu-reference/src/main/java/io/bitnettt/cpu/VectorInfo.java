@@ -12,9 +12,11 @@ final class VectorInfo {
 
     static String describe() {
         TouchAhead.checkProperty();
+        HugePages.checkProperty();
         return TernaryLayout.SPECIES + " (" + TernaryLayout.SPECIES.vectorBitSize() + "-bit), ternary kernel "
                 + TernaryKernel.chosen().name().toLowerCase(Locale.ROOT)
                 + (TouchAhead.ON ? ", touch-ahead " + TouchAhead.DISTANCE + " B" : ", no touch-ahead")
-                + (CpuDevice.warmupEnabled() ? ", kernels warmed up at open" : ", no warm-up");
+                + (CpuDevice.warmupEnabled() ? ", kernels warmed up at open" : ", no warm-up")
+                + ", " + HugePages.describe();
     }
 }

@@ -2,6 +2,7 @@ package io.bitnettt.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,8 +19,10 @@ import java.util.List;
 import java.util.Random;
 
 import io.bitnettt.cpu.kernel.HfTernaryCodec;
+import io.bitnettt.spi.Availability;
 import io.bitnettt.spi.DeviceOptions;
 import io.bitnettt.spi.MemoryPlacement;
+import io.bitnettt.spi.OpenDevices;
 import io.bitnettt.spi.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -91,11 +94,18 @@ class HugePagesTest {
 
     @Test
     void aBadSwitchValueIsRefusedByNameWhenTheDeviceOpens() {
+        int open = OpenDevices.count();
         try (TemporaryProperty bad = TemporaryProperty.set(HugePages.PROPERTY, "yes")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> CpuDevice.open(DeviceOptions.defaults().withThreads(1)).close());
             assertTrue(e.getMessage().contains(HugePages.PROPERTY) && e.getMessage().contains("'yes'"), e.getMessage());
+            assertEquals(open, OpenDevices.count(), "no half-made device is left for the exit hook to close");
+            Availability a = new CpuBackendProvider().probe();
+            assertFalse(a.available());
+            assertTrue(a.reason().contains(HugePages.PROPERTY), a.reason());
         }
+        Availability a = new CpuBackendProvider().probe();
+        assertTrue(a.available() && a.reason().contains("huge pages"), a.reason());
     }
 
     /** A ternary weight over a huge page sits in mapped memory and reads back the checkpoint bytes, with the switch on or off. */
