@@ -76,15 +76,7 @@ public final class CpuDevice extends AbstractDevice {
     static final String WARMUP_PROPERTY = "bitnet.cpu.warmup";
 
     static boolean warmupEnabled() {
-        String value = System.getProperty(WARMUP_PROPERTY, "true").trim();
-        if (value.equalsIgnoreCase("true")) {
-            return true;
-        }
-        if (value.equalsIgnoreCase("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException("system property " + WARMUP_PROPERTY + " is '" + value
-                + "'; expected true or false");
+        return SwitchProperty.on(WARMUP_PROPERTY);
     }
 
     /** Opens a device directly, for tests and benchmarks that do not go through the provider. */

@@ -49,15 +49,7 @@ final class HugePages {
 
     /** Whether the property leaves huge pages on. */
     static boolean enabled() {
-        String value = System.getProperty(PROPERTY, "true").trim();
-        if (value.equalsIgnoreCase("true")) {
-            return true;
-        }
-        if (value.equalsIgnoreCase("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException("system property " + PROPERTY + " is '" + value
-                + "'; expected true or false");
+        return SwitchProperty.on(PROPERTY);
     }
 
     /** For the backend's probe: where its ternary weights go, and why not in huge pages. */
