@@ -12,7 +12,6 @@ final class VectorInfo {
 
     static String describe() {
         TouchAhead.checkProperty();
-        HugePages.checkProperty();
         return TernaryLayout.SPECIES + " (" + TernaryLayout.SPECIES.vectorBitSize() + "-bit), ternary kernel "
                 + TernaryKernel.chosen().name().toLowerCase(Locale.ROOT)
                 + (TouchAhead.ON ? ", touch-ahead " + TouchAhead.DISTANCE + " B" : ", no touch-ahead")

@@ -1,6 +1,7 @@
 package io.bitnettt.jmh.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -78,7 +79,7 @@ public final class SyntheticModel {
     private static String procLine(Path file, String key) {
         try (Stream<String> lines = Files.lines(file)) {
             return lines.filter(l -> l.startsWith(key + ":")).findFirst().orElse(key + " unknown").replaceAll("\\s+", " ");
-        } catch (IOException | UnsupportedOperationException | java.io.UncheckedIOException e) {
+        } catch (IOException | UnsupportedOperationException | UncheckedIOException e) {
             return key + " unknown: " + e;
         }
     }

@@ -13,11 +13,6 @@ import java.util.Locale;
  */
 public record MachineInfo(String cpuModel, int logicalCpus, long memoryBytes, String os, String hugePages) {
 
-    /** A machine whose huge page mode is unknown. */
-    public MachineInfo(String cpuModel, int logicalCpus, long memoryBytes, String os) {
-        this(cpuModel, logicalCpus, memoryBytes, os, null);
-    }
-
     public static MachineInfo current() {
         return new MachineInfo(cpuModel(lines(Path.of("/proc/cpuinfo"))), Runtime.getRuntime().availableProcessors(),
                 memTotal(lines(Path.of("/proc/meminfo"))),

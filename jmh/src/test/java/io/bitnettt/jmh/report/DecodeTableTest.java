@@ -25,7 +25,7 @@ class DecodeTableTest {
                 "io.bitnettt.jmh.engine.DecodeStepBenchmark.decode\t1\t2000000",
                 "io.bitnettt.jmh.engine.DecodeStepBenchmark.prefill128\t1\t2500000",
                 "io.bitnettt.jmh.engine.DecodeStepBenchmark.decode\t2\t1000000");
-        String table = DecodeTableMain.table(results, rss, new MachineInfo("Some CPU", 2, 1L << 34, "Linux"),
+        String table = DecodeTableMain.table(results, rss, new MachineInfo("Some CPU", 2, 1L << 34, "Linux", null),
                 "bin/bench-decode", "1.00 1.00 1.00 at start, 2.00 2.00 2.00 at end", Instant.parse("2026-12-06T05:00:00Z"));
         assertEquals("""
                 Generated 2026-12-06T05:00:00Z on Some CPU, 2 logical CPUs, 16.0 GiB, Linux; load average (1/5/15 min) \

@@ -200,7 +200,7 @@ class ReportTest {
     @Test
     void markdownRowShowsScoreNaturalUnitAndShare() {
         MarkdownReport.Header h = new MarkdownReport.Header("2026-01-01T00:00:00Z", "bin/bench --quick",
-                new MachineInfo("Test CPU", 2, 4L << 30, "Linux"), "25.0.1", List.of("backend `tt`: no device"));
+                new MachineInfo("Test CPU", 2, 4L << 30, "Linux", null), "25.0.1", List.of("backend `tt`: no device"));
         String md = MarkdownReport.render(h, rows);
         assertTrue(md.contains("| TernaryLinearBenchmark.linear | cpu | 1 | GEMV q 2560→2560, 1 token | 1000 ± 50 ops/s"
                 + " | 6.55 ± 0.33 Gweights/s | 1.66 GB/s (31 %) |"), md);
@@ -234,7 +234,7 @@ class ReportTest {
         assertEquals("Some CPU, 2 logical CPUs, 4.0 GiB, Linux 6 amd64, transparent huge pages madvise",
                 new MachineInfo("Some CPU", 2, 4L << 30, "Linux 6 amd64", "madvise").describe());
         assertEquals("Some CPU, 2 logical CPUs, 4.0 GiB, Linux 6 amd64",
-                new MachineInfo("Some CPU", 2, 4L << 30, "Linux 6 amd64").describe());
+                new MachineInfo("Some CPU", 2, 4L << 30, "Linux 6 amd64", null).describe());
     }
 
     @Test
